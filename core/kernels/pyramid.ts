@@ -1,0 +1,73 @@
+/** Image pyramids and centre of mass, on typed arrays. */
+import { gridOf, indexToWorld, indexToWorldMatrix } from '../volume/volume.js';
+import type { Grid, Vec3, Volume } from '../volume/volume.js';
+
+/**
+ * Halves the resolution by 2×2×2 block averaging along every axis that has at least 2·minSize
+ * voxels (other axes are kept). The new grid covers the same physical region: its voxel centres
+ * sit at the centres of the averaged blocks.
+ */
+export function downsample2(vol: Volume<Float32Array>, minSize = 8): Volume<Float32Array> {
+  const [nx, ny, nz] = vol.dims;
+  const f = vol.dims.map((d) => (d >= 2 * minSize ? 2 : 1)) as Vec3;
+  const mx = Math.floor(nx / f[0]);
+  const my = Math.floor(ny / f[1]);
+  const mz = Math.floor(nz / f[2]);
+  const out = new Float32Array(mx * my * mz);
+  const src = vol.data;
+  const inv = 1 / (f[0] * f[1] * f[2]);
+  let o = 0;
+  for (let k = 0; k < mz; k++)
+    for (let j = 0; j < my; j++)
+      for (let i = 0; i < mx; i++) {
+        let s = 0;
+        for (let dz = 0; dz < f[2]; dz++)
+          for (let dy = 0; dy < f[1]; dy++)
+            for (let dx = 0; dx < f[0]; dx++) s += src[i * f[0] + dx + nx * (j * f[1] + dy + ny * (k * f[2] + dz))];
+        out[o++] = s * inv;
+      }
+  const grid = gridOf(vol);
+  const origin = indexToWorld(grid, [(f[0] - 1) / 2, (f[1] - 1) / 2, (f[2] - 1) / 2]);
+  return {
+    dims: [mx, my, mz],
+    spacing: [vol.spacing[0] * f[0], vol.spacing[1] * f[1], vol.spacing[2] * f[2]],
+    origin,
+    direction: grid.direction,
+    data: out,
+    components: 1,
+  };
+}
+
+/** Pyramid from coarse to fine with `levels` levels (the last one is `vol` itself). */
+export function buildPyramid(vol: Volume<Float32Array>, levels: number, minSize = 8): Volume<Float32Array>[] {
+  const out = [vol];
+  while (out.length < levels) out.unshift(downsample2(out[0], minSize));
+  return out;
+}
+
+/** World (LPS mm) centre of mass of the intensities above `threshold` (weights = value − threshold). */
+export function centreOfMassWorld(grid: Grid, data: ArrayLike<number>, threshold = 0): Vec3 {
+  const [nx, ny, nz] = grid.dims;
+  let sw = 0;
+  let si = 0;
+  let sj = 0;
+  let sk = 0;
+  let v = 0;
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++, v++) {
+        const w = data[v] - threshold;
+        if (w <= 0) continue;
+        sw += w;
+        si += w * i;
+        sj += w * j;
+        sk += w * k;
+      }
+  const m = indexToWorldMatrix(grid);
+  const idx: Vec3 = sw > 0 ? [si / sw, sj / sw, sk / sw] : [(nx - 1) / 2, (ny - 1) / 2, (nz - 1) / 2];
+  return [
+    m[0] * idx[0] + m[1] * idx[1] + m[2] * idx[2] + m[3],
+    m[4] * idx[0] + m[5] * idx[1] + m[6] * idx[2] + m[7],
+    m[8] * idx[0] + m[9] * idx[1] + m[10] * idx[2] + m[11],
+  ];
+}

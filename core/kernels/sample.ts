@@ -1,0 +1,106 @@
+/**
+ * Point sampling of voxel arrays at continuous voxel-index coordinates (i fastest layout).
+ * These are the inner loops of every resampling and warp kernel.
+ */
+import type { VoxelArray } from '../volume/volume.js';
+
+/** Trilinear interpolation with zero padding outside the lattice. */
+export function trilinearAt(data: ArrayLike<number>, nx: number, ny: number, nz: number, x: number, y: number, z: number): number {
+  const x0 = Math.floor(x);
+  const y0 = Math.floor(y);
+  const z0 = Math.floor(z);
+  if (x0 < -1 || y0 < -1 || z0 < -1 || x0 >= nx || y0 >= ny || z0 >= nz) return 0;
+  const fx = x - x0;
+  const fy = y - y0;
+  const fz = z - z0;
+  const nxy = nx * ny;
+  let s = 0;
+  for (let c = 0; c < 8; c++) {
+    const xi = x0 + (c & 1);
+    const yi = y0 + ((c >> 1) & 1);
+    const zi = z0 + ((c >> 2) & 1);
+    if (xi < 0 || yi < 0 || zi < 0 || xi >= nx || yi >= ny || zi >= nz) continue;
+    const w = (c & 1 ? fx : 1 - fx) * ((c >> 1) & 1 ? fy : 1 - fy) * ((c >> 2) & 1 ? fz : 1 - fz);
+    s += w * data[xi + nx * yi + nxy * zi];
+  }
+  return s;
+}
+
+/** Trilinear interpolation clamped to the edge (for displacement fields, which extend beyond the grid). */
+export function trilinearClampedAt(
+  data: ArrayLike<number>,
+  nx: number,
+  ny: number,
+  nz: number,
+  x: number,
+  y: number,
+  z: number,
+  components = 1,
+  component = 0,
+): number {
+  x = Math.min(Math.max(x, 0), nx - 1);
+  y = Math.min(Math.max(y, 0), ny - 1);
+  z = Math.min(Math.max(z, 0), nz - 1);
+  const x0 = Math.min(Math.floor(x), nx - 2 < 0 ? 0 : nx - 2);
+  const y0 = Math.min(Math.floor(y), ny - 2 < 0 ? 0 : ny - 2);
+  const z0 = Math.min(Math.floor(z), nz - 2 < 0 ? 0 : nz - 2);
+  const fx = x - x0;
+  const fy = y - y0;
+  const fz = z - z0;
+  const x1 = Math.min(x0 + 1, nx - 1);
+  const y1 = Math.min(y0 + 1, ny - 1);
+  const z1 = Math.min(z0 + 1, nz - 1);
+  const nxy = nx * ny;
+  const at = (i: number, j: number, k: number) => data[(i + nx * j + nxy * k) * components + component];
+  return (
+    (1 - fz) * ((1 - fy) * ((1 - fx) * at(x0, y0, z0) + fx * at(x1, y0, z0)) + fy * ((1 - fx) * at(x0, y1, z0) + fx * at(x1, y1, z0))) +
+    fz * ((1 - fy) * ((1 - fx) * at(x0, y0, z1) + fx * at(x1, y0, z1)) + fy * ((1 - fx) * at(x0, y1, z1) + fx * at(x1, y1, z1)))
+  );
+}
+
+/** Nearest-neighbour label lookup; 0 outside the lattice. */
+export function nearestAt(data: ArrayLike<number>, nx: number, ny: number, nz: number, x: number, y: number, z: number): number {
+  const i = Math.round(x);
+  const j = Math.round(y);
+  const k = Math.round(z);
+  if (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz) return 0;
+  return data[i + nx * (j + ny * k)];
+}
+
+const cornerLabels = new Int32Array(8);
+const cornerWeights = new Float64Array(8);
+
+/**
+ * One-hot-linear label interpolation: the label whose trilinear weight among the 8 neighbours is
+ * largest (equivalent to interpolating each label's indicator and taking the arg-max, without
+ * materialising one channel per label). Outside the lattice counts as label 0.
+ */
+export function labelLinearAt(data: VoxelArray | ArrayLike<number>, nx: number, ny: number, nz: number, x: number, y: number, z: number): number {
+  const x0 = Math.floor(x);
+  const y0 = Math.floor(y);
+  const z0 = Math.floor(z);
+  if (x0 < -1 || y0 < -1 || z0 < -1 || x0 >= nx || y0 >= ny || z0 >= nz) return 0;
+  const fx = x - x0;
+  const fy = y - y0;
+  const fz = z - z0;
+  let n = 0;
+  for (let c = 0; c < 8; c++) {
+    const xi = x0 + (c & 1);
+    const yi = y0 + ((c >> 1) & 1);
+    const zi = z0 + ((c >> 2) & 1);
+    const w = (c & 1 ? fx : 1 - fx) * ((c >> 1) & 1 ? fy : 1 - fy) * ((c >> 2) & 1 ? fz : 1 - fz);
+    if (w === 0) continue;
+    const label = xi < 0 || yi < 0 || zi < 0 || xi >= nx || yi >= ny || zi >= nz ? 0 : data[xi + nx * (yi + ny * zi)];
+    let slot = 0;
+    while (slot < n && cornerLabels[slot] !== label) slot++;
+    if (slot === n) {
+      cornerLabels[n] = label;
+      cornerWeights[n] = 0;
+      n++;
+    }
+    cornerWeights[slot] += w;
+  }
+  let best = 0;
+  for (let s = 1; s < n; s++) if (cornerWeights[s] > cornerWeights[best]) best = s;
+  return n === 0 ? 0 : cornerLabels[best];
+}

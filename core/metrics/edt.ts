@@ -1,0 +1,73 @@
+/**
+ * Exact squared Euclidean distance transform (Felzenszwalb & Huttenlocher's lower envelope of
+ * parabolas, applied separably), with anisotropic voxel spacing, on a box of a volume.
+ */
+
+const INF = 1e20;
+
+function edt1d(f: Float64Array, n: number, spacing2: number, d: Float64Array, v: Int32Array, z: Float64Array): void {
+  // Squared distance along a line, with positions scaled by spacing (spacing2 = spacing²).
+  let k = 0;
+  v[0] = 0;
+  z[0] = -INF;
+  z[1] = INF;
+  for (let q = 1; q < n; q++) {
+    let s: number;
+    for (;;) {
+      const p = v[k];
+      s = (f[q] + spacing2 * q * q - (f[p] + spacing2 * p * p)) / (2 * spacing2 * (q - p));
+      if (s <= z[k]) {
+        k--;
+        if (k < 0) {
+          k = 0;
+          break;
+        }
+      } else break;
+    }
+    if (k === 0 && s <= z[0]) {
+      v[0] = q;
+      z[0] = -INF;
+      z[1] = INF;
+      continue;
+    }
+    k++;
+    v[k] = q;
+    z[k] = s;
+    z[k + 1] = INF;
+  }
+  k = 0;
+  for (let q = 0; q < n; q++) {
+    while (z[k + 1] < q) k++;
+    const dq = q - v[k];
+    d[q] = spacing2 * dq * dq + f[v[k]];
+  }
+}
+
+/**
+ * Squared distance (mm²) from every voxel of a box (dims bx×by×bz, i fastest) to the nearest
+ * voxel where `seed` is non-zero. Voxels with no seed anywhere get ≥ 1e20.
+ */
+export function squaredDistanceTransform(seed: Uint8Array, dims: [number, number, number], spacing: [number, number, number]): Float64Array {
+  const [nx, ny, nz] = dims;
+  const out = new Float64Array(nx * ny * nz);
+  for (let i = 0; i < out.length; i++) out[i] = seed[i] ? 0 : INF;
+  const nmax = Math.max(nx, ny, nz);
+  const f = new Float64Array(nmax);
+  const d = new Float64Array(nmax);
+  const v = new Int32Array(nmax);
+  const z = new Float64Array(nmax + 1);
+  const pass = (n: number, stride: number, starts: Iterable<number>, s2: number) => {
+    for (const start of starts) {
+      for (let q = 0; q < n; q++) f[q] = out[start + q * stride];
+      edt1d(f, n, s2, d, v, z);
+      for (let q = 0; q < n; q++) out[start + q * stride] = d[q];
+    }
+  };
+  function* lines(a: number, b: number, strideA: number, strideB: number) {
+    for (let y = 0; y < b; y++) for (let x = 0; x < a; x++) yield x * strideA + y * strideB;
+  }
+  pass(nx, 1, lines(ny, nz, nx, nx * ny), spacing[0] ** 2);
+  pass(ny, nx, lines(nx, nz, 1, nx * ny), spacing[1] ** 2);
+  pass(nz, nx * ny, lines(nx, ny, 1, nx), spacing[2] ** 2);
+  return out;
+}

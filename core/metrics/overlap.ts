@@ -1,0 +1,171 @@
+/**
+ * Segmentation and deformation metrics, computed by this one module everywhere (CLI, app,
+ * benchmarks).
+ *
+ * - Dice per label, for every non-zero label present in the reference; mean Dice is their mean.
+ * - HD95 (mm): the larger of the two directed 95th-percentile surface distances between the
+ *   label's boundary voxels in prediction and reference (the convention of medpy's hd95).
+ *   Boundary voxels are label voxels with a 6-neighbour outside the label. Distances are
+ *   physical (voxel spacing). A label missing from the prediction has HD95 = null.
+ */
+import type { Grid } from '../volume/volume.js';
+import { squaredDistanceTransform } from './edt.js';
+
+export interface LabelMetric {
+  label: number;
+  dice: number;
+  hd95: number | null;
+  /** Voxel counts in the reference and the prediction. */
+  referenceVoxels: number;
+  predictedVoxels: number;
+  /** Reference volume in mm³. */
+  referenceVolumeMm3: number;
+}
+
+export interface SegmentationMetrics {
+  meanDice: number;
+  /** Mean of the finite per-label HD95 values (mm). */
+  meanHd95: number | null;
+  labels: LabelMetric[];
+}
+
+function labelCounts(data: ArrayLike<number>): Map<number, number> {
+  const m = new Map<number, number>();
+  for (let i = 0; i < data.length; i++) {
+    const l = data[i];
+    if (l !== 0) m.set(l, (m.get(l) ?? 0) + 1);
+  }
+  return m;
+}
+
+export function diceScores(pred: ArrayLike<number>, ref: ArrayLike<number>): Map<number, { dice: number; ref: number; pred: number }> {
+  if (pred.length !== ref.length) throw new Error('prediction and reference have different sizes');
+  const refCounts = labelCounts(ref);
+  const predCounts = labelCounts(pred);
+  const inter = new Map<number, number>();
+  for (let i = 0; i < ref.length; i++) {
+    const l = ref[i];
+    if (l !== 0 && pred[i] === l) inter.set(l, (inter.get(l) ?? 0) + 1);
+  }
+  const out = new Map<number, { dice: number; ref: number; pred: number }>();
+  for (const [l, r] of [...refCounts].sort((a, b) => a[0] - b[0])) {
+    const p = predCounts.get(l) ?? 0;
+    out.set(l, { dice: (2 * (inter.get(l) ?? 0)) / (r + p), ref: r, pred: p });
+  }
+  return out;
+}
+
+interface Box {
+  lo: [number, number, number];
+  hi: [number, number, number];
+}
+
+function boundingBoxes(data: ArrayLike<number>, dims: [number, number, number], into: Map<number, Box>): void {
+  const [nx, ny, nz] = dims;
+  let v = 0;
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++, v++) {
+        const l = data[v];
+        if (l === 0) continue;
+        let b = into.get(l);
+        if (!b) into.set(l, (b = { lo: [i, j, k], hi: [i, j, k] }));
+        else {
+          if (i < b.lo[0]) b.lo[0] = i;
+          if (j < b.lo[1]) b.lo[1] = j;
+          if (k < b.lo[2]) b.lo[2] = k;
+          if (i > b.hi[0]) b.hi[0] = i;
+          if (j > b.hi[1]) b.hi[1] = j;
+          if (k > b.hi[2]) b.hi[2] = k;
+        }
+      }
+}
+
+/** Boundary of (data == label) within a box: voxels in the label with a 6-neighbour not in it. */
+function boundaryInBox(data: ArrayLike<number>, dims: [number, number, number], label: number, lo: number[], bd: number[]): Uint8Array {
+  const [nx, ny, nz] = dims;
+  const out = new Uint8Array(bd[0] * bd[1] * bd[2]);
+  const at = (i: number, j: number, k: number) => (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz ? -1 : data[i + nx * (j + ny * k)]);
+  let o = 0;
+  for (let k = 0; k < bd[2]; k++)
+    for (let j = 0; j < bd[1]; j++)
+      for (let i = 0; i < bd[0]; i++, o++) {
+        const gi = i + lo[0];
+        const gj = j + lo[1];
+        const gk = k + lo[2];
+        if (at(gi, gj, gk) !== label) continue;
+        if (
+          at(gi - 1, gj, gk) !== label ||
+          at(gi + 1, gj, gk) !== label ||
+          at(gi, gj - 1, gk) !== label ||
+          at(gi, gj + 1, gk) !== label ||
+          at(gi, gj, gk - 1) !== label ||
+          at(gi, gj, gk + 1) !== label
+        )
+          out[o] = 1;
+      }
+  return out;
+}
+
+function percentile95(values: number[]): number {
+  if (values.length === 0) return 0;
+  values.sort((a, b) => a - b);
+  // Linear interpolation between order statistics (NumPy's default).
+  const pos = 0.95 * (values.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, values.length - 1);
+  return values[lo] + (pos - lo) * (values[hi] - values[lo]);
+}
+
+/** HD95 (mm) per label in `labels`; boxes padded so that distances within the union are exact. */
+export function hd95Scores(pred: ArrayLike<number>, ref: ArrayLike<number>, grid: Grid, labels: number[]): Map<number, number | null> {
+  const dims = grid.dims;
+  const predBoxes = new Map<number, Box>();
+  const refBoxes = new Map<number, Box>();
+  boundingBoxes(pred, dims, predBoxes);
+  boundingBoxes(ref, dims, refBoxes);
+  const out = new Map<number, number | null>();
+  for (const l of labels) {
+    const a = predBoxes.get(l);
+    const b = refBoxes.get(l);
+    if (!a || !b) {
+      out.set(l, null);
+      continue;
+    }
+    // The union box holds every boundary voxel of both; the nearest boundary voxel of one set to
+    // any voxel of the other always lies in the union box, so the EDT on it is exact.
+    const lo = [0, 1, 2].map((d) => Math.min(a.lo[d], b.lo[d]));
+    const hi = [0, 1, 2].map((d) => Math.max(a.hi[d], b.hi[d]));
+    const bd = [0, 1, 2].map((d) => hi[d] - lo[d] + 1) as [number, number, number];
+    const sp = grid.spacing;
+    const bp = boundaryInBox(pred, dims, l, lo, bd);
+    const br = boundaryInBox(ref, dims, l, lo, bd);
+    const dToRef = squaredDistanceTransform(br, bd, sp);
+    const dToPred = squaredDistanceTransform(bp, bd, sp);
+    const ab: number[] = [];
+    const ba: number[] = [];
+    for (let i = 0; i < bp.length; i++) {
+      if (bp[i]) ab.push(Math.sqrt(dToRef[i]));
+      if (br[i]) ba.push(Math.sqrt(dToPred[i]));
+    }
+    out.set(l, Math.max(percentile95(ab), percentile95(ba)));
+  }
+  return out;
+}
+
+export function segmentationMetrics(pred: ArrayLike<number>, ref: ArrayLike<number>, grid: Grid): SegmentationMetrics {
+  const dice = diceScores(pred, ref);
+  const labels = [...dice.keys()];
+  const hd = hd95Scores(pred, ref, grid, labels);
+  const voxelMm3 = grid.spacing[0] * grid.spacing[1] * grid.spacing[2];
+  const rows: LabelMetric[] = labels.map((l) => {
+    const d = dice.get(l)!;
+    return { label: l, dice: d.dice, hd95: hd.get(l) ?? null, referenceVoxels: d.ref, predictedVoxels: d.pred, referenceVolumeMm3: d.ref * voxelMm3 };
+  });
+  const finite = rows.map((r) => r.hd95).filter((h): h is number => h !== null && Number.isFinite(h));
+  return {
+    meanDice: rows.length ? rows.reduce((s, r) => s + r.dice, 0) / rows.length : NaN,
+    meanHd95: finite.length ? finite.reduce((s, h) => s + h, 0) / finite.length : null,
+    labels: rows,
+  };
+}

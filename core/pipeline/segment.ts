@@ -1,0 +1,125 @@
+/**
+ * One-shot atlas segmentation of one scan: register the template (atlas) image to the scan,
+ * carry the template labels onto the scan's own grid, and score them when reference labels exist.
+ */
+import { sameGrid, describeGrid, gridOf } from '../volume/volume.js';
+import type { Volume } from '../volume/volume.js';
+import { sampleAtCoordinates } from '../kernels/resample.js';
+import { createEngine, getEngineDescriptor } from '../engines/index.js';
+import { sourceIndexCoordinates, displacementOnGrid } from '../registration/transform.js';
+import type { SpatialTransform } from '../registration/transform.js';
+import { segmentationMetrics } from '../metrics/overlap.js';
+import type { LabelMetric } from '../metrics/overlap.js';
+import { deformationMetrics } from '../metrics/deformation.js';
+import { LabelWarpError, throwIfAborted } from '../util/errors.js';
+import { subProgress } from './progress.js';
+import type { ProgressFn } from './progress.js';
+import { initTensorBackend } from '../tensor/backend.js';
+
+export interface SegmentInput {
+  atlasImage: Volume;
+  atlasLabels: Volume;
+  scan: Volume;
+  /** Reference labels of the scan, for scoring. */
+  scanLabels?: Volume;
+  /** Names used in error messages. */
+  names?: { atlasImage?: string; atlasLabels?: string; scan?: string; scanLabels?: string };
+}
+
+export interface SegmentOptions {
+  engine: string;
+  engineOptions?: Record<string, unknown>;
+  /** 'label-linear' (default, one-hot-linear) or 'nearest'. */
+  labelInterpolation?: 'label-linear' | 'nearest';
+  signal?: AbortSignal;
+  onProgress?: ProgressFn;
+}
+
+export interface SegmentMetrics {
+  engine: string;
+  backend: string;
+  seconds: number;
+  /** Present only with reference labels. */
+  meanDice?: number;
+  dice?: Record<string, number>;
+  hd95?: Record<string, number | null>;
+  meanHd95?: number | null;
+  labels?: LabelMetric[];
+  nonPositiveJacobianPercent: number;
+  sdLogJacobian: number;
+  warnings: string[];
+  details: Record<string, number | string>;
+}
+
+export interface SegmentResult {
+  /** Template labels on the scan's grid. */
+  labels: Volume;
+  /** Template image on the scan's grid. */
+  warpedAtlas: Volume;
+  transform: SpatialTransform;
+  /** u(x) = T(x) − x on the scan's grid, LPS mm, interleaved (only for deformable engines). */
+  displacementMm?: Float32Array;
+  metrics: SegmentMetrics;
+}
+
+export function checkInputs(input: SegmentInput): void {
+  const n = input.names ?? {};
+  if (!sameGrid(input.atlasImage, input.atlasLabels)) {
+    throw new LabelWarpError(
+      `the template label map's grid (${describeGrid(input.atlasLabels)}) does not match its image (${describeGrid(input.atlasImage)})`,
+      n.atlasLabels,
+    );
+  }
+  if (input.scanLabels && !sameGrid(input.scan, input.scanLabels)) {
+    throw new LabelWarpError(
+      `the scan's reference label map grid (${describeGrid(input.scanLabels)}) does not match the scan (${describeGrid(input.scan)})`,
+      n.scanLabels,
+    );
+  }
+  let any = false;
+  for (let i = 0; i < input.atlasLabels.data.length && !any; i++) any = input.atlasLabels.data[i] !== 0;
+  if (!any) throw new LabelWarpError('the template label map holds no labels (all voxels are 0)', n.atlasLabels);
+}
+
+export async function segmentScan(input: SegmentInput, options: SegmentOptions): Promise<SegmentResult> {
+  checkInputs(input);
+  const started = performance.now();
+  const backend = await initTensorBackend();
+  const descriptor = getEngineDescriptor(options.engine);
+  const engine = await createEngine(options.engine, options.engineOptions ?? {});
+  const progress = options.onProgress;
+  try {
+    const out = await engine.register(input.scan, input.atlasImage, { signal: options.signal, onProgress: subProgress(progress, 0, 0.85) });
+    throwIfAborted(options.signal);
+    progress?.({ stage: 'labels', fraction: 0.86, message: 'warping template labels' });
+    const coords = sourceIndexCoordinates(input.scan, input.atlasImage, out.transform);
+    const labels = sampleAtCoordinates(input.atlasLabels, input.scan, coords, options.labelInterpolation ?? 'label-linear');
+    const warpedAtlas = sampleAtCoordinates(input.atlasImage, input.scan, coords, 'linear');
+    throwIfAborted(options.signal);
+    progress?.({ stage: 'metrics', fraction: 0.9, message: 'computing metrics' });
+    const field = displacementOnGrid(out.transform, input.scan);
+    const deformation = deformationMetrics(gridOf(input.scan), field);
+    const metrics: SegmentMetrics = {
+      engine: descriptor.name,
+      backend: backend.description,
+      seconds: 0,
+      nonPositiveJacobianPercent: deformation.nonPositiveJacobianPercent,
+      sdLogJacobian: deformation.sdLogJacobian,
+      warnings: [...out.warnings],
+      details: out.details,
+    };
+    if (input.scanLabels) {
+      const seg = segmentationMetrics(labels.data, input.scanLabels.data, input.scan);
+      metrics.meanDice = seg.meanDice;
+      metrics.dice = Object.fromEntries(seg.labels.map((l) => [String(l.label), l.dice]));
+      metrics.hd95 = Object.fromEntries(seg.labels.map((l) => [String(l.label), l.hd95]));
+      metrics.meanHd95 = seg.meanHd95;
+      metrics.labels = seg.labels;
+    }
+    metrics.seconds = (performance.now() - started) / 1000;
+    progress?.({ stage: 'done', fraction: 1, message: metrics.meanDice !== undefined ? `mean Dice ${metrics.meanDice.toFixed(3)}` : 'done' });
+    return { labels, warpedAtlas, transform: out.transform, displacementMm: descriptor.deformable ? field : undefined, metrics };
+  } finally {
+    engine.dispose();
+  }
+}
