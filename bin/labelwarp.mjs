@@ -4,4 +4,9 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../core/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// Exit explicitly, after the output has drained: the WebAssembly image readers reset
+// process.exitCode when they shut down, which would hide a failure.
+const drain = (stream) => new Promise((resolve) => stream.write('', resolve));
+await Promise.all([drain(process.stdout), drain(process.stderr)]);
+process.exit(code);

@@ -53,7 +53,17 @@ export async function runElastix(
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'labelwarp-elastix-'));
   try {
     const t0 = performance.now();
-    await run('elastix', ['-f', scan, '-m', atlasImage, '-out', dir, '-threads', String(threads), ...parameterFiles.flatMap((p) => ['-p', p])]);
+    await run('elastix', [
+      '-f',
+      scan,
+      '-m',
+      atlasImage,
+      '-out',
+      dir,
+      '-threads',
+      String(threads),
+      ...parameterFiles.flatMap((p) => ['-p', p]),
+    ]);
     const seconds = (performance.now() - t0) / 1000;
     const last = path.join(dir, `TransformParameters.${parameterFiles.length - 1}.txt`);
     // Labels: nearest neighbour, integer output.

@@ -40,7 +40,10 @@ async function ixiPairs(data: string): Promise<Pair[]> {
   } catch {
     throw new LabelWarpError(`no IXI data at ${dir} (set --data or LABELWARP_DATA)`);
   }
-  const subjects = files.filter((f) => f.endsWith('_t1.nii.gz')).map((f) => f.replace('_t1.nii.gz', '')).sort();
+  const subjects = files
+    .filter((f) => f.endsWith('_t1.nii.gz'))
+    .map((f) => f.replace('_t1.nii.gz', ''))
+    .sort();
   const atlas = 'IXI012';
   if (!subjects.includes(atlas)) throw new LabelWarpError(`template ${atlas} missing from ${dir}`);
   return subjects
@@ -87,9 +90,18 @@ export async function benchCommand(args: string[]): Promise<number> {
     ours.dice.push(m.meanDice!);
     if (m.meanHd95 !== null && m.meanHd95 !== undefined) ours.hd.push(m.meanHd95);
     ours.s.push(m.seconds);
-    const row: (string | number)[] = [p.name, fmt(m.meanDice), fmt(m.meanHd95, 2), fmt(m.nonPositiveJacobianPercent, 2), fmt(m.sdLogJacobian, 3), fmt(m.seconds, 1)];
+    const row: (string | number)[] = [
+      p.name,
+      fmt(m.meanDice),
+      fmt(m.meanHd95, 2),
+      fmt(m.nonPositiveJacobianPercent, 2),
+      fmt(m.sdLogJacobian, 3),
+      fmt(m.seconds, 1),
+    ];
     if (elastixVersion) {
-      const e = await runElastix(p.scan, p.atlasImage, p.atlasLabels, await readVolume(p.scanLabels, 'labels'), [path.join(RESOURCES, 'elastix', 'affine.txt')]);
+      const e = await runElastix(p.scan, p.atlasImage, p.atlasLabels, await readVolume(p.scanLabels, 'labels'), [
+        path.join(RESOURCES, 'elastix', 'affine.txt'),
+      ]);
       ref.dice.push(e.meanDice);
       if (e.meanHd95 !== null) ref.hd.push(e.meanHd95);
       ref.s.push(e.seconds);
@@ -108,11 +120,23 @@ export async function benchCommand(args: string[]): Promise<number> {
     formatTable(header, rows),
   ];
   if (elastixVersion) {
-    lines.push('', `mean Dice difference (ours − elastix): ${fmt(mean(ours.dice) - mean(ref.dice))}; time ratio (ours / elastix): ${fmt(mean(ours.s) / mean(ref.s), 2)}`);
+    lines.push(
+      '',
+      `mean Dice difference (ours − elastix): ${fmt(mean(ours.dice) - mean(ref.dice))}; time ratio (ours / elastix): ${fmt(mean(ours.s) / mean(ref.s), 2)}`,
+    );
   }
   process.stdout.write(lines.join('\n') + '\n');
   if (values.markdown) {
-    const md = [`## ${suite} — ${new Date().toISOString().slice(0, 10)}`, '', lines[0], '', formatTable(header, rows, true), '', ...lines.slice(3), ''].join('\n');
+    const md = [
+      `## ${suite} — ${new Date().toISOString().slice(0, 10)}`,
+      '',
+      lines[0],
+      '',
+      formatTable(header, rows, true),
+      '',
+      ...lines.slice(3),
+      '',
+    ].join('\n');
     await fs.appendFile(values.markdown as string, md + '\n');
   }
   await fs.rm(out, { recursive: true, force: true });

@@ -34,9 +34,18 @@ export async function demoCommand(args: string[]): Promise<number> {
       { quiet: Boolean(values.quiet), label: `IXI012 → ${scan.id}` },
     );
     const m = r.metrics;
-    rows.push([`IXI012 → ${scan.id}`, m.engine, Object.keys(m.dice ?? {}).length, m.meanDice!.toFixed(3), m.meanHd95?.toFixed(2) ?? 'n/a', m.seconds.toFixed(1)]);
+    rows.push([
+      `IXI012 → ${scan.id}`,
+      m.engine,
+      Object.keys(m.dice ?? {}).length,
+      m.meanDice!.toFixed(3),
+      m.meanHd95?.toFixed(2) ?? 'n/a',
+      m.seconds.toFixed(1),
+    ]);
   }
   process.stdout.write(`\n${formatTable(['pair', 'engine', 'labels', 'mean Dice', 'mean HD95 (mm)', 'seconds'], rows)}\n`);
-  process.stdout.write(`\nbackend: see metrics.json; outputs in ${out}\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s. Sample data: ${SAMPLE.credit}\n`);
+  process.stdout.write(
+    `\nbackend: see metrics.json; outputs in ${out}\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s. Sample data: ${SAMPLE.credit}\n`,
+  );
   return 0;
 }

@@ -25,7 +25,8 @@ async function enginesCommand(args: string[]): Promise<number> {
   }
   for (const e of listEngines()) {
     process.stdout.write(`${e.name}  —  ${e.description}\n`);
-    for (const o of e.options) process.stdout.write(`    --option ${o.name}=…  (${o.type}, default ${JSON.stringify(o.default)})  ${o.description}\n`);
+    for (const o of e.options)
+      process.stdout.write(`    --option ${o.name}=…  (${o.type}, default ${JSON.stringify(o.default)})  ${o.description}\n`);
   }
   return 0;
 }

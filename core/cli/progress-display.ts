@@ -1,7 +1,11 @@
 /** Progress on the terminal: a bar redrawn in place on a TTY, a line per stage otherwise. */
 import type { Progress, ProgressFn } from '../pipeline/progress.js';
 
-export function terminalProgress(label: string, stream: NodeJS.WriteStream = process.stderr, quiet = false): { onProgress: ProgressFn; done(): void } {
+export function terminalProgress(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+  quiet = false,
+): { onProgress: ProgressFn; done(): void } {
   let lastStage = '';
   let lastDraw = 0;
   const isTty = Boolean(stream.isTTY);

@@ -49,7 +49,13 @@ export async function segmentFiles(
   const progress = terminalProgress(opts.label ?? path.basename(files.scan), process.stderr, opts.quiet);
   try {
     const result = await segmentScan(
-      { atlasImage, atlasLabels, scan, scanLabels, names: { atlasImage: files.atlasImage, atlasLabels: files.atlasLabels, scan: files.scan, scanLabels: files.scanLabels } },
+      {
+        atlasImage,
+        atlasLabels,
+        scan,
+        scanLabels,
+        names: { atlasImage: files.atlasImage, atlasLabels: files.atlasLabels, scan: files.scan, scanLabels: files.scanLabels },
+      },
       { engine, engineOptions, onProgress: progress.onProgress, signal: opts.signal },
     );
     await writeSegmentResult(outDir, result, { inputs: files });
@@ -71,7 +77,12 @@ export async function segmentCommand(args: string[]): Promise<number> {
     quiet: { type: 'boolean' },
   });
   if (values.help) {
-    process.stdout.write(SEGMENT_HELP + `\nEngines: ${listEngines().map((e) => e.name).join(', ')}\n`);
+    process.stdout.write(
+      SEGMENT_HELP +
+        `\nEngines: ${listEngines()
+          .map((e) => e.name)
+          .join(', ')}\n`,
+    );
     return 0;
   }
   const files: SegmentFiles = {
@@ -84,7 +95,11 @@ export async function segmentCommand(args: string[]): Promise<number> {
   const result = await segmentFiles(files, values.engine as string, keyValues(values.option), out, { quiet: Boolean(values.quiet) });
   const m = result.metrics;
   const parts = [`engine ${m.engine}`, `${m.seconds.toFixed(1)} s`, `backend ${m.backend}`];
-  if (m.meanDice !== undefined) parts.unshift(`mean Dice ${m.meanDice.toFixed(3)} over ${Object.keys(m.dice ?? {}).length} labels`, `mean HD95 ${m.meanHd95?.toFixed(2) ?? 'n/a'} mm`);
+  if (m.meanDice !== undefined)
+    parts.unshift(
+      `mean Dice ${m.meanDice.toFixed(3)} over ${Object.keys(m.dice ?? {}).length} labels`,
+      `mean HD95 ${m.meanHd95?.toFixed(2) ?? 'n/a'} mm`,
+    );
   process.stdout.write(`${parts.join(', ')}\nwrote ${path.resolve(out)}\n`);
   for (const w of m.warnings) process.stdout.write(`warning: ${w}\n`);
   return 0;

@@ -11,7 +11,14 @@ export const affineEngine: EngineDescriptor = {
   deformable: false,
   options: [
     { name: 'levels', type: 'integer', description: 'pyramid levels, coarse to fine', default: 3, min: 1, max: 5 },
-    { name: 'iterations', type: 'number-list', description: 'iterations per level, coarse to fine', default: [200, 120, 60], min: 0, max: 5000 },
+    {
+      name: 'iterations',
+      type: 'number-list',
+      description: 'iterations per level, coarse to fine',
+      default: [200, 120, 60],
+      min: 0,
+      max: 5000,
+    },
   ],
   async create(options): Promise<RegistrationEngine> {
     return {
@@ -25,7 +32,9 @@ export const affineEngine: EngineDescriptor = {
         });
         const warnings: string[] = [];
         if (!(r.ncc >= POOR_NCC)) {
-          warnings.push(`poor alignment: normalised cross-correlation after registration is only ${r.ncc.toFixed(3)}; check that the scan and template show the same anatomy`);
+          warnings.push(
+            `poor alignment: normalised cross-correlation after registration is only ${r.ncc.toFixed(3)}; check that the scan and template show the same anatomy`,
+          );
         }
         return { transform: new AffineTransform(r.matrix), warnings, details: { ncc: r.ncc } };
       },

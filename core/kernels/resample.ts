@@ -55,7 +55,12 @@ export function sampleAtCoordinates(source: Volume, target: Grid, coords: Float3
 }
 
 /** Resamples `source` onto `target`'s grid through an affine map target world → source world. */
-export function resampleAffine(source: Volume, target: Grid, mode: InterpolationMode, targetWorldToSourceWorld?: ArrayLike<number>): Volume {
+export function resampleAffine(
+  source: Volume,
+  target: Grid,
+  mode: InterpolationMode,
+  targetWorldToSourceWorld?: ArrayLike<number>,
+): Volume {
   return sampleAtCoordinates(source, target, sourceIndexCoordinatesAffine(target, source, targetWorldToSourceWorld), mode);
 }
 

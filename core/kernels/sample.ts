@@ -75,7 +75,15 @@ const cornerWeights = new Float64Array(8);
  * largest (equivalent to interpolating each label's indicator and taking the arg-max, without
  * materialising one channel per label). Outside the lattice counts as label 0.
  */
-export function labelLinearAt(data: VoxelArray | ArrayLike<number>, nx: number, ny: number, nz: number, x: number, y: number, z: number): number {
+export function labelLinearAt(
+  data: VoxelArray | ArrayLike<number>,
+  nx: number,
+  ny: number,
+  nz: number,
+  x: number,
+  y: number,
+  z: number,
+): number {
   const x0 = Math.floor(x);
   const y0 = Math.floor(y);
   const z0 = Math.floor(z);

@@ -27,7 +27,9 @@ export function warpTrilinear(image: Float32Array, dims: Vec3, disp: Float32Arra
           const b = x0 + nx * y0 + nxy * z0;
           out[v] =
             (1 - fz) * ((1 - fy) * ((1 - fx) * image[b] + fx * image[b + 1]) + fy * ((1 - fx) * image[b + nx] + fx * image[b + nx + 1])) +
-            fz * ((1 - fy) * ((1 - fx) * image[b + nxy] + fx * image[b + nxy + 1]) + fy * ((1 - fx) * image[b + nxy + nx] + fx * image[b + nxy + nx + 1]));
+            fz *
+              ((1 - fy) * ((1 - fx) * image[b + nxy] + fx * image[b + nxy + 1]) +
+                fy * ((1 - fx) * image[b + nxy + nx] + fx * image[b + nxy + nx + 1]));
           continue;
         }
         let s = 0;

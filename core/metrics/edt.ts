@@ -47,7 +47,11 @@ function edt1d(f: Float64Array, n: number, spacing2: number, d: Float64Array, v:
  * Squared distance (mm²) from every voxel of a box (dims bx×by×bz, i fastest) to the nearest
  * voxel where `seed` is non-zero. Voxels with no seed anywhere get ≥ 1e20.
  */
-export function squaredDistanceTransform(seed: Uint8Array, dims: [number, number, number], spacing: [number, number, number]): Float64Array {
+export function squaredDistanceTransform(
+  seed: Uint8Array,
+  dims: [number, number, number],
+  spacing: [number, number, number],
+): Float64Array {
   const [nx, ny, nz] = dims;
   const out = new Float64Array(nx * ny * nz);
   for (let i = 0; i < out.length; i++) out[i] = seed[i] ? 0 : INF;

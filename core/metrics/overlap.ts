@@ -85,7 +85,8 @@ function boundingBoxes(data: ArrayLike<number>, dims: [number, number, number], 
 function boundaryInBox(data: ArrayLike<number>, dims: [number, number, number], label: number, lo: number[], bd: number[]): Uint8Array {
   const [nx, ny, nz] = dims;
   const out = new Uint8Array(bd[0] * bd[1] * bd[2]);
-  const at = (i: number, j: number, k: number) => (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz ? -1 : data[i + nx * (j + ny * k)]);
+  const at = (i: number, j: number, k: number) =>
+    i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz ? -1 : data[i + nx * (j + ny * k)];
   let o = 0;
   for (let k = 0; k < bd[2]; k++)
     for (let j = 0; j < bd[1]; j++)
@@ -160,7 +161,14 @@ export function segmentationMetrics(pred: ArrayLike<number>, ref: ArrayLike<numb
   const voxelMm3 = grid.spacing[0] * grid.spacing[1] * grid.spacing[2];
   const rows: LabelMetric[] = labels.map((l) => {
     const d = dice.get(l)!;
-    return { label: l, dice: d.dice, hd95: hd.get(l) ?? null, referenceVoxels: d.ref, predictedVoxels: d.pred, referenceVolumeMm3: d.ref * voxelMm3 };
+    return {
+      label: l,
+      dice: d.dice,
+      hd95: hd.get(l) ?? null,
+      referenceVoxels: d.ref,
+      predictedVoxels: d.pred,
+      referenceVolumeMm3: d.ref * voxelMm3,
+    };
   });
   const finite = rows.map((r) => r.hd95).filter((h): h is number => h !== null && Number.isFinite(h));
   return {

@@ -117,7 +117,11 @@ export async function segmentScan(input: SegmentInput, options: SegmentOptions):
       metrics.labels = seg.labels;
     }
     metrics.seconds = (performance.now() - started) / 1000;
-    progress?.({ stage: 'done', fraction: 1, message: metrics.meanDice !== undefined ? `mean Dice ${metrics.meanDice.toFixed(3)}` : 'done' });
+    progress?.({
+      stage: 'done',
+      fraction: 1,
+      message: metrics.meanDice !== undefined ? `mean Dice ${metrics.meanDice.toFixed(3)}` : 'done',
+    });
     return { labels, warpedAtlas, transform: out.transform, displacementMm: descriptor.deformable ? field : undefined, metrics };
   } finally {
     engine.dispose();

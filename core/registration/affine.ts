@@ -75,7 +75,11 @@ export async function registerAffine(fixedVol: Volume, movingVol: Volume, option
     for (let it = 0; it < iters; it++) {
       if (it % 10 === 0) {
         throwIfAborted(options.signal);
-        options.onProgress?.({ stage: 'affine', fraction: done / total, message: `level ${l + 1}/${pyramid.length}, iteration ${it + 1}/${iters}` });
+        options.onProgress?.({
+          stage: 'affine',
+          fraction: done / total,
+          message: `level ${l + 1}/${pyramid.length}, iteration ${it + 1}/${iters}`,
+        });
         if (it % 20 === 0) await new Promise((r) => setImmediate(r));
       }
       const { loss, grad } = affineLossAndGradient(level, params, cf, cm);

@@ -27,7 +27,11 @@ export function registerMissingGradients(): void {
         return {
           dy: () => tf.conv3d(grad, filter, strides, pad),
           filter: () =>
-            tf.engine().runKernel('Conv3DBackpropFilterV2', { x: grad, dy }, { strides, pad, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor5D,
+            tf.engine().runKernel('Conv3DBackpropFilterV2', { x: grad, dy }, {
+              strides,
+              pad,
+              filterShape: filter.shape,
+            } as unknown as tf.NamedAttrMap) as tf.Tensor5D,
         };
       },
     });

@@ -22,7 +22,13 @@ export function warpOp(image: tf.Tensor3D, disp: tf.Tensor4D): tf.Tensor3D {
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [si, sd] = saved;
         const gradImage = new Float32Array(nx * ny * nz);
-        const gradDisp = warpTrilinearBackward(si.dataSync() as Float32Array, dims, sd.dataSync() as Float32Array, dy.dataSync() as Float32Array, gradImage);
+        const gradDisp = warpTrilinearBackward(
+          si.dataSync() as Float32Array,
+          dims,
+          sd.dataSync() as Float32Array,
+          dy.dataSync() as Float32Array,
+          gradImage,
+        );
         return [tf.tensor3d(gradImage, [nz, ny, nx]), tf.tensor4d(gradDisp, [nz, ny, nx, 3])];
       },
     };

@@ -116,9 +116,17 @@ function imageToVolume(image: Image, file: string, kind: VolumeKind): Volume {
   let components = image.imageType.components;
   if (dim === 4 && size[3] === 1) size.pop();
   else if (dim === 4 && kind === 'vector' && size[3] === 3 && components === 1) components = 3;
-  checkDimensionality(file, kind, size.length, [...size, 1, 1, 1, 1].slice(0, 7).map((d, i) => (i === 3 ? components : d)));
+  checkDimensionality(
+    file,
+    kind,
+    size.length,
+    [...size, 1, 1, 1, 1].slice(0, 7).map((d, i) => (i === 3 ? components : d)),
+  );
   if (kind !== 'vector' && components !== 1) {
-    throw new LabelWarpError(`has ${components} components per voxel; a scalar ${kind === 'labels' ? 'label map' : 'image'} is expected`, file);
+    throw new LabelWarpError(
+      `has ${components} components per voxel; a scalar ${kind === 'labels' ? 'label map' : 'image'} is expected`,
+      file,
+    );
   }
   if (!image.data) throw new LabelWarpError('holds no voxel data', file);
   const dims: Vec3 = [size[0], size[1], size[2]];
@@ -127,7 +135,8 @@ function imageToVolume(image: Image, file: string, kind: VolumeKind): Volume {
   const d = Array.from(image.direction as ArrayLike<number | bigint>, Number);
   const stride = dim; // direction is dim×dim row-major
   const direction: Mat3 = [d[0], d[1], d[2], d[stride], d[stride + 1], d[stride + 2], d[2 * stride], d[2 * stride + 1], d[2 * stride + 2]];
-  if (spacing.some((s) => !(s > 0) || !Number.isFinite(s))) throw new LabelWarpError(`has invalid voxel spacing ${spacing.join(', ')}`, file);
+  if (spacing.some((s) => !(s > 0) || !Number.isFinite(s)))
+    throw new LabelWarpError(`has invalid voxel spacing ${spacing.join(', ')}`, file);
   let data = image.data as VoxelArray;
   const expected = dims[0] * dims[1] * dims[2] * components;
   if (data.length < expected) throw new LabelWarpError(`holds ${data.length} values, its size needs ${expected}`, file);

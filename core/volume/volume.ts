@@ -11,15 +11,7 @@
  * index axes i, j, k (ITK's layout). Voxel data are stored with i fastest:
  * offset = i + nx·(j + ny·k), times `components` for vector volumes (component fastest).
  */
-export type VoxelArray =
-  | Float32Array
-  | Float64Array
-  | Uint8Array
-  | Int8Array
-  | Uint16Array
-  | Int16Array
-  | Uint32Array
-  | Int32Array;
+export type VoxelArray = Float32Array | Float64Array | Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array;
 
 export type Vec3 = [number, number, number];
 /** Row-major 3×3 matrix. */

@@ -120,7 +120,7 @@ describe('NIfTI data types, scaling and orientation codes', () => {
   // The IXI orientation: RAS = [[0,0,2],[-2,0,0],[0,2,0]] with offset (−88, 118, −135).
   const quatern: [number, number, number] = [0.5, -0.5, -0.5];
   const offset: [number, number, number] = [-88, 118, -135];
-  const srow = [
+  const srow: [number[], number[], number[]] = [
     [0, 0, 2, -88],
     [-2, 0, 0, 118],
     [0, 2, 0, -135],
@@ -189,7 +189,10 @@ describe('bad input gives a clear error naming the file', () => {
 
   it('a 4D volume where 3D is expected', async () => {
     const file = path.join(tmp, 'fourd.nii.gz');
-    await fs.writeFile(file, rawNifti({ dims: [4, 3, 2], ndim: 4, extraDims: [3], datatype: 16, data: new Float32Array(72), sformCode: 1 }));
+    await fs.writeFile(
+      file,
+      rawNifti({ dims: [4, 3, 2], ndim: 4, extraDims: [3], datatype: 16, data: new Float32Array(72), sformCode: 1 }),
+    );
     await expectError(file, /4D volume \(4×3×2×3\); a 3D image is expected/);
   });
 
@@ -204,10 +207,16 @@ describe('bad input gives a clear error naming the file', () => {
 
   it('a label map with non-integer or negative values', async () => {
     const file = path.join(tmp, 'badlabels.nii.gz');
-    await fs.writeFile(file, rawNifti({ dims: [4, 3, 2], datatype: 16, data: Float32Array.from({ length: 24 }, (_, i) => i / 2), sformCode: 1 }));
+    await fs.writeFile(
+      file,
+      rawNifti({ dims: [4, 3, 2], datatype: 16, data: Float32Array.from({ length: 24 }, (_, i) => i / 2), sformCode: 1 }),
+    );
     await expectError(file, /not a label map: voxel 1 holds the non-integer value 0.5/, 'labels');
     const neg = path.join(tmp, 'neglabels.nii.gz');
-    await fs.writeFile(neg, rawNifti({ dims: [4, 3, 2], datatype: 4, data: Int16Array.from({ length: 24 }, (_, i) => (i === 3 ? -1 : 0)), sformCode: 1 }));
+    await fs.writeFile(
+      neg,
+      rawNifti({ dims: [4, 3, 2], datatype: 4, data: Int16Array.from({ length: 24 }, (_, i) => (i === 3 ? -1 : 0)), sformCode: 1 }),
+    );
     await expectError(neg, /negative value -1/, 'labels');
   });
 });
@@ -230,7 +239,14 @@ describe('atomic writes', () => {
   it('writeVolume replaces the file in one step', async () => {
     const dir = await fs.mkdtemp(path.join(tmp, 'atomic2-'));
     const file = path.join(dir, 'x.nii.gz');
-    const vol: Volume = { dims: [2, 2, 2], spacing: [1, 1, 1], origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], data: new Float32Array(8).fill(3), components: 1 };
+    const vol: Volume = {
+      dims: [2, 2, 2],
+      spacing: [1, 1, 1],
+      origin: [0, 0, 0],
+      direction: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+      data: new Float32Array(8).fill(3),
+      components: 1,
+    };
     await writeVolume(file, vol);
     expect(await fs.readdir(dir)).toEqual(['x.nii.gz']);
     expect(Array.from((await readVolume(file)).data)).toEqual(Array(8).fill(3));

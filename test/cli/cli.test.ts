@@ -1,0 +1,142 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SHARED } from '../helpers/synthetic.js';
+import { readVolume } from '../../core/volume/io.js';
+import { sameGrid } from '../../core/volume/volume.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = path.join(ROOT, 'bin', 'labelwarp.mjs');
+const H = (id: string, what: 'image' | 'labels') => path.join(SHARED, 'hippocampus', `hippocampus_${id}_${what}.nii.gz`);
+
+function labelwarp(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, LABELWARP_DEBUG: '' } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'lw-cli-'));
+});
+
+describe('labelwarp command line', () => {
+  it('--help works on every command', async () => {
+    for (const cmd of [[], ['segment'], ['demo'], ['bench'], ['engines'], ['backend']]) {
+      const r = await labelwarp([...cmd, '--help']);
+      expect(r.code, cmd.join(' ')).toBe(0);
+      expect(r.stdout).toMatch(/labelwarp/);
+    }
+  });
+
+  it('segment --engine affine writes labels on the scan grid, the warped template, transforms and metrics', async () => {
+    const out = path.join(tmp, 'seg');
+    const r = await labelwarp([
+      'segment',
+      '--atlas-image',
+      H('001', 'image'),
+      '--atlas-labels',
+      H('001', 'labels'),
+      '--scan',
+      H('003', 'image'),
+      '--scan-labels',
+      H('003', 'labels'),
+      '--engine',
+      'affine',
+      '--out',
+      out,
+    ]);
+    expect(r.stderr + r.stdout).toMatch(/mean Dice/);
+    expect(r.code).toBe(0);
+    expect((await fs.readdir(out)).sort()).toEqual([
+      'labels.nii.gz',
+      'metrics.json',
+      'transform.json',
+      'transform.tfm',
+      'warped-atlas.nii.gz',
+    ]);
+    const metrics = JSON.parse(await fs.readFile(path.join(out, 'metrics.json'), 'utf8'));
+    expect(metrics.engine).toBe('affine');
+    expect(metrics.backend).toMatch(/cpu|tensorflow/);
+    expect(metrics.seconds).toBeGreaterThan(0);
+    expect(Object.keys(metrics.dice).sort()).toEqual(['1', '2']);
+    expect(metrics.meanDice).toBeGreaterThan(0.3);
+    expect(metrics.meanDice).toBeLessThan(1);
+    expect(metrics.meanDice).toBeCloseTo((metrics.dice['1'] + metrics.dice['2']) / 2, 10);
+    expect(Object.keys(metrics.hd95)).toEqual(['1', '2']);
+    const labels = await readVolume(path.join(out, 'labels.nii.gz'), 'labels');
+    const scan = await readVolume(H('003', 'image'));
+    expect(sameGrid(labels, scan)).toBe(true);
+    expect(await fs.readFile(path.join(out, 'transform.tfm'), 'utf8')).toMatch(/AffineTransform_double_3_3/);
+  });
+
+  it('without --scan-labels there are no Dice fields', async () => {
+    const out = path.join(tmp, 'nolabels');
+    const r = await labelwarp([
+      'segment',
+      '--atlas-image',
+      H('001', 'image'),
+      '--atlas-labels',
+      H('001', 'labels'),
+      '--scan',
+      H('004', 'image'),
+      '--out',
+      out,
+      '--quiet',
+    ]);
+    expect(r.code).toBe(0);
+    const metrics = JSON.parse(await fs.readFile(path.join(out, 'metrics.json'), 'utf8'));
+    expect(metrics.meanDice).toBeUndefined();
+    expect(metrics.dice).toBeUndefined();
+    expect(metrics.engine).toBe('affine');
+  });
+
+  it('fails with exit 1 and a one-line reason, leaving earlier results intact', async () => {
+    const out = path.join(tmp, 'seg');
+    const before = await fs.readFile(path.join(out, 'metrics.json'), 'utf8');
+    const corrupt = path.join(tmp, 'corrupt.nii.gz');
+    const bytes = await fs.readFile(H('003', 'image'));
+    await fs.writeFile(corrupt, bytes.subarray(0, 5000));
+    const cases: [string[], RegExp][] = [
+      [['--scan', corrupt], /corrupt\.nii\.gz: corrupt or truncated gzip data/],
+      [['--scan', path.join(tmp, 'missing.nii.gz')], /missing\.nii\.gz: file not found/],
+      [['--scan', H('003', 'image'), '--atlas-labels', H('004', 'labels')], /does not match its image/],
+      [['--scan', H('003', 'image'), '--engine', 'nonsense'], /unknown engine "nonsense"/],
+      [['--scan', H('003', 'image'), '--option', 'levels=9'], /above the maximum 5/],
+    ];
+    for (const [extra, pattern] of cases) {
+      const base = ['segment', '--atlas-image', H('001', 'image'), '--atlas-labels', H('001', 'labels'), '--out', out, '--quiet'];
+      const r = await labelwarp([...base, ...extra]);
+      expect(r.code).toBe(1);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(pattern);
+      expect(lines[0]).not.toMatch(/^\s+at /);
+    }
+    expect(await fs.readFile(path.join(out, 'metrics.json'), 'utf8')).toBe(before);
+    expect((await fs.readdir(out)).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    const missingArg = await labelwarp(['segment', '--scan', H('003', 'image')]);
+    expect(missingArg.code).toBe(1);
+    expect(missingArg.stderr).toMatch(/--atlas-image is required/);
+  });
+
+  it('demo runs offline on the bundled sample and prints a table', async () => {
+    const out = path.join(tmp, 'demo');
+    const t0 = Date.now();
+    const r = await labelwarp(['demo', '--out', out, '--quiet']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/IXI012 → IXI014\s+affine\s+148\s+0\.\d{3}/);
+    expect(r.stdout).toMatch(/IXI012 → IXI015\s+affine\s+148\s+0\.\d{3}/);
+    const m = JSON.parse(await fs.readFile(path.join(out, 'IXI014', 'metrics.json'), 'utf8'));
+    expect(m.meanDice).toBeGreaterThan(0.44);
+    expect(Date.now() - t0).toBeLessThan(120_000); // generous here; the README states the measured time
+  });
+});

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { diceScores, hd95Scores, segmentationMetrics } from '../../core/metrics/overlap.js';
+import { squaredDistanceTransform } from '../../core/metrics/edt.js';
+import { deformationMetrics, jacobianStatistics } from '../../core/metrics/deformation.js';
+import { AffineTransform, displacementOnGrid } from '../../core/registration/transform.js';
+import type { Vec3 } from '../../core/volume/volume.js';
+import { grid } from '../helpers/synthetic.js';
+
+function box(dims: Vec3, lo: Vec3, hi: Vec3, label = 1, into?: Int32Array): Int32Array {
+  const out = into ?? new Int32Array(dims[0] * dims[1] * dims[2]);
+  for (let k = lo[2]; k <= hi[2]; k++)
+    for (let j = lo[1]; j <= hi[1]; j++) for (let i = lo[0]; i <= hi[0]; i++) out[i + dims[0] * (j + dims[1] * k)] = label;
+  return out;
+}
+
+describe('Dice', () => {
+  it('gives the known answers on synthetic shapes', () => {
+    const dims: Vec3 = [30, 20, 20];
+    // Two 10×10×10 cubes overlapping on half their width: Dice 0.5.
+    const ref = box(dims, [5, 5, 5], [14, 14, 14], 3);
+    const pred = box(dims, [10, 5, 5], [19, 14, 14], 3);
+    // Label 7 present in the reference only, label 9 in the prediction only.
+    box(dims, [25, 0, 0], [26, 1, 1], 7, ref);
+    box(dims, [0, 0, 0], [1, 1, 1], 9, pred);
+    const d = diceScores(pred, ref);
+    expect([...d.keys()]).toEqual([3, 7]);
+    expect(d.get(3)!.dice).toBe(0.5);
+    expect(d.get(7)!.dice).toBe(0);
+    const m = segmentationMetrics(pred, ref, grid(dims));
+    expect(m.meanDice).toBe(0.25);
+    expect(m.labels.find((l) => l.label === 7)!.hd95).toBeNull();
+  });
+});
+
+describe('HD95 and the distance transform', () => {
+  it('is the slab separation in mm, with anisotropic spacing', () => {
+    const dims: Vec3 = [20, 12, 10];
+    const ref = box(dims, [5, 0, 0], [5, 11, 9]);
+    const pred = box(dims, [8, 0, 0], [8, 11, 9]);
+    const hd = hd95Scores(pred, ref, grid(dims, [2, 1, 3]), [1]);
+    expect(hd.get(1)).toBeCloseTo(6, 10);
+    expect(hd95Scores(ref, ref, grid(dims, [2, 1, 3]), [1]).get(1)).toBe(0);
+  });
+
+  it('takes the 95th percentile, not the maximum', () => {
+    // 100 boundary points at distance 0 and one outlier far away: HD95 stays near 0, HD100 would not.
+    const dims: Vec3 = [60, 10, 1];
+    const ref = box(dims, [0, 0, 0], [49, 1, 0]);
+    const pred = box(dims, [0, 0, 0], [49, 1, 0]);
+    pred[59 + 60 * 9] = 1; // a single voxel 10+ voxels away
+    const hd = hd95Scores(pred, ref, grid(dims), [1]).get(1)!;
+    expect(hd).toBeLessThan(1);
+  });
+
+  it('the exact EDT matches brute force', () => {
+    const dims: Vec3 = [9, 7, 6];
+    const sp: Vec3 = [1.5, 0.7, 2.2];
+    const n = 9 * 7 * 6;
+    const seed = new Uint8Array(n);
+    let s = 7;
+    for (let i = 0; i < n; i++) seed[i] = (s = (s * 48271) % 2147483647) % 17 === 0 ? 1 : 0;
+    seed[0] = 1;
+    const d = squaredDistanceTransform(seed, dims, sp);
+    const pos = (v: number) => [v % 9, Math.floor(v / 9) % 7, Math.floor(v / 63)];
+    for (let v = 0; v < n; v++) {
+      let best = Infinity;
+      const p = pos(v);
+      for (let u = 0; u < n; u++) {
+        if (!seed[u]) continue;
+        const q = pos(u);
+        best = Math.min(best, ((p[0] - q[0]) * sp[0]) ** 2 + ((p[1] - q[1]) * sp[1]) ** 2 + ((p[2] - q[2]) * sp[2]) ** 2);
+      }
+      expect(d[v]).toBeCloseTo(best, 6);
+    }
+  });
+});
+
+describe('deformation metrics', () => {
+  it('an affine field has no folding and a constant Jacobian', () => {
+    const g = grid([12, 12, 12], [2, 2, 2]);
+    const m = deformationMetrics(
+      g,
+      displacementOnGrid(new AffineTransform(Float64Array.from([1.2, 0, 0, 1, 0, 0.9, 0, 0, 0, 0, 1, 2, 0, 0, 0, 1])), g),
+    );
+    expect(m.nonPositiveJacobianPercent).toBe(0);
+    expect(m.sdLogJacobian).toBeLessThan(1e-5);
+    expect(m.minJacobian).toBeCloseTo(1.08, 4);
+  });
+
+  it('counts folded voxels', () => {
+    const s = jacobianStatistics(Float32Array.from([1, 1, -0.5, 0, 2, 0.5, 1, 1, 1, 1]));
+    expect(s.nonPositiveJacobianPercent).toBe(20);
+    expect(s.minJacobian).toBe(-0.5);
+    expect(s.sdLogJacobian).toBeGreaterThan(5);
+  });
+});
