@@ -13,7 +13,7 @@ import type { Volume } from '../volume/volume.js';
 export function elastixAvailable(): string | undefined {
   const r = spawnSync('elastix', ['--version'], { encoding: 'utf8' });
   if (r.status !== 0 && !r.stdout) return undefined;
-  return (r.stdout || '').trim().split('\n').pop();
+  return (r.stdout || '').trim().split('\n').pop()?.replace(/^elastix version: /, '');
 }
 
 /** Installs elastix with apt-get when missing (benchmarks only); says so on stderr. */

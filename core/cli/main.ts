@@ -53,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(MAIN_HELP);
-    return command ? 0 : 2;
+    return 0;
   }
   const run = COMMANDS[command];
   try {
