@@ -9,11 +9,17 @@ import os from 'node:os';
 import { readVolume } from '../volume/io.js';
 import { segmentationMetrics } from '../metrics/overlap.js';
 import type { Volume } from '../volume/volume.js';
+import { deformationMetrics } from '../metrics/deformation.js';
+import type { DeformationMetrics } from '../metrics/deformation.js';
 
 export function elastixAvailable(): string | undefined {
   const r = spawnSync('elastix', ['--version'], { encoding: 'utf8' });
   if (r.status !== 0 && !r.stdout) return undefined;
-  return (r.stdout || '').trim().split('\n').pop()?.replace(/^elastix version: /, '');
+  return (r.stdout || '')
+    .trim()
+    .split('\n')
+    .pop()
+    ?.replace(/^elastix version: /, '');
 }
 
 /** Installs elastix with apt-get when missing (benchmarks only); says so on stderr. */
@@ -39,6 +45,8 @@ export interface ElastixRun {
   meanDice: number;
   meanHd95: number | null;
   seconds: number;
+  /** Folding and smoothness of elastix's deformation field (from transformix -def all). */
+  deformation?: DeformationMetrics;
 }
 
 /** parameterFiles: applied in sequence (e.g. affine then B-spline). */
@@ -48,6 +56,7 @@ export async function runElastix(
   atlasLabels: string,
   scanLabels: Volume,
   parameterFiles: string[],
+  withDeformation = false,
   threads = os.cpus().length,
 ): Promise<ElastixRun> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'labelwarp-elastix-'));
@@ -80,7 +89,15 @@ export async function runElastix(
     await run('transformix', ['-in', atlasLabels, '-out', tdir, '-tp', last, '-threads', String(threads)]);
     const warped = await readVolume(path.join(tdir, 'result.nii.gz'), 'labels');
     const m = segmentationMetrics(warped.data, scanLabels.data, scanLabels);
-    return { meanDice: m.meanDice, meanHd95: m.meanHd95, seconds };
+    let deformation: DeformationMetrics | undefined;
+    if (withDeformation) {
+      const ddir = path.join(dir, 'field');
+      await fs.mkdir(ddir);
+      await run('transformix', ['-def', 'all', '-out', ddir, '-tp', last, '-threads', String(threads)]);
+      const field = await readVolume(path.join(ddir, 'deformationField.nii.gz'), 'vector');
+      deformation = deformationMetrics(field, field.data instanceof Float32Array ? field.data : Float32Array.from(field.data));
+    }
+    return { meanDice: m.meanDice, meanHd95: m.meanHd95, seconds, deformation };
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

@@ -4,19 +4,28 @@ import { promises as fs } from 'node:fs';
 import { parse } from './args.js';
 import { sharedDataDir, RESOURCES } from './sample-data.js';
 import { segmentFiles } from './segment-command.js';
-import { formatTable } from './table.js';
 import { readVolume } from '../volume/io.js';
 import { ensureElastix, runElastix } from '../bench/elastix.js';
+import type { ElastixRun } from '../bench/elastix.js';
 import { LabelWarpError } from '../util/errors.js';
 import { initTensorBackend } from '../tensor/backend.js';
+import type { SegmentMetrics } from '../pipeline/segment.js';
+import { learnedBench, memoryBench } from '../bench/suites.js';
+import { fmt, mean, machineLine, report } from '../bench/report.js';
 
-export const BENCH_HELP = `labelwarp bench — benchmark an engine against elastix on the shared real scans
+export const BENCH_HELP = `labelwarp bench — benchmarks on the shared real scans, printed as tables
 
-Usage: labelwarp bench SUITE [--data DIR] [--no-elastix] [--pairs N] [--markdown FILE]
+Usage: labelwarp bench SUITE [--data DIR] [--no-elastix] [--pairs N] [--markdown FILE] [--model DIR]
 
 Suites:
-  affine   template IXI012 → the 9 other IXI brains: our affine engine beside elastix
-           (affine, Mattes mutual information), in one run on this machine
+  affine      template IXI012 → the 9 other IXI brains: our affine beside elastix (affine,
+              Mattes mutual information), in one run on this machine
+  gn          the same 9 pairs and the aligned brain pair (subject-a → subject-b): our
+              Gauss-Newton engine (MIND-SSC, our affine first) beside elastix (affine then
+              B-spline, Mattes mutual information, both cores); Dice, HD95, folding, SDlogJ, time
+  gn-learned  held-out hippocampus pairs: Gauss-Newton with MIND-SSC alone beside the learned
+              features of --model (default resources/models/gn-hippocampus)
+  gn-memory   a 256×256×160 1 mm pair (the aligned brains resampled): time and peak resident memory
 
   --data DIR        the shared data folder (default: $LABELWARP_DATA or ../shared/data)
   --no-elastix      run our engine only
@@ -57,13 +66,132 @@ async function ixiPairs(data: string): Promise<Pair[]> {
     }));
 }
 
-const fmt = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+function alignedPair(data: string): Pair {
+  const dir = path.join(data, 'aligned-brain-pair');
+  return {
+    name: 'subject-a → subject-b',
+    atlasImage: path.join(dir, 'subject-a_t1.nii.gz'),
+    atlasLabels: path.join(dir, 'subject-a_labels.nii.gz'),
+    scan: path.join(dir, 'subject-b_t1.nii.gz'),
+    scanLabels: path.join(dir, 'subject-b_labels.nii.gz'),
+  };
+}
+
+interface Column {
+  dice: number[];
+  hd: number[];
+  fold: number[];
+  sd: number[];
+  s: number[];
+}
+const column = (): Column => ({ dice: [], hd: [], fold: [], sd: [], s: [] });
+
+async function registrationBench(suite: 'affine' | 'gn', values: Record<string, unknown>): Promise<number> {
+  const data = (values.data as string | undefined) ?? sharedDataDir();
+  let pairs = await ixiPairs(data);
+  if (suite === 'gn') pairs.push(alignedPair(data));
+  if (values.pairs) pairs = pairs.slice(0, Number(values.pairs));
+  const useElastix = !values['no-elastix'];
+  const elastixVersion = useElastix ? ensureElastix() : undefined;
+  if (useElastix && !elastixVersion) process.stderr.write('elastix could not be installed: running our engine only\n');
+  const params = suite === 'affine' ? ['affine.txt'] : ['affine.txt', 'bspline.txt'];
+  const backend = await initTensorBackend();
+  const out = await fs.mkdtemp(path.join(os.tmpdir(), 'labelwarp-bench-'));
+  const header = ['pair', 'Dice', 'HD95 mm', '%detJ≤0', 'SDlogJ', 's'];
+  if (elastixVersion) header.push('elastix Dice', 'HD95 mm', '%detJ≤0', 'SDlogJ', 's');
+  const rows: (string | number)[][] = [];
+  const ours = column();
+  const ref = column();
+  const push = (c: Column, dice: number, hd: number | null | undefined, fold: number, sd: number, s: number) => {
+    c.dice.push(dice);
+    if (hd !== null && hd !== undefined) c.hd.push(hd);
+    c.fold.push(fold);
+    c.sd.push(sd);
+    c.s.push(s);
+  };
+  try {
+    for (const p of pairs) {
+      const r = await segmentFiles(p, suite, {}, path.join(out, path.basename(p.scan)), { quiet: true });
+      const m: SegmentMetrics = r.metrics;
+      push(ours, m.meanDice!, m.meanHd95, m.nonPositiveJacobianPercent, m.sdLogJacobian, m.registrationSeconds);
+      const row: (string | number)[] = [
+        p.name,
+        fmt(m.meanDice),
+        fmt(m.meanHd95, 2),
+        fmt(m.nonPositiveJacobianPercent, 2),
+        fmt(m.sdLogJacobian, 3),
+        fmt(m.registrationSeconds, 1),
+      ];
+      if (elastixVersion) {
+        const e: ElastixRun = await runElastix(
+          p.scan,
+          p.atlasImage,
+          p.atlasLabels,
+          await readVolume(p.scanLabels, 'labels'),
+          params.map((f) => path.join(RESOURCES, 'elastix', f)),
+          suite === 'gn',
+        );
+        push(ref, e.meanDice, e.meanHd95, e.deformation?.nonPositiveJacobianPercent ?? 0, e.deformation?.sdLogJacobian ?? 0, e.seconds);
+        row.push(
+          fmt(e.meanDice),
+          fmt(e.meanHd95, 2),
+          fmt(e.deformation?.nonPositiveJacobianPercent ?? 0, 2),
+          fmt(e.deformation?.sdLogJacobian ?? 0, 3),
+          fmt(e.seconds, 1),
+        );
+      }
+      rows.push(row);
+      process.stderr.write(`${row.join('  ')}\n`);
+    }
+  } finally {
+    await fs.rm(out, { recursive: true, force: true });
+  }
+  const ixiCount = pairs.filter((p) => p.name.startsWith('IXI')).length;
+  const meanRow = (label: string, n: number): (string | number)[] => {
+    const r: (string | number)[] = [
+      label,
+      fmt(mean(ours.dice.slice(0, n))),
+      fmt(mean(ours.hd.slice(0, n)), 2),
+      fmt(Math.max(...ours.fold.slice(0, n)), 2) + ' max',
+      fmt(mean(ours.sd.slice(0, n)), 3),
+      fmt(mean(ours.s.slice(0, n)), 1),
+    ];
+    if (elastixVersion)
+      r.push(
+        fmt(mean(ref.dice.slice(0, n))),
+        fmt(mean(ref.hd.slice(0, n)), 2),
+        fmt(Math.max(...ref.fold.slice(0, n)), 2) + ' max',
+        fmt(mean(ref.sd.slice(0, n)), 3),
+        fmt(mean(ref.s.slice(0, n)), 1),
+      );
+    return r;
+  };
+  rows.push(meanRow(`mean of ${ixiCount} IXI pairs`, ixiCount));
+  const notes = [
+    `seconds: registration only (ours: reading excluded, affine + ${suite === 'gn' ? 'Gauss-Newton' : 'affine'}; elastix: the elastix call, ${os.cpus().length} threads); Dice and HD95 by the same code for both.`,
+  ];
+  if (elastixVersion) {
+    const dd = mean(ours.dice.slice(0, ixiCount)) - mean(ref.dice.slice(0, ixiCount));
+    const ratio = mean(ours.s.slice(0, ixiCount)) / mean(ref.s.slice(0, ixiCount));
+    notes.push(
+      `IXI: mean Dice difference (ours − elastix) ${fmt(dd)}; time ratio (ours / elastix) ${fmt(ratio, 3)} (1/${fmt(1 / ratio, 1)})`,
+    );
+  }
+  const title = `Benchmark ${suite}: ${pairs.length} pairs, ${new Date().toISOString().slice(0, 10)}, ${machineLine(backend.description)}${elastixVersion ? `, elastix ${elastixVersion}` : ''}`;
+  await report(suite, title, header, rows, notes, values.markdown as string | undefined);
+  return 0;
+}
 
 export async function benchCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(
     args,
-    { data: { type: 'string' }, 'no-elastix': { type: 'boolean' }, pairs: { type: 'string' }, markdown: { type: 'string' } },
+    {
+      data: { type: 'string' },
+      'no-elastix': { type: 'boolean' },
+      pairs: { type: 'string' },
+      markdown: { type: 'string' },
+      model: { type: 'string' },
+    },
     true,
   );
   if (values.help || positionals.length === 0) {
@@ -71,74 +199,15 @@ export async function benchCommand(args: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const suite = positionals[0];
-  if (suite !== 'affine') throw new LabelWarpError(`unknown benchmark suite "${suite}"; available: affine`);
-  let pairs = await ixiPairs((values.data as string | undefined) ?? sharedDataDir());
-  if (values.pairs) pairs = pairs.slice(0, Number(values.pairs));
-  const useElastix = !values['no-elastix'];
-  const elastixVersion = useElastix ? ensureElastix() : undefined;
-  if (useElastix && !elastixVersion) process.stderr.write('elastix could not be installed: running our engine only\n');
-  const backend = await initTensorBackend();
-  const out = await fs.mkdtemp(path.join(os.tmpdir(), 'labelwarp-bench-'));
-  const header = ['pair', 'Dice', 'HD95 mm', '%|J|≤0', 'SDlogJ', 's'];
-  if (elastixVersion) header.push('elastix Dice', 'elastix HD95', 'elastix s');
-  const rows: (string | number)[][] = [];
-  const ours = { dice: [] as number[], hd: [] as number[], s: [] as number[] };
-  const ref = { dice: [] as number[], hd: [] as number[], s: [] as number[] };
-  for (const p of pairs) {
-    const r = await segmentFiles(p, suite, {}, path.join(out, path.basename(p.scan)), { quiet: true });
-    const m = r.metrics;
-    ours.dice.push(m.meanDice!);
-    if (m.meanHd95 !== null && m.meanHd95 !== undefined) ours.hd.push(m.meanHd95);
-    ours.s.push(m.seconds);
-    const row: (string | number)[] = [
-      p.name,
-      fmt(m.meanDice),
-      fmt(m.meanHd95, 2),
-      fmt(m.nonPositiveJacobianPercent, 2),
-      fmt(m.sdLogJacobian, 3),
-      fmt(m.seconds, 1),
-    ];
-    if (elastixVersion) {
-      const e = await runElastix(p.scan, p.atlasImage, p.atlasLabels, await readVolume(p.scanLabels, 'labels'), [
-        path.join(RESOURCES, 'elastix', 'affine.txt'),
-      ]);
-      ref.dice.push(e.meanDice);
-      if (e.meanHd95 !== null) ref.hd.push(e.meanHd95);
-      ref.s.push(e.seconds);
-      row.push(fmt(e.meanDice), fmt(e.meanHd95, 2), fmt(e.seconds, 1));
-    }
-    rows.push(row);
-    process.stderr.write(`${row.join('  ')}\n`);
+  switch (suite) {
+    case 'affine':
+    case 'gn':
+      return registrationBench(suite, values);
+    case 'gn-learned':
+      return learnedBench(values);
+    case 'gn-memory':
+      return memoryBench(values);
+    default:
+      throw new LabelWarpError(`unknown benchmark suite "${suite}"; available: affine, gn, gn-learned, gn-memory`);
   }
-  const meanRow: (string | number)[] = ['mean', fmt(mean(ours.dice)), fmt(mean(ours.hd), 2), '', '', fmt(mean(ours.s), 1)];
-  if (elastixVersion) meanRow.push(fmt(mean(ref.dice)), fmt(mean(ref.hd), 2), fmt(mean(ref.s), 1));
-  rows.push(meanRow);
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, tfjs backend ${backend.description}`;
-  const lines = [
-    `Benchmark ${suite}: ${pairs.length} pairs, ${new Date().toISOString().slice(0, 10)}, ${machine}${elastixVersion ? `, elastix ${elastixVersion} (${os.cpus().length} threads)` : ''}`,
-    '',
-    formatTable(header, rows),
-  ];
-  if (elastixVersion) {
-    lines.push(
-      '',
-      `mean Dice difference (ours − elastix): ${fmt(mean(ours.dice) - mean(ref.dice))}; time ratio (ours / elastix): ${fmt(mean(ours.s) / mean(ref.s), 2)}`,
-    );
-  }
-  process.stdout.write(lines.join('\n') + '\n');
-  if (values.markdown) {
-    const md = [
-      `## ${suite} — ${new Date().toISOString().slice(0, 10)}`,
-      '',
-      lines[0],
-      '',
-      formatTable(header, rows, true),
-      '',
-      ...lines.slice(3),
-      '',
-    ].join('\n');
-    await fs.appendFile(values.markdown as string, md + '\n');
-  }
-  await fs.rm(out, { recursive: true, force: true });
-  return 0;
 }

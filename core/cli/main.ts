@@ -3,6 +3,8 @@ import { describeError, LabelWarpError } from '../util/errors.js';
 import { segmentCommand } from './segment-command.js';
 import { demoCommand } from './demo-command.js';
 import { benchCommand } from './bench-command.js';
+import { trainCommand } from './train-command.js';
+import { teachCommand } from './teach-command.js';
 import { listEngines } from '../engines/index.js';
 import { initTensorBackend } from '../tensor/backend.js';
 
@@ -14,6 +16,8 @@ Commands:
   segment   register a template to a scan and carry its labels onto the scan
   demo      run 'segment' on the bundled sample data and print a table (offline)
   bench     benchmark an engine beside elastix on the shared real scans
+  train     train a learned engine (gn: features for Gauss-Newton)
+  teach     export teacher displacement fields for a folder of scans (resumable)
   engines   list the registration engines and their options
   backend   show which TensorFlow.js backend runs here
 `;
@@ -45,6 +49,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   segment: segmentCommand,
   demo: demoCommand,
   bench: benchCommand,
+  train: trainCommand,
+  teach: teachCommand,
   engines: enginesCommand,
   backend: backendCommand,
 };

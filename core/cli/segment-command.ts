@@ -19,6 +19,7 @@ Usage:
   --scan-labels FILE    reference labels of the scan (optional): enables Dice and HD95
   --engine NAME         registration engine (default: affine); see 'labelwarp engines'
   --option key=value    an engine option (repeatable), e.g. --option levels=3
+  --model DIR           a trained model for the engine (same as --option model=DIR)
   --out DIR             output folder; receives labels.nii.gz (template labels on the scan's
                         grid), warped-atlas.nii.gz, transform.json (+ transform.tfm for
                         affines), displacement.nii.gz for deformable engines, metrics.json
@@ -73,6 +74,7 @@ export async function segmentCommand(args: string[]): Promise<number> {
     'scan-labels': { type: 'string' },
     engine: { type: 'string', default: 'affine' },
     option: { type: 'string', multiple: true },
+    model: { type: 'string' },
     out: { type: 'string' },
     quiet: { type: 'boolean' },
   });
@@ -92,7 +94,9 @@ export async function segmentCommand(args: string[]): Promise<number> {
     scanLabels: values['scan-labels'] as string | undefined,
   };
   const out = required(values, 'out');
-  const result = await segmentFiles(files, values.engine as string, keyValues(values.option), out, { quiet: Boolean(values.quiet) });
+  const engineOptions: Record<string, unknown> = keyValues(values.option);
+  if (values.model) engineOptions.model = values.model;
+  const result = await segmentFiles(files, values.engine as string, engineOptions, out, { quiet: Boolean(values.quiet) });
   const m = result.metrics;
   const parts = [`engine ${m.engine}`, `${m.seconds.toFixed(1)} s`, `backend ${m.backend}`];
   if (m.meanDice !== undefined)

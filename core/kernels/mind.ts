@@ -64,11 +64,44 @@ export function boxFilter3d(data: Float32Array, dims: Vec3, r: number): void {
   }
 }
 
+// exp(−t) by linear interpolation in a table over [0, 16] (absolute error < 2e-5; 0 beyond).
+const EXP_STEPS = 4096;
+const EXP_MAX = 16;
+const EXP_TABLE = Float64Array.from({ length: EXP_STEPS + 2 }, (_, i) => Math.exp(-(i * EXP_MAX) / EXP_STEPS));
+function expNeg(t: number): number {
+  const x = t * (EXP_STEPS / EXP_MAX);
+  if (!(x < EXP_STEPS)) return 0;
+  const i = x | 0;
+  const f = x - i;
+  return EXP_TABLE[i] + f * (EXP_TABLE[i + 1] - EXP_TABLE[i]);
+}
+
 export interface MindOptions {
   /** Neighbour distance in voxels (default 1). */
   dilation?: number;
   /** Patch (box) radius in voxels (default 1). */
   radius?: number;
+}
+
+/** Reads `src` shifted by `shift` voxels (clamped at the border) into channel c of `out`. */
+function readShifted(src: Float32Array, dims: Vec3, shift: Vec3, out: Float32Array, C: number, c: number): void {
+  const [nx, ny, nz] = dims;
+  const off = shift[0] + nx * (shift[1] + ny * shift[2]);
+  const lo = shift.map((s) => Math.max(0, -s));
+  const hi = shift.map((s, a) => dims[a] - 1 - Math.max(0, s));
+  let v = 0;
+  for (let k = 0; k < nz; k++) {
+    const kIn = k >= lo[2] && k <= hi[2];
+    const kk = Math.min(nz - 1, Math.max(0, k + shift[2]));
+    for (let j = 0; j < ny; j++) {
+      const jIn = kIn && j >= lo[1] && j <= hi[1];
+      const jj = Math.min(ny - 1, Math.max(0, j + shift[1]));
+      for (let i = 0; i < nx; i++, v++) {
+        if (jIn && i >= lo[0] && i <= hi[0]) out[v * C + c] = src[v + off];
+        else out[v * C + c] = src[Math.min(nx - 1, Math.max(0, i + shift[0])) + nx * (jj + ny * kk)];
+      }
+    }
+  }
 }
 
 export function mindSsc(image: Float32Array, dims: Vec3, options: MindOptions = {}): Float32Array {
@@ -79,19 +112,30 @@ export function mindSsc(image: Float32Array, dims: Vec3, options: MindOptions = 
   const C = MIND_CHANNELS;
   const out = new Float32Array(n * C);
   const tmp = new Float32Array(n);
-  const clampIdx = (i: number, j: number, k: number) =>
-    Math.min(nx - 1, Math.max(0, i)) + nx * (Math.min(ny - 1, Math.max(0, j)) + ny * Math.min(nz - 1, Math.max(0, k)));
+  // D_ab(x) = box[S_δ](x + a) with S_δ(y) = (I(y) − I(y + δ))², δ = b − a. Since S_−δ(y) = S_δ(y − δ),
+  // the 12 pairs need only 6 filtered images: D_ab(x) = box[S_−δ](x + b) when −δ is the one kept.
+  const filtered = new Map<string, Float32Array>();
+  const squaredDifference = (delta: Vec3): Float32Array => {
+    const key = delta.join(',');
+    let f = filtered.get(key);
+    if (f) return f;
+    f = new Float32Array(n);
+    const shifted = new Float32Array(n);
+    readShifted(image, dims, delta, shifted, 1, 0);
+    for (let v = 0; v < n; v++) {
+      const diff = image[v] - shifted[v];
+      f[v] = diff * diff;
+    }
+    boxFilter3d(f, dims, r);
+    filtered.set(key, f);
+    return f;
+  };
   for (let c = 0; c < C; c++) {
     const [a, b] = SSC_PAIRS[c];
-    let v = 0;
-    for (let k = 0; k < nz; k++)
-      for (let j = 0; j < ny; j++)
-        for (let i = 0; i < nx; i++, v++) {
-          const diff = image[clampIdx(i + d * a[0], j + d * a[1], k + d * a[2])] - image[clampIdx(i + d * b[0], j + d * b[1], k + d * b[2])];
-          tmp[v] = diff * diff;
-        }
-    boxFilter3d(tmp, dims, r);
-    for (let v2 = 0; v2 < n; v2++) out[v2 * C + c] = tmp[v2];
+    const delta = [0, 1, 2].map((q) => d * (b[q] - a[q])) as Vec3;
+    const firstNonZero = delta.find((x) => x !== 0) ?? 1;
+    if (firstNonZero > 0) readShifted(squaredDifference(delta), dims, [d * a[0], d * a[1], d * a[2]], out, C, c);
+    else readShifted(squaredDifference(delta.map((x) => -x) as Vec3), dims, [d * b[0], d * b[1], d * b[2]], out, C, c);
   }
   // Variance estimate and its global mean.
   let meanV = 0;
@@ -105,10 +149,10 @@ export function mindSsc(image: Float32Array, dims: Vec3, options: MindOptions = 
   const lo = 0.001 * meanV + 1e-12;
   const hi = 1000 * meanV + 1e-12;
   for (let v = 0; v < n; v++) {
-    const V = Math.min(hi, Math.max(lo, tmp[v]));
+    const invV = 1 / Math.min(hi, Math.max(lo, tmp[v]));
     let max = 0;
     for (let c = 0; c < C; c++) {
-      const e = Math.exp(-out[v * C + c] / V);
+      const e = expNeg(out[v * C + c] * invV);
       out[v * C + c] = e;
       if (e > max) max = e;
     }

@@ -2,40 +2,51 @@
 import { gridOf, indexToWorld, indexToWorldMatrix } from '../volume/volume.js';
 import type { Grid, Vec3, Volume } from '../volume/volume.js';
 
+/** Per-axis halving factors: an axis is halved when it has at least 2·minSize voxels. */
+export function halvingFactors(dims: Vec3, minSize = 8): Vec3 {
+  return dims.map((d) => (d >= 2 * minSize ? 2 : 1)) as Vec3;
+}
+
 /**
- * Halves the resolution by 2×2×2 block averaging along every axis that has at least 2·minSize
- * voxels (other axes are kept). The new grid covers the same physical region: its voxel centres
- * sit at the centres of the averaged blocks.
+ * Block-averages a multi-channel volume (channel fastest) by per-axis integer factors. The new
+ * grid covers the same physical region: its voxel centres sit at the centres of the blocks.
  */
-export function downsample2(vol: Volume<Float32Array>, minSize = 8): Volume<Float32Array> {
-  const [nx, ny, nz] = vol.dims;
-  const f = vol.dims.map((d) => (d >= 2 * minSize ? 2 : 1)) as Vec3;
-  const mx = Math.floor(nx / f[0]);
-  const my = Math.floor(ny / f[1]);
-  const mz = Math.floor(nz / f[2]);
-  const out = new Float32Array(mx * my * mz);
-  const src = vol.data;
+export function blockAverage(data: Float32Array, grid: Grid, channels: number, f: Vec3): { grid: Grid; data: Float32Array } {
+  const [nx, ny] = grid.dims;
+  const mx = Math.max(1, Math.floor(grid.dims[0] / f[0]));
+  const my = Math.max(1, Math.floor(grid.dims[1] / f[1]));
+  const mz = Math.max(1, Math.floor(grid.dims[2] / f[2]));
+  const C = channels;
+  const out = new Float32Array(mx * my * mz * C);
   const inv = 1 / (f[0] * f[1] * f[2]);
   let o = 0;
   for (let k = 0; k < mz; k++)
     for (let j = 0; j < my; j++)
-      for (let i = 0; i < mx; i++) {
-        let s = 0;
+      for (let i = 0; i < mx; i++, o += C) {
         for (let dz = 0; dz < f[2]; dz++)
           for (let dy = 0; dy < f[1]; dy++)
-            for (let dx = 0; dx < f[0]; dx++) s += src[i * f[0] + dx + nx * (j * f[1] + dy + ny * (k * f[2] + dz))];
-        out[o++] = s * inv;
+            for (let dx = 0; dx < f[0]; dx++) {
+              const src = (i * f[0] + dx + nx * (j * f[1] + dy + ny * (k * f[2] + dz))) * C;
+              for (let c = 0; c < C; c++) out[o + c] += data[src + c];
+            }
+        for (let c = 0; c < C; c++) out[o + c] *= inv;
       }
-  const grid = gridOf(vol);
-  const origin = indexToWorld(grid, [(f[0] - 1) / 2, (f[1] - 1) / 2, (f[2] - 1) / 2]);
+  const g = gridOf(grid);
   return {
-    dims: [mx, my, mz],
-    spacing: [vol.spacing[0] * f[0], vol.spacing[1] * f[1], vol.spacing[2] * f[2]],
-    origin,
-    direction: grid.direction,
+    grid: {
+      dims: [mx, my, mz],
+      spacing: [g.spacing[0] * f[0], g.spacing[1] * f[1], g.spacing[2] * f[2]],
+      origin: indexToWorld(g, [(f[0] - 1) / 2, (f[1] - 1) / 2, (f[2] - 1) / 2]),
+      direction: g.direction,
+    },
     data: out,
-    components: 1,
   };
+}
+
+/** Halves the resolution by 2×2×2 block averaging along every axis with at least 2·minSize voxels. */
+export function downsample2(vol: Volume<Float32Array>, minSize = 8): Volume<Float32Array> {
+  const r = blockAverage(vol.data, vol, 1, halvingFactors(vol.dims, minSize));
+  return { ...r.grid, data: r.data, components: 1 };
 }
 
 /** Pyramid from coarse to fine with `levels` levels (the last one is `vol` itself). */

@@ -5,7 +5,7 @@
 import { sameGrid, describeGrid, gridOf } from '../volume/volume.js';
 import type { Volume } from '../volume/volume.js';
 import { sampleAtCoordinates } from '../kernels/resample.js';
-import { createEngine, getEngineDescriptor } from '../engines/index.js';
+import { registerScan } from './register.js';
 import { sourceIndexCoordinates, displacementOnGrid } from '../registration/transform.js';
 import type { SpatialTransform } from '../registration/transform.js';
 import { segmentationMetrics } from '../metrics/overlap.js';
@@ -38,7 +38,10 @@ export interface SegmentOptions {
 export interface SegmentMetrics {
   engine: string;
   backend: string;
+  /** Wall time of the whole pipeline (registration, label transfer, metrics). */
   seconds: number;
+  /** Wall time of the registration alone. */
+  registrationSeconds: number;
   /** Present only with reference labels. */
   meanDice?: number;
   dice?: Record<string, number>;
@@ -85,45 +88,46 @@ export async function segmentScan(input: SegmentInput, options: SegmentOptions):
   checkInputs(input);
   const started = performance.now();
   const backend = await initTensorBackend();
-  const descriptor = getEngineDescriptor(options.engine);
-  const engine = await createEngine(options.engine, options.engineOptions ?? {});
   const progress = options.onProgress;
-  try {
-    const out = await engine.register(input.scan, input.atlasImage, { signal: options.signal, onProgress: subProgress(progress, 0, 0.85) });
-    throwIfAborted(options.signal);
-    progress?.({ stage: 'labels', fraction: 0.86, message: 'warping template labels' });
-    const coords = sourceIndexCoordinates(input.scan, input.atlasImage, out.transform);
-    const labels = sampleAtCoordinates(input.atlasLabels, input.scan, coords, options.labelInterpolation ?? 'label-linear');
-    const warpedAtlas = sampleAtCoordinates(input.atlasImage, input.scan, coords, 'linear');
-    throwIfAborted(options.signal);
-    progress?.({ stage: 'metrics', fraction: 0.9, message: 'computing metrics' });
-    const field = displacementOnGrid(out.transform, input.scan);
-    const deformation = deformationMetrics(gridOf(input.scan), field);
-    const metrics: SegmentMetrics = {
-      engine: descriptor.name,
-      backend: backend.description,
-      seconds: 0,
-      nonPositiveJacobianPercent: deformation.nonPositiveJacobianPercent,
-      sdLogJacobian: deformation.sdLogJacobian,
-      warnings: [...out.warnings],
-      details: out.details,
-    };
-    if (input.scanLabels) {
-      const seg = segmentationMetrics(labels.data, input.scanLabels.data, input.scan);
-      metrics.meanDice = seg.meanDice;
-      metrics.dice = Object.fromEntries(seg.labels.map((l) => [String(l.label), l.dice]));
-      metrics.hd95 = Object.fromEntries(seg.labels.map((l) => [String(l.label), l.hd95]));
-      metrics.meanHd95 = seg.meanHd95;
-      metrics.labels = seg.labels;
-    }
-    metrics.seconds = (performance.now() - started) / 1000;
-    progress?.({
-      stage: 'done',
-      fraction: 1,
-      message: metrics.meanDice !== undefined ? `mean Dice ${metrics.meanDice.toFixed(3)}` : 'done',
-    });
-    return { labels, warpedAtlas, transform: out.transform, displacementMm: descriptor.deformable ? field : undefined, metrics };
-  } finally {
-    engine.dispose();
+  const out = await registerScan(input.scan, input.atlasImage, {
+    engine: options.engine,
+    engineOptions: options.engineOptions,
+    signal: options.signal,
+    onProgress: subProgress(progress, 0, 0.85),
+  });
+  const descriptor = out.descriptor;
+  throwIfAborted(options.signal);
+  progress?.({ stage: 'labels', fraction: 0.86, message: 'warping template labels' });
+  const coords = sourceIndexCoordinates(input.scan, input.atlasImage, out.transform);
+  const labels = sampleAtCoordinates(input.atlasLabels, input.scan, coords, options.labelInterpolation ?? 'label-linear');
+  const warpedAtlas = sampleAtCoordinates(input.atlasImage, input.scan, coords, 'linear');
+  throwIfAborted(options.signal);
+  progress?.({ stage: 'metrics', fraction: 0.9, message: 'computing metrics' });
+  const field = displacementOnGrid(out.transform, input.scan);
+  const deformation = deformationMetrics(gridOf(input.scan), field);
+  const metrics: SegmentMetrics = {
+    engine: descriptor.name,
+    backend: backend.description,
+    seconds: 0,
+    registrationSeconds: out.seconds,
+    nonPositiveJacobianPercent: deformation.nonPositiveJacobianPercent,
+    sdLogJacobian: deformation.sdLogJacobian,
+    warnings: [...out.warnings],
+    details: out.details,
+  };
+  if (input.scanLabels) {
+    const seg = segmentationMetrics(labels.data, input.scanLabels.data, input.scan);
+    metrics.meanDice = seg.meanDice;
+    metrics.dice = Object.fromEntries(seg.labels.map((l) => [String(l.label), l.dice]));
+    metrics.hd95 = Object.fromEntries(seg.labels.map((l) => [String(l.label), l.hd95]));
+    metrics.meanHd95 = seg.meanHd95;
+    metrics.labels = seg.labels;
   }
+  metrics.seconds = (performance.now() - started) / 1000;
+  progress?.({
+    stage: 'done',
+    fraction: 1,
+    message: metrics.meanDice !== undefined ? `mean Dice ${metrics.meanDice.toFixed(3)}` : 'done',
+  });
+  return { labels, warpedAtlas, transform: out.transform, displacementMm: descriptor.deformable ? field : undefined, metrics };
 }

@@ -116,12 +116,8 @@ function imageToVolume(image: Image, file: string, kind: VolumeKind): Volume {
   let components = image.imageType.components;
   if (dim === 4 && size[3] === 1) size.pop();
   else if (dim === 4 && kind === 'vector' && size[3] === 3 && components === 1) components = 3;
-  checkDimensionality(
-    file,
-    kind,
-    size.length,
-    [...size, 1, 1, 1, 1].slice(0, 7).map((d, i) => (i === 3 ? components : d)),
-  );
+  if (size.length !== 3) checkDimensionality(file, kind, size.length, [...size, 1, 1, 1, 1].slice(0, 7));
+  checkDimensionality(file, kind, 4, [size[0], size[1], size[2], components, 1, 1, 1]);
   if (kind !== 'vector' && components !== 1) {
     throw new LabelWarpError(
       `has ${components} components per voxel; a scalar ${kind === 'labels' ? 'label map' : 'image'} is expected`,

@@ -1,0 +1,134 @@
+/** The learned-mode and memory benchmarks of `labelwarp bench`. */
+import path from 'node:path';
+import os from 'node:os';
+import { promises as fs } from 'node:fs';
+import { readVolume } from '../volume/io.js';
+import { gridOf, gridCentreWorld } from '../volume/volume.js';
+import type { Grid, Vec3 } from '../volume/volume.js';
+import { resampleToGrid } from '../kernels/resample.js';
+import { segmentScan } from '../pipeline/segment.js';
+import { initTensorBackend } from '../tensor/backend.js';
+import { LabelWarpError } from '../util/errors.js';
+import { RESOURCES, sharedDataDir } from '../cli/sample-data.js';
+import { fmt, mean, machineLine, report } from './report.js';
+
+interface ModelJson {
+  meta?: { split?: { validation?: string[] }; atlas?: { image?: string; labels?: string } };
+}
+
+/** Gauss-Newton with MIND-SSC alone beside the learned features, on held-out hippocampus pairs. */
+export async function learnedBench(values: Record<string, unknown>): Promise<number> {
+  const modelDir = (values.model as string | undefined) ?? path.join(RESOURCES, 'models', 'gn-hippocampus');
+  const dir = path.join((values.data as string | undefined) ?? sharedDataDir(), 'hippocampus');
+  let model: ModelJson;
+  try {
+    model = JSON.parse(await fs.readFile(path.join(modelDir, 'model.json'), 'utf8')) as ModelJson;
+  } catch {
+    throw new LabelWarpError('no model.json (train one with labelwarp train gn)', modelDir);
+  }
+  const summary = JSON.parse(await fs.readFile(path.join(modelDir, 'summary.json'), 'utf8').catch(() => '{}')) as {
+    validationSubjects?: string[];
+  };
+  const held = model.meta?.split?.validation ?? [];
+  if (held.length === 0) throw new LabelWarpError('the model records no held-out subjects', modelDir);
+  // Subjects never trained on; those not used to pick the best checkpoint when there are enough.
+  const scored = new Set(summary.validationSubjects ?? []);
+  let test = held.filter((s) => !scored.has(s));
+  if (test.length < 5) test = held;
+  if (values.pairs) test = test.slice(0, Number(values.pairs));
+  const atlasName = path.basename(model.meta?.atlas?.image ?? 'hippocampus_001_image.nii.gz');
+  const atlasLabelsName = path.basename(model.meta?.atlas?.labels ?? 'hippocampus_001_labels.nii.gz');
+  const backend = await initTensorBackend();
+  const atlasImage = await readVolume(path.join(dir, atlasName), 'image');
+  const atlasLabels = await readVolume(path.join(dir, atlasLabelsName), 'labels');
+  const rows: (string | number)[][] = [];
+  const base: number[] = [];
+  const learned: number[] = [];
+  for (const id of test) {
+    const scan = await readVolume(path.join(dir, `${id}_image.nii.gz`), 'image');
+    const scanLabels = await readVolume(path.join(dir, `${id}_labels.nii.gz`), 'labels');
+    const input = { atlasImage, atlasLabels, scan, scanLabels };
+    const a = await segmentScan(input, { engine: 'gn' });
+    const b = await segmentScan(input, { engine: 'gn', engineOptions: { model: modelDir } });
+    base.push(a.metrics.meanDice!);
+    learned.push(b.metrics.meanDice!);
+    rows.push([
+      id,
+      fmt(a.metrics.meanDice),
+      fmt(b.metrics.meanDice),
+      fmt(b.metrics.meanDice! - a.metrics.meanDice!),
+      fmt(a.metrics.nonPositiveJacobianPercent, 2),
+      fmt(b.metrics.nonPositiveJacobianPercent, 2),
+    ]);
+    process.stderr.write(`${rows[rows.length - 1].join('  ')}\n`);
+  }
+  rows.push([`mean of ${test.length}`, fmt(mean(base)), fmt(mean(learned)), fmt(mean(learned) - mean(base)), '', '']);
+  const better = learned.filter((x, i) => x > base[i]).length;
+  await report(
+    'gn-learned',
+    `Benchmark gn-learned: template ${atlasName.replace('_image.nii.gz', '')} → ${test.length} held-out hippocampus scans, model ${path.relative(process.cwd(), modelDir) || modelDir}, ${new Date().toISOString().slice(0, 10)}, ${machineLine(backend.description)}`,
+    ['scan', 'Dice MIND', 'Dice learned', 'difference', '%detJ≤0 MIND', '%detJ≤0 learned'],
+    rows,
+    [`learned better on ${better} of ${test.length} pairs`],
+    values.markdown as string | undefined,
+  );
+  return 0;
+}
+
+/** Registers a 256×256×160 pair at 1 mm (the aligned brains resampled) and reports peak memory. */
+export async function memoryBench(values: Record<string, unknown>): Promise<number> {
+  const dir = path.join((values.data as string | undefined) ?? sharedDataDir(), 'aligned-brain-pair');
+  const backend = await initTensorBackend();
+  const read = (f: string, kind: 'image' | 'labels') => readVolume(path.join(dir, f), kind);
+  const [a, al, b, bl] = await Promise.all([
+    read('subject-a_t1.nii.gz', 'image'),
+    read('subject-a_labels.nii.gz', 'labels'),
+    read('subject-b_t1.nii.gz', 'image'),
+    read('subject-b_labels.nii.gz', 'labels'),
+  ]);
+  const big = (ref: Grid): Grid => {
+    const dims: Vec3 = [256, 256, 160];
+    const c = gridCentreWorld(ref);
+    const g = gridOf(ref);
+    // Same orientation as the scan, 1 mm, centred on it.
+    const half = dims.map((d) => (d - 1) / 2);
+    const origin = [0, 1, 2].map(
+      (r) => c[r] - (g.direction[r * 3] * half[0] + g.direction[r * 3 + 1] * half[1] + g.direction[r * 3 + 2] * half[2]),
+    ) as Vec3;
+    return { dims, spacing: [1, 1, 1], origin, direction: g.direction };
+  };
+  const ga = big(a);
+  const gb = big(b);
+  const input = {
+    atlasImage: resampleToGrid(a, ga, 'linear'),
+    atlasLabels: resampleToGrid(al, ga, 'nearest'),
+    scan: resampleToGrid(b, gb, 'linear'),
+    scanLabels: resampleToGrid(bl, gb, 'nearest'),
+  };
+  const before = process.memoryUsage().rss;
+  let peakSampled = before;
+  const timer = setInterval(() => (peakSampled = Math.max(peakSampled, process.memoryUsage().rss)), 50);
+  const r = await segmentScan(input, { engine: 'gn' });
+  clearInterval(timer);
+  const maxRss = process.resourceUsage().maxRSS * 1024;
+  const gib = (x: number) => `${(x / 2 ** 30).toFixed(2)} GiB`;
+  const rows = [
+    [
+      `${ga.dims.join('×')} @ 1 mm`,
+      fmt(r.metrics.meanDice),
+      fmt(r.metrics.nonPositiveJacobianPercent, 2),
+      fmt(r.metrics.registrationSeconds, 1),
+      gib(before),
+      gib(Math.max(maxRss, peakSampled)),
+    ],
+  ];
+  await report(
+    'gn-memory',
+    `Benchmark gn-memory: aligned brain pair resampled to 256×256×160, ${new Date().toISOString().slice(0, 10)}, ${machineLine(backend.description)}, ${os.cpus().length} cores`,
+    ['grid', 'Dice', '%detJ≤0', 'registration s', 'RSS before', 'peak RSS (process)'],
+    rows,
+    ['peak RSS: the process maximum resident set size (getrusage), covering reading, resampling, registration and metrics.'],
+    values.markdown as string | undefined,
+  );
+  return 0;
+}

@@ -1,0 +1,245 @@
+/**
+ * Training the Gauss-Newton engine's feature network end to end through unrolled Gauss-Newton
+ * steps, with weak label supervision: loss = (1 − soft Dice of the warped template labels) +
+ * imageWeight · mean squared intensity difference. Progress, a CSV loss log, periodic checkpoints,
+ * validation on held-out subjects (best model kept), and resume from the last checkpoint.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { readVolume } from '../volume/io.js';
+import { FeatureNet } from './feature-net.js';
+import { differentiableGaussNewton, softDiceLoss } from './differentiable-gn.js';
+import { listScans, labelSet, preparePair } from './dataset.js';
+import type { PreparedPair, ScanEntry } from './dataset.js';
+import { warpChannelsOp } from '../tensor/warp-op.js';
+import { mindSsc, MIND_CHANNELS } from '../kernels/mind.js';
+import { learnedFeatures } from './learned-features.js';
+import { registerGaussNewton } from '../registration/gauss-newton.js';
+import type { FeatureExtractor } from '../registration/gauss-newton.js';
+import { displacementWorldToIndex } from '../kernels/warp.js';
+import { sampleAtCoordinates } from '../kernels/resample.js';
+import { diceScores } from '../metrics/overlap.js';
+import { createVolume } from '../volume/volume.js';
+import { writeTextAtomically } from '../util/atomic.js';
+import { LabelWarpError, throwIfAborted } from '../util/errors.js';
+import type { ProgressFn } from '../pipeline/progress.js';
+
+export interface TrainGnOptions {
+  atlasImage: string;
+  atlasLabels: string;
+  scansDir: string;
+  scanLabelsDir?: string;
+  outDir: string;
+  iterations?: number;
+  learningRate?: number;
+  validationFraction?: number;
+  /** Validate every N iterations (and at the end). */
+  validateEvery?: number;
+  checkpointEvery?: number;
+  /** At most this many validation subjects are scored each time (default 20). */
+  maxValidation?: number;
+  hidden?: number;
+  outChannels?: number;
+  steps?: number;
+  lambda?: number;
+  imageWeight?: number;
+  seed?: number;
+  resume?: boolean;
+  signal?: AbortSignal;
+  onProgress?: ProgressFn;
+  log?: (line: string) => void;
+}
+
+export interface TrainGnResult {
+  iterations: number;
+  bestValidationDice: number;
+  baselineValidationDice: number;
+  modelDir: string;
+}
+
+function rng(seed: number) {
+  let s = seed >>> 0 || 1;
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+}
+
+/** Mean Dice of the held-out pairs registered by the (typed-array) engine with these features. */
+export async function validate(pairs: PreparedPair[], features: FeatureExtractor | undefined, signal?: AbortSignal): Promise<number> {
+  let sum = 0;
+  let count = 0;
+  for (const p of pairs) {
+    throwIfAborted(signal);
+    if (!p.fixedLabels) continue;
+    const fixed = createVolume(p.grid, p.fixedImage);
+    const moving = createVolume(p.grid, p.movingImage);
+    const gn = await registerGaussNewton(fixed, moving, { features });
+    const idx = displacementWorldToIndex(p.grid, gn.fieldMm);
+    const [nx, ny] = p.grid.dims;
+    for (let v = 0; v < idx.length / 3; v++) {
+      idx[3 * v] += v % nx;
+      idx[3 * v + 1] += Math.floor(v / nx) % ny;
+      idx[3 * v + 2] += Math.floor(v / (nx * ny));
+    }
+    const warped = sampleAtCoordinates(createVolume(p.grid, p.movingLabels), p.grid, idx, 'label-linear').data;
+    const d = diceScores(warped, p.fixedLabels);
+    const scores = [...d.values()].map((x) => x.dice);
+    sum += scores.reduce((a, b) => a + b, 0) / Math.max(1, scores.length);
+    count++;
+  }
+  return count ? sum / count : NaN;
+}
+
+function pairTensors(p: PreparedPair, net: FeatureNet) {
+  const [nx, ny, nz] = p.grid.dims;
+  const n = nx * ny * nz;
+  const features = (img: Float32Array) => {
+    const mind = tf.tensor4d(mindSsc(img, p.grid.dims), [nz, ny, nx, MIND_CHANNELS]);
+    const learned = tf.reshape(net.apply(tf.tensor5d(img, [1, nz, ny, nx, 1])), [nz, ny, nx, net.config.outChannels]);
+    return tf.concat([mind, learned], 3) as tf.Tensor4D;
+  };
+  const L = p.labels.length;
+  return {
+    ff: features(p.fixedImage),
+    fm: features(p.movingImage),
+    fImg: tf.tensor4d(p.fixedImage, [nz, ny, nx, 1]),
+    mImg: tf.tensor4d(p.movingImage, [nz, ny, nx, 1]),
+    fLab: p.fixedOneHot ? tf.tensor4d(p.fixedOneHot, [nz, ny, nx, L]) : undefined,
+    mLab: tf.tensor4d(p.movingOneHot, [nz, ny, nx, L]),
+    n,
+  };
+}
+
+export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGnResult> {
+  const iterations = options.iterations ?? 300;
+  const validateEvery = options.validateEvery ?? 50;
+  const checkpointEvery = options.checkpointEvery ?? 25;
+  const steps = options.steps ?? 4;
+  const lambda = options.lambda ?? 0.02;
+  const imageWeight = options.imageWeight ?? 0.5;
+  const log = options.log ?? (() => {});
+  const out = options.outDir;
+  const ckptDir = path.join(out, 'checkpoint');
+  await fs.mkdir(out, { recursive: true });
+
+  const atlasImage = await readVolume(options.atlasImage, 'image');
+  const atlasLabels = await readVolume(options.atlasLabels, 'labels');
+  const classes = labelSet(atlasLabels.data);
+  if (classes.length === 0) throw new LabelWarpError('the template label map holds no labels', options.atlasLabels);
+  const scans = await listScans(options.scansDir, options.scanLabelsDir, [options.atlasImage]);
+  const labelled = scans.filter((s) => s.labels);
+  if (options.scanLabelsDir && labelled.length < 2)
+    throw new LabelWarpError('fewer than two scans have a matching label map', options.scanLabelsDir);
+  const pool = labelled.length >= 2 ? labelled : scans;
+  const nVal = Math.max(1, Math.round((options.validationFraction ?? 0.2) * pool.length));
+  const train = pool.slice(0, pool.length - nVal);
+  const held = pool.slice(pool.length - nVal);
+  if (train.length === 0) throw new LabelWarpError('not enough scans to train on after holding some out for validation');
+
+  let net: FeatureNet;
+  let start = 0;
+  let best = -Infinity;
+  let baseline = NaN;
+  if (options.resume && (await fs.stat(path.join(ckptDir, 'model.json')).catch(() => undefined))) {
+    const loaded = await FeatureNet.load(ckptDir);
+    net = loaded.net;
+    start = Number(loaded.meta.iteration ?? 0);
+    best = Number(loaded.meta.bestValidationDice ?? -Infinity);
+    baseline = Number(loaded.meta.baselineValidationDice ?? NaN);
+    log(`resuming from iteration ${start} (best validation Dice so far ${best.toFixed(4)})`);
+  } else {
+    net = new FeatureNet({ hidden: options.hidden ?? 4, outChannels: options.outChannels ?? 4 }, undefined, options.seed ?? 1);
+    await fs.writeFile(path.join(out, 'log.csv'), 'iteration,subject,loss,dice_loss,image_loss,seconds\n');
+    await fs.writeFile(path.join(out, 'validation.csv'), 'iteration,mean_dice\n');
+  }
+  const meta = () => ({
+    split: { train: train.map((s) => s.id), validation: held.map((s) => s.id) },
+    atlas: { image: path.resolve(options.atlasImage), labels: path.resolve(options.atlasLabels) },
+    options: { steps, lambda, imageWeight, learningRate: options.learningRate ?? 3e-3 },
+    labels: classes,
+  });
+
+  const cache = new Map<string, PreparedPair>();
+  const prepare = async (s: ScanEntry) => {
+    let p = cache.get(s.id);
+    if (!p) cache.set(s.id, (p = await preparePair(atlasImage, atlasLabels, s, classes)));
+    return p;
+  };
+  const valSubjects = held.slice(0, options.maxValidation ?? 20);
+  const valPairs: PreparedPair[] = [];
+  for (const [i, s] of valSubjects.entries()) {
+    throwIfAborted(options.signal);
+    options.onProgress?.({ stage: 'preparing', fraction: i / valSubjects.length, message: `validation subject ${s.id}` });
+    valPairs.push(await prepare(s));
+  }
+  if (Number.isNaN(baseline)) {
+    baseline = await validate(valPairs, undefined, options.signal);
+    log(`validation Dice with MIND-SSC alone (baseline): ${baseline.toFixed(4)}`);
+  }
+
+  const optimizer = tf.train.adam(options.learningRate ?? 3e-3);
+  const vars = [...net.variables.values()];
+  const random = rng((options.seed ?? 1) + start * 7919);
+  try {
+    for (let it = start; it < iterations; it++) {
+      throwIfAborted(options.signal);
+      const subject = train[Math.floor(random() * train.length)];
+      options.onProgress?.({
+        stage: 'training',
+        fraction: it / iterations,
+        message: `iteration ${it + 1}/${iterations}, subject ${subject.id}`,
+      });
+      const pair = await prepare(subject);
+      const t0 = performance.now();
+      let parts = [0, 0];
+      const loss = optimizer.minimize(
+        () => {
+          const t = pairTensors(pair, net);
+          const u = differentiableGaussNewton(t.ff, t.fm, { steps, lambda, delta: 0.01, termScale: 1 / MIND_CHANNELS });
+          const warpedImg = warpChannelsOp(t.mImg, u);
+          const imageLoss = tf.mean(tf.square(tf.sub(warpedImg, t.fImg))) as tf.Scalar;
+          const diceLoss = t.fLab ? softDiceLoss(warpChannelsOp(t.mLab, u), t.fLab) : tf.scalar(0);
+          parts = [diceLoss.dataSync()[0], imageLoss.dataSync()[0]];
+          return tf.add(diceLoss, tf.mul(imageLoss, imageWeight)) as tf.Scalar;
+        },
+        true,
+        vars,
+      );
+      const value = loss ? loss.dataSync()[0] : NaN;
+      loss?.dispose();
+      if (!Number.isFinite(value)) throw new Error(`training diverged at iteration ${it + 1} (loss ${value})`);
+      const secs = (performance.now() - t0) / 1000;
+      await fs.appendFile(
+        path.join(out, 'log.csv'),
+        `${it + 1},${subject.id},${value.toFixed(6)},${parts[0].toFixed(6)},${parts[1].toFixed(6)},${secs.toFixed(2)}\n`,
+      );
+      log(
+        `iteration ${it + 1}/${iterations}  loss ${value.toFixed(4)} (dice ${parts[0].toFixed(4)}, image ${parts[1].toFixed(4)})  ${secs.toFixed(1)} s`,
+      );
+      const last = it + 1 === iterations;
+      if ((it + 1) % validateEvery === 0 || last) {
+        const score = await validate(valPairs, learnedFeatures(net), options.signal);
+        await fs.appendFile(path.join(out, 'validation.csv'), `${it + 1},${score.toFixed(6)}\n`);
+        log(`validation Dice at iteration ${it + 1}: ${score.toFixed(4)} (baseline ${baseline.toFixed(4)})`);
+        if (score > best) {
+          best = score;
+          await net.save(out, { ...meta(), iteration: it + 1, validationDice: score, baselineValidationDice: baseline });
+        }
+      }
+      if ((it + 1) % checkpointEvery === 0 || last) {
+        await net.save(ckptDir, { ...meta(), iteration: it + 1, bestValidationDice: best, baselineValidationDice: baseline });
+      }
+    }
+  } finally {
+    optimizer.dispose();
+    net.dispose();
+  }
+  await writeTextAtomically(
+    path.join(out, 'summary.json'),
+    JSON.stringify(
+      { iterations, bestValidationDice: best, baselineValidationDice: baseline, validationSubjects: valSubjects.map((s) => s.id) },
+      null,
+      2,
+    ) + '\n',
+  );
+  return { iterations, bestValidationDice: best, baselineValidationDice: baseline, modelDir: out };
+}

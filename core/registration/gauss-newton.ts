@@ -1,0 +1,387 @@
+/**
+ * Deformable registration by Gauss-Newton with diffusion regularisation (after "Learning
+ * Registration Models with Differentiable Gauss-Newton Optimisation", MIDL 2022), on typed arrays.
+ *
+ * Both images are on one grid (the moving image already pre-aligned onto the fixed grid). Each
+ * is described by feature channels (MIND-SSC by default). On a pyramid of the feature grids,
+ * coarse to fine, a displacement field u (voxel units of the level) is improved by Gauss-Newton
+ * steps: residual r = M(x + u) − F(x) per channel, Jacobian J = ∂M(x + u)/∂u (the derivative of
+ * the trilinear interpolant of the warped features), and the normal equations
+ *   (JᵀJ + λL + δI) Δu = −(Jᵀr + λLu)
+ * solved matrix-free by conjugate gradients (linear-solve.ts). The result is a dense field in
+ * world millimetres on the fixed grid.
+ */
+import type { Grid, Vec3, Volume } from '../volume/volume.js';
+import { worldToIndexMatrix, indexToWorldMatrix, multiply4, voxelCount } from '../volume/volume.js';
+import { blockAverage, halvingFactors } from '../kernels/pyramid.js';
+import { mindSsc, MIND_CHANNELS } from '../kernels/mind.js';
+import { displacementIndexToWorld } from '../kernels/warp.js';
+import { applyLaplacian, solveNormalEquations } from './linear-solve.js';
+import { throwIfAborted } from '../util/errors.js';
+import type { ProgressFn } from '../pipeline/progress.js';
+
+export interface GaussNewtonLevel {
+  /** Pooling of the feature grid: 4 = every axis (that is large enough) halved twice. */
+  factor: 1 | 2 | 4 | 8;
+  /**
+   * Control grid of the level relative to its data grid (default 1): with 2 the displacement
+   * lives on a grid twice as coarse, upsampled trilinearly to warp, and the data terms are
+   * pooled onto it, so fine data drive a cheaper solve.
+   */
+  gridFactor?: 1 | 2 | 4;
+  iterations: number;
+  lambda: number;
+}
+
+/** Computes feature channels (channel fastest) for an image on its grid. */
+export interface FeatureExtractor {
+  readonly channels: number;
+  /**
+   * Weight of the data terms: JᵀJ and Jᵀr are summed over channels and multiplied by this
+   * (default 1/channels, a mean). Learned extractors keep MIND's 1/12 so that extra channels that
+   * start at zero leave the handcrafted engine unchanged.
+   */
+  readonly termScale?: number;
+  compute(image: Volume<Float32Array>): Promise<Float32Array> | Float32Array;
+}
+
+export const mindFeatures: FeatureExtractor = mindFeatureExtractor();
+
+/**
+ * MIND-SSC with the given patch radius and neighbour dilation (voxels); with `intensityWeight` > 0
+ * the normalised intensity, times that weight, is added as a 13th channel (same-contrast scans).
+ */
+export function mindFeatureExtractor(radius = 1, dilation = 1, intensityWeight = 0): FeatureExtractor {
+  if (!(intensityWeight > 0)) return { channels: MIND_CHANNELS, compute: (image) => mindSsc(image.data, image.dims, { dilation, radius }) };
+  const C = MIND_CHANNELS + 1;
+  return {
+    channels: C,
+    termScale: 1 / MIND_CHANNELS,
+    compute(image) {
+      const mind = mindSsc(image.data, image.dims, { dilation, radius });
+      const n = image.data.length;
+      const out = new Float32Array(n * C);
+      for (let v = 0; v < n; v++) {
+        for (let c = 0; c < MIND_CHANNELS; c++) out[v * C + c] = mind[v * MIND_CHANNELS + c];
+        out[v * C + MIND_CHANNELS] = intensityWeight * image.data[v];
+      }
+      return out;
+    },
+  };
+}
+
+export interface GaussNewtonOptions {
+  levels?: GaussNewtonLevel[];
+  /** Damping δ of the normal equations (default 0.01). */
+  delta?: number;
+  cgTolerance?: number;
+  cgIterations?: number;
+  /** Largest update per step, in voxels of the level (default 1.5). */
+  maxStep?: number;
+  /** Images with more voxels are block-averaged before feature extraction (default 2.5 M). */
+  maxFeatureVoxels?: number;
+  features?: FeatureExtractor;
+  signal?: AbortSignal;
+  onProgress?: ProgressFn;
+}
+
+export const DEFAULT_GN_LEVELS: GaussNewtonLevel[] = [
+  { factor: 4, iterations: 8, lambda: 0.1 },
+  { factor: 2, iterations: 6, lambda: 0.2 },
+  { factor: 1, iterations: 4, lambda: 0.5, gridFactor: 2 },
+];
+
+export interface GaussNewtonResult {
+  /** u(x) on the fixed grid, LPS mm, interleaved. */
+  fieldMm: Float32Array;
+  /** Mean squared feature residual before and after, on the coarsest level. */
+  initialResidual: number;
+  finalResidual: number;
+  /** Total CG iterations. */
+  cgIterations: number;
+}
+
+interface StepResult {
+  residual: number;
+  cgIterations: number;
+}
+
+/**
+ * One Gauss-Newton step in place on u (voxel units). F, M: channel-fastest features on `dims`.
+ */
+export function gaussNewtonStep(
+  F: Float32Array,
+  M: Float32Array,
+  C: number,
+  dims: Vec3,
+  u: Float32Array,
+  lambda: number,
+  delta: number,
+  cg: { tolerance?: number; maxIterations?: number } = {},
+  maxStep = 1.5,
+): StepResult {
+  const { H, g, residual } = normalEquationTerms(F, M, C, dims, u);
+  return solveAndUpdate(H, g, residual, dims, u, lambda, delta, cg, maxStep);
+}
+
+/** Solves the damped normal equations for the data terms (H, g) and updates u in place. */
+export function solveAndUpdate(
+  H: Float32Array,
+  g: Float32Array,
+  residual: number,
+  dims: Vec3,
+  u: Float32Array,
+  lambda: number,
+  delta: number,
+  cg: { tolerance?: number; maxIterations?: number } = {},
+  maxStep = 1.5,
+): StepResult {
+  // rhs = −(Jᵀr + λLu)
+  const Lu = new Float32Array(u.length);
+  applyLaplacian(u, dims, Lu);
+  const rhs = new Float32Array(u.length);
+  for (let i = 0; i < u.length; i++) rhs[i] = -(g[i] + lambda * Lu[i]);
+  const { x, stats } = solveNormalEquations(H, rhs, dims, { lambda, delta, tolerance: cg.tolerance, maxIterations: cg.maxIterations });
+  for (let v = 0; v < u.length; v += 3) {
+    const n = Math.hypot(x[v], x[v + 1], x[v + 2]);
+    const s = n > maxStep ? maxStep / n : 1;
+    u[v] += s * x[v];
+    u[v + 1] += s * x[v + 1];
+    u[v + 2] += s * x[v + 2];
+  }
+  return { residual, cgIterations: stats.iterations };
+}
+
+/**
+ * JᵀJ (6 per voxel), Jᵀr (3 per voxel) and the mean squared residual for features warped by u;
+ * both averaged over channels.
+ */
+export function normalEquationTerms(
+  F: Float32Array,
+  M: Float32Array,
+  C: number,
+  dims: Vec3,
+  u: Float32Array,
+  termScale = 1 / C,
+): { H: Float32Array; g: Float32Array; residual: number } {
+  const [nx, ny, nz] = dims;
+  const nxy = nx * ny;
+  const n = nx * ny * nz;
+  const H = new Float32Array(6 * n);
+  const g = new Float32Array(3 * n);
+  const invC = termScale;
+  let ssd = 0;
+  const maxX = Math.max(0, nx - 2);
+  const maxY = Math.max(0, ny - 2);
+  const maxZ = Math.max(0, nz - 2);
+  const sx = nx > 1 ? C : 0;
+  const sy = ny > 1 ? C * nx : 0;
+  const sz = nz > 1 ? C * nxy : 0;
+  let v = 0;
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++, v++) {
+        const px = Math.min(nx - 1, Math.max(0, i + u[3 * v]));
+        const py = Math.min(ny - 1, Math.max(0, j + u[3 * v + 1]));
+        const pz = Math.min(nz - 1, Math.max(0, k + u[3 * v + 2]));
+        const x0 = Math.min(maxX, Math.floor(px));
+        const y0 = Math.min(maxY, Math.floor(py));
+        const z0 = Math.min(maxZ, Math.floor(pz));
+        const fx = px - x0;
+        const fy = py - y0;
+        const fz = pz - z0;
+        const base = (x0 + nx * y0 + nxy * z0) * C;
+        let h0 = 0,
+          h1 = 0,
+          h2 = 0,
+          h3 = 0,
+          h4 = 0,
+          h5 = 0,
+          g0 = 0,
+          g1 = 0,
+          g2 = 0;
+        for (let c = 0; c < C; c++) {
+          const b = base + c;
+          const v000 = M[b];
+          const v100 = M[b + sx];
+          const v010 = M[b + sy];
+          const v110 = M[b + sx + sy];
+          const v001 = M[b + sz];
+          const v101 = M[b + sx + sz];
+          const v011 = M[b + sy + sz];
+          const v111 = M[b + sx + sy + sz];
+          const c00 = v000 + fx * (v100 - v000);
+          const c10 = v010 + fx * (v110 - v010);
+          const c01 = v001 + fx * (v101 - v001);
+          const c11 = v011 + fx * (v111 - v011);
+          const c0 = c00 + fy * (c10 - c00);
+          const c1 = c01 + fy * (c11 - c01);
+          const w = c0 + fz * (c1 - c0);
+          const dx = (1 - fz) * ((1 - fy) * (v100 - v000) + fy * (v110 - v010)) + fz * ((1 - fy) * (v101 - v001) + fy * (v111 - v011));
+          const dy = (1 - fz) * (c10 - c00) + fz * (c11 - c01);
+          const dz = c1 - c0;
+          const r = w - F[v * C + c];
+          ssd += r * r;
+          h0 += dx * dx;
+          h1 += dy * dy;
+          h2 += dz * dz;
+          h3 += dx * dy;
+          h4 += dx * dz;
+          h5 += dy * dz;
+          g0 += dx * r;
+          g1 += dy * r;
+          g2 += dz * r;
+        }
+        const hb = 6 * v;
+        H[hb] = h0 * invC;
+        H[hb + 1] = h1 * invC;
+        H[hb + 2] = h2 * invC;
+        H[hb + 3] = h3 * invC;
+        H[hb + 4] = h4 * invC;
+        H[hb + 5] = h5 * invC;
+        g[3 * v] = g0 * invC;
+        g[3 * v + 1] = g1 * invC;
+        g[3 * v + 2] = g2 * invC;
+      }
+  return { H, g, residual: ssd / (n * C) };
+}
+
+/**
+ * Resamples a displacement field given in voxel units of `from` onto `to` (same physical space,
+ * same direction), returning voxel units of `to`. Trilinear, clamped at the border.
+ */
+export function resampleFieldIdx(u: Float32Array, from: Grid, to: Grid): Float32Array {
+  const m = multiply4(worldToIndexMatrix(from), indexToWorldMatrix(to));
+  const [fx, fy, fz] = from.dims;
+  const [tx, ty, tz] = to.dims;
+  const out = new Float32Array(tx * ty * tz * 3);
+  const scale = [0, 1, 2].map((a) => from.spacing[a] / to.spacing[a]);
+  const fxy = fx * fy;
+  let v = 0;
+  for (let k = 0; k < tz; k++)
+    for (let j = 0; j < ty; j++)
+      for (let i = 0; i < tx; i++, v++) {
+        const x = Math.min(fx - 1, Math.max(0, m[0] * i + m[1] * j + m[2] * k + m[3]));
+        const y = Math.min(fy - 1, Math.max(0, m[4] * i + m[5] * j + m[6] * k + m[7]));
+        const z = Math.min(fz - 1, Math.max(0, m[8] * i + m[9] * j + m[10] * k + m[11]));
+        const x0 = Math.min(Math.floor(x), Math.max(0, fx - 2));
+        const y0 = Math.min(Math.floor(y), Math.max(0, fy - 2));
+        const z0 = Math.min(Math.floor(z), Math.max(0, fz - 2));
+        const ax = x - x0;
+        const ay = y - y0;
+        const az = z - z0;
+        const sx = fx > 1 ? 3 : 0;
+        const sy = fy > 1 ? 3 * fx : 0;
+        const sz = fz > 1 ? 3 * fxy : 0;
+        const b = 3 * (x0 + fx * y0 + fxy * z0);
+        for (let c = 0; c < 3; c++) {
+          const q = b + c;
+          const c00 = u[q] + ax * (u[q + sx] - u[q]);
+          const c10 = u[q + sy] + ax * (u[q + sx + sy] - u[q + sy]);
+          const c01 = u[q + sz] + ax * (u[q + sx + sz] - u[q + sz]);
+          const c11 = u[q + sy + sz] + ax * (u[q + sx + sy + sz] - u[q + sy + sz]);
+          const c0 = c00 + ay * (c10 - c00);
+          const c1 = c01 + ay * (c11 - c01);
+          out[3 * v + c] = (c0 + az * (c1 - c0)) * scale[c];
+        }
+      }
+  return out;
+}
+
+/** Repeated halving until the grid has at most maxVoxels voxels. */
+function featureGrid(img: Volume<Float32Array>, maxVoxels: number): Volume<Float32Array> {
+  let cur = img;
+  while (voxelCount(cur) > maxVoxels) {
+    const f = halvingFactors(cur.dims, 16);
+    if (f.every((x) => x === 1)) break;
+    const r = blockAverage(cur.data, cur, 1, f);
+    cur = { ...r.grid, data: r.data, components: 1 };
+  }
+  return cur;
+}
+
+export async function registerGaussNewton(
+  fixed: Volume<Float32Array>,
+  moving: Volume<Float32Array>,
+  options: GaussNewtonOptions = {},
+): Promise<GaussNewtonResult> {
+  const levels = options.levels ?? DEFAULT_GN_LEVELS;
+  const delta = options.delta ?? 0.01;
+  const features = options.features ?? mindFeatures;
+  const maxStep = options.maxStep ?? 1.5;
+  const cg = { tolerance: options.cgTolerance ?? 1e-3, maxIterations: options.cgIterations ?? 40 };
+  const progress = options.onProgress;
+
+  progress?.({ stage: 'features', fraction: 0, message: 'computing image features' });
+  const fImg = featureGrid(fixed, options.maxFeatureVoxels ?? 2.5e6);
+  const mImg = featureGrid(moving, options.maxFeatureVoxels ?? 2.5e6);
+  const C = features.channels;
+  const F0 = await features.compute(fImg);
+  throwIfAborted(options.signal);
+  const M0 = await features.compute(mImg);
+  throwIfAborted(options.signal);
+
+  const totalIters = levels.reduce((s, l) => s + l.iterations, 0);
+  let done = 0;
+  let u: Float32Array | undefined;
+  let uGrid: Grid | undefined;
+  let initialResidual = NaN;
+  let finalResidual = NaN;
+  let cgTotal = 0;
+  let coarsest: { F: Float32Array; M: Float32Array; grid: Grid } | undefined;
+  for (let li = 0; li < levels.length; li++) {
+    const level = levels[li];
+    // Pool features by the level's factor (halving the axes that are large enough).
+    let F: { grid: Grid; data: Float32Array } = { grid: fImg, data: F0 };
+    let M: { grid: Grid; data: Float32Array } = { grid: fImg, data: M0 };
+    for (let f = level.factor; f > 1; f /= 2) {
+      const h = halvingFactors(F.grid.dims, 6);
+      F = blockAverage(F.data, F.grid, C, h);
+      M = blockAverage(M.data, M.grid, C, h);
+    }
+    const dataGrid = F.grid;
+    // The control grid and, per axis, its spacing in data voxels.
+    let ctrl: Grid = dataGrid;
+    for (let f = level.gridFactor ?? 1; f > 1; f /= 2)
+      ctrl = blockAverage(new Float32Array(voxelCount(ctrl)), ctrl, 1, halvingFactors(ctrl.dims, 6)).grid;
+    const pool = [0, 1, 2].map((a) => Math.round(ctrl.spacing[a] / dataGrid.spacing[a])) as Vec3;
+    const pooled = pool.some((p) => p > 1);
+    u = u && uGrid ? resampleFieldIdx(u, uGrid, ctrl) : new Float32Array(3 * voxelCount(ctrl));
+    uGrid = ctrl;
+    for (let it = 0; it < level.iterations; it++) {
+      throwIfAborted(options.signal);
+      progress?.({
+        stage: 'gauss-newton',
+        fraction: done / totalIters,
+        message: `level ${li + 1}/${levels.length} (${ctrl.dims.join('×')}), step ${it + 1}/${level.iterations}`,
+      });
+      await new Promise((r) => setImmediate(r));
+      const uData = pooled ? resampleFieldIdx(u, ctrl, dataGrid) : u;
+      const terms = normalEquationTerms(F.data, M.data, C, dataGrid.dims, uData, features.termScale ?? 1 / C);
+      if (Number.isNaN(initialResidual)) initialResidual = terms.residual;
+      let { H, g } = terms;
+      if (pooled) {
+        // Data terms in control units: Δu_data = pool ⊙ Δu_ctrl, so H scales by pool_a·pool_b and g by pool_a.
+        H = blockAverage(H, dataGrid, 6, pool).data;
+        g = blockAverage(g, dataGrid, 3, pool).data;
+        const sc = [pool[0] * pool[0], pool[1] * pool[1], pool[2] * pool[2], pool[0] * pool[1], pool[0] * pool[2], pool[1] * pool[2]];
+        for (let i = 0; i < H.length; i++) H[i] *= sc[i % 6];
+        for (let i = 0; i < g.length; i++) g[i] *= pool[i % 3];
+      }
+      const s = solveAndUpdate(H, g, terms.residual, ctrl.dims, u, level.lambda, delta, cg, maxStep);
+      cgTotal += s.cgIterations;
+      done++;
+    }
+    if (li === 0) coarsest = { F: F.data, M: M.data, grid: dataGrid };
+  }
+  // Residual before and after, on the coarsest level's grid (cheap, comparable).
+  if (coarsest && u && uGrid)
+    finalResidual = normalEquationTerms(coarsest.F, coarsest.M, C, coarsest.grid.dims, resampleFieldIdx(u, uGrid, coarsest.grid)).residual;
+  if (!u || !uGrid) throw new Error('no Gauss-Newton level was given');
+  const fieldIdx = resampleFieldIdx(u, uGrid, fixed);
+  const fieldMm = displacementIndexToWorld(fixed, fieldIdx);
+  for (let i = 0; i < fieldMm.length; i++)
+    if (!Number.isFinite(fieldMm[i])) throw new Error('the Gauss-Newton solve produced a non-finite displacement');
+  progress?.({ stage: 'gauss-newton', fraction: 1, message: `residual ${initialResidual.toFixed(4)} → ${finalResidual.toFixed(4)}` });
+  return { fieldMm, initialResidual, finalResidual, cgIterations: cgTotal };
+}

@@ -1,0 +1,265 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { initTensorBackend, tf } from '../../core/tensor/backend.js';
+import { solveOp, gnUpdateOp } from '../../core/tensor/solve-op.js';
+import { gnTermsOp } from '../../core/tensor/gn-terms-op.js';
+import { applySystem, solveNormalEquations } from '../../core/registration/linear-solve.js';
+import { registerGaussNewton } from '../../core/registration/gauss-newton.js';
+import { mindSsc, boxFilter3d } from '../../core/kernels/mind.js';
+import { FeatureNet } from '../../core/learned/feature-net.js';
+import { segmentScan } from '../../core/pipeline/segment.js';
+import { readVolume } from '../../core/volume/io.js';
+import { fromWorldFunction, grid, phantom, SHARED } from '../helpers/synthetic.js';
+import type { Vec3 } from '../../core/volume/volume.js';
+
+beforeAll(async () => {
+  await initTensorBackend();
+});
+
+function rand(n: number, seed: number, lo = -0.5, hi = 0.5): Float32Array {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * ((s = (s * 16807) % 2147483647) / 2147483647));
+}
+
+/** Random symmetric positive semi-definite 3×3 blocks (as J Jᵀ). */
+function randomBlocks(n: number, seed: number): Float32Array {
+  const j = rand(n * 6, seed);
+  const H = new Float32Array(6 * n);
+  for (let v = 0; v < n; v++) {
+    const a = [j[6 * v], j[6 * v + 1], j[6 * v + 2]];
+    const b = [j[6 * v + 3], j[6 * v + 4], j[6 * v + 5]];
+    const o = (p: number, q: number) => a[p] * a[q] + b[p] * b[q];
+    H.set([o(0, 0), o(1, 1), o(2, 2), o(0, 1), o(0, 2), o(1, 2)], 6 * v);
+  }
+  return H;
+}
+
+const exact = { lambda: 0.3, delta: 0.05, tolerance: 1e-12, maxIterations: 500 };
+
+function fd(f: (x: Float32Array) => number, x: Float32Array, i: number, h = 1e-2): number {
+  const p = Float64Array.from(x);
+  const m = Float64Array.from(x);
+  p[i] += h;
+  m[i] -= h;
+  return (f(Float32Array.from(p)) - f(Float32Array.from(m))) / (2 * h);
+}
+
+describe('conjugate-gradient solve of (H + λL + δI)x = b', () => {
+  it('solves the system (residual checked by applying the operator)', () => {
+    const dims: Vec3 = [6, 5, 4];
+    const n = 120;
+    const H = randomBlocks(n, 3);
+    const b = rand(3 * n, 5);
+    const { x, stats } = solveNormalEquations(H, b, dims, exact);
+    const Ax = new Float64Array(3 * n);
+    applySystem(H, x, dims, exact.lambda, exact.delta, Ax);
+    let err = 0;
+    for (let i = 0; i < 3 * n; i++) err = Math.max(err, Math.abs(Ax[i] - b[i]));
+    expect(err).toBeLessThan(1e-5);
+    expect(stats.iterations).toBeGreaterThan(1);
+  });
+
+  it('its tfjs op has the gradient of the exact solve (backward solves the transposed system)', () => {
+    const dims: Vec3 = [4, 3, 3];
+    const n = 36;
+    const H = randomBlocks(n, 7);
+    const b = rand(3 * n, 9);
+    const w = rand(3 * n, 11);
+    const loss = (h: Float32Array, rhs: Float32Array) => {
+      const { x } = solveNormalEquations(h, rhs, dims, exact);
+      return x.reduce((s, v, i) => s + v * w[i], 0);
+    };
+    const before = tf.memory().numTensors;
+    const [gH, gb] = tf.tidy(() =>
+      tf
+        .grads((h: tf.Tensor, r: tf.Tensor) =>
+          tf.sum(tf.mul(solveOp(h as tf.Tensor2D, r as tf.Tensor2D, dims, exact), tf.tensor2d(w, [n, 3]))),
+        )([tf.tensor2d(H, [n, 6]), tf.tensor2d(b, [n, 3])])
+        .map((t) => t.dataSync().slice()),
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    for (const i of [0, 7, 50, 107])
+      expect(gb[i]).toBeCloseTo(
+        fd((x) => loss(H, x), b, i),
+        3,
+      );
+    for (const i of [0, 4, 23, 101, 215])
+      expect(gH[i]).toBeCloseTo(
+        fd((x) => loss(x, b), H, i, 1e-3),
+        3,
+      );
+  });
+
+  it('the Gauss-Newton update op differentiates through H, g and u', () => {
+    const dims: Vec3 = [4, 3, 3];
+    const n = 36;
+    const Hb = randomBlocks(n, 13);
+    const g = rand(3 * n, 17);
+    const T = new Float32Array(9 * n);
+    for (let v = 0; v < n; v++) {
+      T.set(Hb.subarray(6 * v, 6 * v + 6), 9 * v);
+      T.set(g.subarray(3 * v, 3 * v + 3), 9 * v + 6);
+    }
+    const u = rand(3 * n, 19);
+    const w = rand(3 * n, 23);
+    const lossTf = (t: tf.Tensor, uu: tf.Tensor) =>
+      tf.sum(tf.mul(gnUpdateOp(t as tf.Tensor2D, uu as tf.Tensor2D, dims, exact), tf.tensor2d(w, [n, 3])));
+    const value = (t: Float32Array, uu: Float32Array) =>
+      tf.tidy(() => lossTf(tf.tensor2d(t, [n, 9]), tf.tensor2d(uu, [n, 3])).dataSync()[0]);
+    const [gT, gU] = tf.tidy(() =>
+      tf
+        .grads(lossTf)([tf.tensor2d(T, [n, 9]), tf.tensor2d(u, [n, 3])])
+        .map((t) => t.dataSync().slice()),
+    );
+    for (const i of [0, 5, 6, 8, 40, 300])
+      expect(gT[i]).toBeCloseTo(
+        fd((x) => value(x, u), T, i, 1e-3),
+        3,
+      );
+    for (const i of [0, 13, 77])
+      expect(gU[i]).toBeCloseTo(
+        fd((x) => value(T, x), u, i),
+        3,
+      );
+  });
+
+  it('the data-term op (JᵀJ, Jᵀr from warped features) matches finite differences', () => {
+    const dims: Vec3 = [5, 4, 3];
+    const n = 60;
+    const C = 3;
+    const W = rand(n * C, 29, 0, 1);
+    const F = rand(n * C, 31, 0, 1);
+    const w = rand(9 * n, 37);
+    const lossTf = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(gnTermsOp(a as tf.Tensor2D, b as tf.Tensor2D, dims), tf.tensor2d(w, [n, 9])));
+    const value = (a: Float32Array, b: Float32Array) => tf.tidy(() => lossTf(tf.tensor2d(a, [n, C]), tf.tensor2d(b, [n, C])).dataSync()[0]);
+    const [gW, gF] = tf.tidy(() =>
+      tf
+        .grads(lossTf)([tf.tensor2d(W, [n, C]), tf.tensor2d(F, [n, C])])
+        .map((t) => t.dataSync().slice()),
+    );
+    for (const i of [0, 11, 62, 100, 179]) {
+      expect(gW[i]).toBeCloseTo(
+        fd((x) => value(x, F), W, i),
+        3,
+      );
+      expect(gF[i]).toBeCloseTo(
+        fd((x) => value(W, x), F, i),
+        3,
+      );
+    }
+  });
+});
+
+describe('MIND-SSC', () => {
+  it('is invariant to linear intensity changes and in [0, 1] with a 1 per voxel', () => {
+    const g = grid([20, 18, 16], [1, 1, 1], [-10, -9, -8]);
+    const img = fromWorldFunction(g, (x, y, z) => phantom(x * 2, y * 2, z * 2));
+    const a = mindSsc(img.data, g.dims);
+    const b = mindSsc(
+      img.data.map((v) => 3 * v + 7),
+      g.dims,
+    );
+    let maxDiff = 0;
+    for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+    expect(maxDiff).toBeLessThan(1e-3);
+    for (let v = 0; v < 100; v++) {
+      const ch = Array.from(a.subarray(12 * v, 12 * v + 12));
+      expect(Math.max(...ch)).toBeCloseTo(1, 5);
+      expect(Math.min(...ch)).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('box filter averages a 3³ neighbourhood', () => {
+    const d = new Float32Array(27 * 8).fill(0);
+    const dims: Vec3 = [6, 6, 6];
+    d[2 + 6 * (2 + 6 * 2)] = 27;
+    boxFilter3d(d, dims, 1);
+    expect(d[3 + 6 * (3 + 6 * 3)]).toBeCloseTo(1, 5);
+    expect(d[4 + 6 * (4 + 6 * 4)]).toBeCloseTo(0, 5);
+  });
+});
+
+describe('Gauss-Newton registration', () => {
+  it('recovers a known smooth deformation (error in mm)', async () => {
+    const g = grid([40, 40, 32], [2, 2, 2], [-40, -40, -32]);
+    // d(x): a smooth bump of up to 4 mm; the fixed image is the moving one seen through x + d(x).
+    const d = (x: number, y: number, z: number): Vec3 => {
+      const s = Math.exp(-(x * x + y * y + z * z) / (2 * 18 * 18));
+      return [4 * s, -3 * s * Math.cos(x / 15), 2 * s];
+    };
+    const moving = fromWorldFunction(g, (x, y, z) => phantom(x, y, z));
+    const fixed = fromWorldFunction(g, (x, y, z) => {
+      const [a, b, c] = d(x, y, z);
+      return phantom(x + a, y + b, z + c);
+    });
+    const r = await registerGaussNewton(fixed, moving, {
+      levels: [
+        { factor: 2, iterations: 8, lambda: 0.01 },
+        { factor: 1, iterations: 6, lambda: 0.02 },
+      ],
+    });
+    expect(r.finalResidual).toBeLessThan(r.initialResidual);
+    // Compare with the truth inside the object, where the images have structure.
+    let before = 0;
+    let after = 0;
+    let count = 0;
+    const [nx, ny, nz] = g.dims;
+    for (let k = 4; k < nz - 4; k++)
+      for (let j = 4; j < ny - 4; j++)
+        for (let i = 4; i < nx - 4; i++) {
+          const x = -40 + 2 * i;
+          const y = -40 + 2 * j;
+          const z = -32 + 2 * k;
+          if (Math.hypot(x / 26, y / 20, z / 16) > 0.9) continue;
+          const t = d(x, y, z);
+          const v = 3 * (i + nx * (j + ny * k));
+          before += Math.hypot(...t);
+          after += Math.hypot(r.fieldMm[v] - t[0], r.fieldMm[v + 1] - t[1], r.fieldMm[v + 2] - t[2]);
+          count++;
+        }
+    expect(count).toBeGreaterThan(1000);
+    expect(before / count).toBeGreaterThan(2);
+    expect(after / count).toBeLessThan(0.8); // mm
+    expect(after / count).toBeLessThan(0.3 * (before / count));
+  });
+
+  it('with learned features leaves no tensors behind, and the model round-trips', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lw-model-'));
+    const net = new FeatureNet({ hidden: 3, outChannels: 2 }, undefined, 5);
+    await net.save(dir, { note: 'test' });
+    const loaded = await FeatureNet.load(dir);
+    expect(Array.from(loaded.net.get('w2').dataSync())).toEqual(Array.from(net.get('w2').dataSync()));
+    expect(loaded.meta.note).toBe('test');
+    net.dispose();
+    loaded.net.dispose();
+    const H = (id: string, w: 'image' | 'labels') => path.join(SHARED, 'hippocampus', `hippocampus_${id}_${w}.nii.gz`);
+    const input = {
+      atlasImage: await readVolume(H('001', 'image')),
+      atlasLabels: await readVolume(H('001', 'labels'), 'labels'),
+      scan: await readVolume(H('003', 'image')),
+      scanLabels: await readVolume(H('003', 'labels'), 'labels'),
+    };
+    const before = tf.memory().numTensors;
+    const r = await segmentScan(input, { engine: 'gn', engineOptions: { model: dir } });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.displacementMm).toBeDefined();
+    expect(r.metrics.meanDice).toBeGreaterThan(0.5);
+    expect(r.metrics.nonPositiveJacobianPercent).toBeLessThan(0.5);
+    expect(r.metrics.warnings).toEqual([]);
+  });
+
+  it('flags a scan with nothing to match as a poor result instead of a silent field', async () => {
+    const H = (id: string, w: 'image' | 'labels') => path.join(SHARED, 'hippocampus', `hippocampus_${id}_${w}.nii.gz`);
+    const atlasImage = await readVolume(H('001', 'image'));
+    const noise = { ...atlasImage, data: rand(atlasImage.data.length, 41, 0, 100) };
+    const r = await segmentScan({ atlasImage, atlasLabels: await readVolume(H('001', 'labels'), 'labels'), scan: noise }, { engine: 'gn' });
+    expect(r.metrics.warnings.join(' ')).toMatch(/poor pre-alignment/);
+    const flat = { ...atlasImage, data: new Float32Array(atlasImage.data.length).fill(3) };
+    await expect(
+      segmentScan({ atlasImage, atlasLabels: await readVolume(H('001', 'labels'), 'labels'), scan: flat }, { engine: 'gn' }),
+    ).rejects.toThrow(/no contrast/);
+  });
+});
