@@ -1,0 +1,91 @@
+/** The renderer's reactive state and the actions that talk to the application. */
+import { reactive } from 'vue';
+import { api } from './api/client';
+import type { BackendStatus, EngineInfo, JobProgress, LabelRow, ScanSummary, TemplateSummary } from '../../core/ipc/contract';
+
+export interface Notice {
+  id: number;
+  kind: 'error' | 'info';
+  text: string;
+}
+
+export const store = reactive({
+  templates: [] as TemplateSummary[],
+  scans: [] as ScanSummary[],
+  engines: [] as EngineInfo[],
+  status: null as BackendStatus | null,
+  templateId: '' as string,
+  reviewScanId: '' as string,
+  selected: new Set<string>(),
+  engine: '' as string,
+  progress: {} as Record<string, JobProgress>,
+  runFraction: 0,
+  runningJobs: new Set<string>(),
+  labelRows: [] as LabelRow[],
+  notices: [] as Notice[],
+  reviewVersion: 0,
+});
+
+let noticeId = 1;
+export function notify(kind: Notice['kind'], text: string): void {
+  const n = { id: noticeId++, kind, text };
+  store.notices.push(n);
+  if (kind === 'info') setTimeout(() => dismiss(n.id), 6000);
+}
+export function dismiss(id: number): void {
+  store.notices = store.notices.filter((n) => n.id !== id);
+}
+
+/** Runs an action and turns a failure into a notice (never an unhandled rejection). */
+export async function attempt<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    notify('error', `${what}: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
+}
+
+export async function refreshAll(): Promise<void> {
+  const [templates, scans, engines, status] = await Promise.all([api.templates.list(), api.scans.list(), api.system.engines(), api.system.status()]);
+  store.templates = templates;
+  store.scans = scans;
+  store.engines = engines;
+  store.status = status;
+  if (!store.templateId && templates.length) store.templateId = templates[0].id;
+  if (!store.engine && engines.length) store.engine = engines.find((e) => e.deformable)?.name ?? engines[0].name;
+}
+
+export function bindEvents(): void {
+  api.on('scans.onChanged', (scans) => {
+    store.scans = scans;
+  });
+  api.on('system.onStatus', (s) => {
+    store.status = s;
+  });
+  api.on('jobs.onProgress', (p) => {
+    store.progress[p.scanId] = p;
+    store.runFraction = p.runFraction;
+    store.runningJobs.add(p.jobId);
+  });
+  api.on('jobs.onDone', (d) => {
+    store.runningJobs.delete(d.jobId);
+    delete store.progress[d.scanId];
+    if (store.runningJobs.size === 0) store.runFraction = 1;
+    const scan = store.scans.find((s) => s.id === d.scanId);
+    if (d.status === 'failed') notify('error', `${scan?.name ?? d.scanId}: ${d.error ?? 'failed'}`);
+    else if (d.status === 'cancelled') notify('info', `${scan?.name ?? d.scanId}: cancelled`);
+    else if (d.status === 'done') {
+      notify('info', `${scan?.name ?? d.scanId}: done${d.result?.meanDice !== undefined ? `, mean Dice ${d.result.meanDice.toFixed(3)}` : ''}`);
+      if (!store.reviewScanId || store.reviewScanId === d.scanId) {
+        store.reviewScanId = d.scanId;
+        store.reviewVersion++;
+      }
+    }
+  });
+}
+
+export async function loadLabelRows(): Promise<void> {
+  const scan = store.scans.find((s) => s.id === store.reviewScanId);
+  store.labelRows = scan?.result && scan.referenceLabels ? ((await attempt('Dice table', () => api.results.labels({ scanId: scan.id }))) ?? []) : [];
+}
