@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const domGlobals = ['window', 'document', 'navigator', 'HTMLElement', 'HTMLCanvasElement', 'localStorage', 'requestAnimationFrame'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'scratch/**', 'renderer/dist/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'dist-electron/**', 'out/**', 'scratch/**', 'renderer/dist/**', 'test-results/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -1,5 +1,5 @@
 import { registerAffine } from '../registration/affine.js';
-import { registerGaussNewton, DEFAULT_GN_LEVELS, mindFeatureExtractor } from '../registration/gauss-newton.js';
+import { registerGaussNewton, DEFAULT_GN_LEVELS, DEFAULT_MIND, mindFeatureExtractor } from '../registration/gauss-newton.js';
 import type { GaussNewtonLevel, FeatureExtractor } from '../registration/gauss-newton.js';
 import { AffineTransform, CompositeTransform, DisplacementFieldTransform } from '../registration/transform.js';
 import { resampleAffine } from '../kernels/resample.js';
@@ -117,8 +117,15 @@ export const GN_OPTIONS: EngineDescriptor['options'] = [
   },
   { name: 'delta', type: 'number', description: 'damping of the normal equations', default: 0.01, min: 1e-6, max: 100 },
   { name: 'maxStep', type: 'number', description: 'largest update per step, in voxels of the level', default: 1.5, min: 0.1, max: 10 },
-  { name: 'mindRadius', type: 'integer', description: 'MIND-SSC patch radius (voxels)', default: 1, min: 0, max: 4 },
-  { name: 'mindDilation', type: 'integer', description: 'MIND-SSC neighbour distance (voxels)', default: 1, min: 1, max: 4 },
+  { name: 'mindRadius', type: 'integer', description: 'MIND-SSC patch radius (voxels)', default: DEFAULT_MIND.radius, min: 0, max: 4 },
+  {
+    name: 'mindDilation',
+    type: 'integer',
+    description: 'MIND-SSC neighbour distance (voxels)',
+    default: DEFAULT_MIND.dilation,
+    min: 1,
+    max: 4,
+  },
   {
     name: 'intensityWeight',
     type: 'number',
@@ -145,8 +152,10 @@ export const gaussNewtonEngine: EngineDescriptor = {
   options: GN_OPTIONS,
   async create(options) {
     if (typeof options.model === 'string') {
-      const { net } = await FeatureNet.load(options.model);
-      return createGaussNewtonEngine('gn', options, learnedFeatures(net), () => net.dispose());
+      const { net, meta } = await FeatureNet.load(options.model);
+      // The MIND-SSC settings the network was trained beside.
+      const mind = (meta.mind as { radius?: number; dilation?: number } | undefined) ?? {};
+      return createGaussNewtonEngine('gn', options, learnedFeatures(net, mind.radius ?? 1, mind.dilation ?? 1), () => net.dispose());
     }
     return createGaussNewtonEngine('gn', options);
   },

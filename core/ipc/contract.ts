@@ -128,7 +128,12 @@ export interface ScansService {
 }
 
 export interface JobsService {
-  run(args: { templateId: string; scanIds: string[]; engine: string; options?: Record<string, string | number | boolean> }): Promise<{ jobIds: string[] }>;
+  run(args: {
+    templateId: string;
+    scanIds: string[];
+    engine: string;
+    options?: Record<string, string | number | boolean>;
+  }): Promise<{ jobIds: string[] }>;
   cancel(args: { jobId?: string; all?: boolean }): Promise<void>;
 }
 
@@ -203,13 +208,15 @@ function obj(x: unknown, channel: string): Record<string, unknown> {
 function str(o: Record<string, unknown>, key: string, channel: string, optional = false): string | undefined {
   const v = o[key];
   if (v === undefined && optional) return undefined;
-  if (typeof v !== 'string' || v.length === 0 || v.length > 4096 || v.includes('\0')) throw new ContractError(`${channel}: "${key}" must be a non-empty string`);
+  if (typeof v !== 'string' || v.length === 0 || v.length > 4096 || v.includes('\0'))
+    throw new ContractError(`${channel}: "${key}" must be a non-empty string`);
   return v;
 }
 
 function path(o: Record<string, unknown>, key: string, channel: string, optional = false): string | undefined {
   const v = str(o, key, channel, optional);
-  if (v !== undefined && !(v.startsWith('/') || /^[A-Za-z]:[\\/]/.test(v))) throw new ContractError(`${channel}: "${key}" must be an absolute path`);
+  if (v !== undefined && !(v.startsWith('/') || /^[A-Za-z]:[\\/]/.test(v)))
+    throw new ContractError(`${channel}: "${key}" must be an absolute path`);
   return v;
 }
 
@@ -236,14 +243,20 @@ export function validateRequest(channel: string, raw: unknown): Record<string, u
       return {};
     case 'templates.import':
       onlyKeys(o, ['image', 'labels', 'names', 'name'], channel);
-      return { image: path(o, 'image', channel), labels: path(o, 'labels', channel), names: path(o, 'names', channel, true), name: str(o, 'name', channel, true) };
+      return {
+        image: path(o, 'image', channel),
+        labels: path(o, 'labels', channel),
+        names: path(o, 'names', channel, true),
+        name: str(o, 'name', channel, true),
+      };
     case 'templates.labelNames':
       onlyKeys(o, ['templateId'], channel);
       return { templateId: id(o, 'templateId', channel) };
     case 'scans.add': {
       onlyKeys(o, ['paths'], channel);
       const paths = o.paths;
-      if (!Array.isArray(paths) || paths.length === 0 || paths.length > 1000) throw new ContractError(`${channel}: "paths" must be a list of 1 to 1000 paths`);
+      if (!Array.isArray(paths) || paths.length === 0 || paths.length > 1000)
+        throw new ContractError(`${channel}: "paths" must be a list of 1 to 1000 paths`);
       return { paths: paths.map((p, i) => path({ p }, 'p', `${channel} paths[${i}]`)) };
     }
     case 'scans.addFolder':
@@ -258,15 +271,25 @@ export function validateRequest(channel: string, raw: unknown): Record<string, u
     case 'jobs.run': {
       onlyKeys(o, ['templateId', 'scanIds', 'engine', 'options'], channel);
       const scanIds = o.scanIds;
-      if (!Array.isArray(scanIds) || scanIds.length === 0 || scanIds.length > 1000) throw new ContractError(`${channel}: "scanIds" must list 1 to 1000 scans`);
+      if (!Array.isArray(scanIds) || scanIds.length === 0 || scanIds.length > 1000)
+        throw new ContractError(`${channel}: "scanIds" must list 1 to 1000 scans`);
       const options = obj(o.options, channel);
       for (const [k, v] of Object.entries(options)) {
         if (!/^[A-Za-z][A-Za-z0-9]{0,40}$/.test(k)) throw new ContractError(`${channel}: bad option name "${k}"`);
-        if (!['string', 'number', 'boolean'].includes(typeof v) || (typeof v === 'number' && !Number.isFinite(v)) || (typeof v === 'string' && v.length > 4096)) {
+        if (
+          !['string', 'number', 'boolean'].includes(typeof v) ||
+          (typeof v === 'number' && !Number.isFinite(v)) ||
+          (typeof v === 'string' && v.length > 4096)
+        ) {
           throw new ContractError(`${channel}: option "${k}" has a bad value`);
         }
       }
-      return { templateId: id(o, 'templateId', channel), scanIds: scanIds.map((s, i) => id({ s }, 's', `${channel} scanIds[${i}]`)), engine: id(o, 'engine', channel), options };
+      return {
+        templateId: id(o, 'templateId', channel),
+        scanIds: scanIds.map((s, i) => id({ s }, 's', `${channel} scanIds[${i}]`)),
+        engine: id(o, 'engine', channel),
+        options,
+      };
     }
     case 'jobs.cancel':
       onlyKeys(o, ['jobId', 'all'], channel);
@@ -286,7 +309,8 @@ export function validateRequest(channel: string, raw: unknown): Record<string, u
       return { scanId: id(o, 'scanId', channel), folder: path(o, 'folder', channel) };
     case 'system.pick': {
       onlyKeys(o, ['kind', 'title'], channel);
-      if (!['file', 'files', 'folder'].includes(o.kind as string)) throw new ContractError(`${channel}: "kind" must be file, files or folder`);
+      if (!['file', 'files', 'folder'].includes(o.kind as string))
+        throw new ContractError(`${channel}: "kind" must be file, files or folder`);
       return { kind: o.kind, title: str(o, 'title', channel, true) };
     }
   }

@@ -3,12 +3,12 @@ import type { FeatureExtractor } from '../registration/gauss-newton.js';
 import type { FeatureNet } from './feature-net.js';
 
 /** Learned features: MIND-SSC channels followed by the network's. */
-export function learnedFeatures(net: FeatureNet): FeatureExtractor {
+export function learnedFeatures(net: FeatureNet, mindRadius = 1, mindDilation = 1): FeatureExtractor {
   return {
     channels: MIND_CHANNELS + net.config.outChannels,
     termScale: 1 / MIND_CHANNELS,
     compute(image) {
-      const mind = mindSsc(image.data, image.dims);
+      const mind = mindSsc(image.data, image.dims, { radius: mindRadius, dilation: mindDilation });
       const learned = net.computeTyped(image.data, image.dims);
       const n = image.data.length;
       const k = net.config.outChannels;

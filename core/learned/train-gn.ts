@@ -17,6 +17,7 @@ import { mindSsc, MIND_CHANNELS } from '../kernels/mind.js';
 import { learnedFeatures } from './learned-features.js';
 import { registerGaussNewton } from '../registration/gauss-newton.js';
 import type { FeatureExtractor } from '../registration/gauss-newton.js';
+import { mindFeatureExtractor } from '../registration/gauss-newton.js';
 import { displacementWorldToIndex } from '../kernels/warp.js';
 import { sampleAtCoordinates } from '../kernels/resample.js';
 import { diceScores } from '../metrics/overlap.js';
@@ -156,6 +157,7 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
     atlas: { image: path.resolve(options.atlasImage), labels: path.resolve(options.atlasLabels) },
     options: { steps, lambda, imageWeight, learningRate: options.learningRate ?? 3e-3 },
     labels: classes,
+    mind: { radius: 1, dilation: 1 },
   });
 
   const cache = new Map<string, PreparedPair>();
@@ -172,7 +174,7 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
     valPairs.push(await prepare(s));
   }
   if (Number.isNaN(baseline)) {
-    baseline = await validate(valPairs, undefined, options.signal);
+    baseline = await validate(valPairs, mindFeatureExtractor(1, 1), options.signal);
     log(`validation Dice with MIND-SSC alone (baseline): ${baseline.toFixed(4)}`);
   }
 

@@ -45,7 +45,10 @@ export interface FeatureExtractor {
   compute(image: Volume<Float32Array>): Promise<Float32Array> | Float32Array;
 }
 
-export const mindFeatures: FeatureExtractor = mindFeatureExtractor();
+/** Default MIND-SSC settings of the engine (dilation 2 captured more context on 2 mm brains). */
+export const DEFAULT_MIND = { radius: 1, dilation: 2 };
+
+export const mindFeatures: FeatureExtractor = mindFeatureExtractor(DEFAULT_MIND.radius, DEFAULT_MIND.dilation);
 
 /**
  * MIND-SSC with the given patch radius and neighbour dilation (voxels); with `intensityWeight` > 0
@@ -85,10 +88,11 @@ export interface GaussNewtonOptions {
   onProgress?: ProgressFn;
 }
 
+/** Tuned on IXI pairs (docs/benchmarks.md): λ small at coarse levels, larger at the finest. */
 export const DEFAULT_GN_LEVELS: GaussNewtonLevel[] = [
-  { factor: 4, iterations: 8, lambda: 0.1 },
-  { factor: 2, iterations: 6, lambda: 0.2 },
-  { factor: 1, iterations: 4, lambda: 0.5, gridFactor: 2 },
+  { factor: 4, iterations: 8, lambda: 0.005 },
+  { factor: 2, iterations: 6, lambda: 0.01 },
+  { factor: 1, iterations: 6, lambda: 0.03, gridFactor: 2 },
 ];
 
 export interface GaussNewtonResult {

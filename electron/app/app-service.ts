@@ -35,7 +35,7 @@ interface TemplateRecord extends TemplateSummary {
   bundled?: boolean;
 }
 
-interface ScanRecord extends ScanSummary {}
+type ScanRecord = ScanSummary;
 
 interface State {
   templates: TemplateRecord[];
@@ -96,8 +96,17 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
     }
     if (!this.state.templates.some((t) => t.bundled)) {
       const dir = path.join(this.options.resourcesDir, 'sample', 'ixi');
-      const t = await this.makeTemplate(path.join(dir, 'IXI012_t1.nii.gz'), path.join(dir, 'IXI012_labels.nii.gz'), 'Sample: IXI012 brain, 148 DLMUSE regions');
-      this.state.templates.unshift({ ...t, id: 'sample-ixi012', bundled: true, credit: 'IXI data CC BY-SA 3.0 (brain-development.org); DLMUSE labels (CBICA, MIT)' });
+      const t = await this.makeTemplate(
+        path.join(dir, 'IXI012_t1.nii.gz'),
+        path.join(dir, 'IXI012_labels.nii.gz'),
+        'Sample: IXI012 brain, 148 DLMUSE regions',
+      );
+      this.state.templates.unshift({
+        ...t,
+        id: 'sample-ixi012',
+        bundled: true,
+        credit: 'IXI data CC BY-SA 3.0 (brain-development.org); DLMUSE labels (CBICA, MIT)',
+      });
       await this.save();
     }
   }
@@ -138,7 +147,12 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
   }
 
   async importTemplate(a: { image: string; labels: string; names?: string; name?: string }): Promise<TemplateSummary> {
-    const t = await this.makeTemplate(a.image, a.labels, a.name ?? path.basename(a.image).replace(/\.(nii\.gz|nii|nrrd|mha)$/i, ''), a.names);
+    const t = await this.makeTemplate(
+      a.image,
+      a.labels,
+      a.name ?? path.basename(a.image).replace(/\.(nii\.gz|nii|nrrd|mha)$/i, ''),
+      a.names,
+    );
     this.state.templates.push(t);
     await this.save();
     const { names: _n, ...summary } = t;
@@ -264,7 +278,11 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
   async setReference(a: { scanId: string; labels: string }): Promise<ScanSummary> {
     const s = this.scan(a.scanId);
     const [img, lab] = await Promise.all([readVolume(s.image, 'image'), readVolume(a.labels, 'labels')]);
-    if (!sameGrid(img, lab)) throw new LabelWarpError(`the reference label map's grid (${describeGrid(lab)}) does not match the scan's (${describeGrid(img)})`, a.labels);
+    if (!sameGrid(img, lab))
+      throw new LabelWarpError(
+        `the reference label map's grid (${describeGrid(lab)}) does not match the scan's (${describeGrid(img)})`,
+        a.labels,
+      );
     s.referenceLabels = a.labels;
     await this.save();
     this.send('scans.onChanged', this.state.scans);
@@ -280,7 +298,12 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
   }
 
   // ---------------------------------------------------------------- jobs
-  async runJobs(a: { templateId: string; scanIds: string[]; engine: string; options?: Record<string, string | number | boolean> }): Promise<{ jobIds: string[] }> {
+  async runJobs(a: {
+    templateId: string;
+    scanIds: string[];
+    engine: string;
+    options?: Record<string, string | number | boolean>;
+  }): Promise<{ jobIds: string[] }> {
     const t = this.template(a.templateId);
     if (!listEngines().some((e) => e.name === a.engine)) throw new LabelWarpError(`unknown engine "${a.engine}"`);
     const scans = a.scanIds.map((id) => this.scan(id));
@@ -364,7 +387,13 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
       labels?: { label: number; dice: number; hd95: number | null; referenceVolumeMm3: number }[];
     };
     const names = this.state.templates.find((t) => t.id === r.templateId)?.names ?? {};
-    return (metrics.labels ?? []).map((l) => ({ label: l.label, name: names[String(l.label)] ?? `Label ${l.label}`, dice: l.dice, hd95: l.hd95, volumeMm3: l.referenceVolumeMm3 }));
+    return (metrics.labels ?? []).map((l) => ({
+      label: l.label,
+      name: names[String(l.label)] ?? `Label ${l.label}`,
+      dice: l.dice,
+      hd95: l.hd95,
+      volumeMm3: l.referenceVolumeMm3,
+    }));
   }
 
   async volume(a: { scanId: string; layer: ViewLayer }): Promise<VolumePayload> {
@@ -379,11 +408,15 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
           return s.referenceLabels;
         default:
           if (!folder) throw new LabelWarpError(`${s.name} has no result yet`);
-          return path.join(folder, { labels: 'labels.nii.gz', warped: 'warped-atlas.nii.gz', jacobian: 'jacobian.nii.gz', grid: 'grid.nii.gz' }[a.layer]);
+          return path.join(
+            folder,
+            { labels: 'labels.nii.gz', warped: 'warped-atlas.nii.gz', jacobian: 'jacobian.nii.gz', grid: 'grid.nii.gz' }[a.layer],
+          );
       }
     })();
     const isLabels = a.layer === 'labels' || a.layer === 'reference' || a.layer === 'grid';
-    if (a.layer === 'jacobian' && !(await fs.stat(file).catch(() => undefined))) throw new LabelWarpError('this result has no deformation (affine engine): no Jacobian to show');
+    if (a.layer === 'jacobian' && !(await fs.stat(file).catch(() => undefined)))
+      throw new LabelWarpError('this result has no deformation (affine engine): no Jacobian to show');
     const v: Volume = await readVolume(file, isLabels ? 'labels' : 'image');
     return {
       dims: v.dims,
@@ -482,6 +515,7 @@ function thumbnail(img: Volume): string {
   const hi = sorted[Math.floor(sorted.length * 0.99)] || lo + 1;
   const px = new Uint8Array(nx * ny);
   for (let j = 0; j < ny; j++)
-    for (let i = 0; i < nx; i++) px[(ny - 1 - j) * nx + i] = Math.max(0, Math.min(255, Math.round((255 * (slice[j * nx + i] - lo)) / (hi - lo))));
+    for (let i = 0; i < nx; i++)
+      px[(ny - 1 - j) * nx + i] = Math.max(0, Math.min(255, Math.round((255 * (slice[j * nx + i] - lo)) / (hi - lo))));
   return `data:image/png;base64,${encodeGrayPng(nx, ny, px).toString('base64')}`;
 }

@@ -34,7 +34,10 @@ export async function readDicomSeries(folder: string, out: string): Promise<void
   try {
     image = (await readImageDicomFileSeriesNode({ inputImages: files })).outputImage as Image;
   } catch (err) {
-    throw new LabelWarpError(`the DICOM series could not be read (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`, folder);
+    throw new LabelWarpError(
+      `the DICOM series could not be read (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
+      folder,
+    );
   }
   await writeAtomically(out, (tmp) => writeImageNode(image, tmp, { useCompression: true }));
 }

@@ -20,9 +20,16 @@ export interface HostProcess {
 export type HostLauncher = () => HostProcess;
 
 /** Node child process running the TypeScript worker through tsx (tests, CLI, browser mode). */
-export function nodeLauncher(workerPath = new URL('./engine-worker.ts', import.meta.url).pathname, execArgv = ['--import', 'tsx']): HostLauncher {
+export function nodeLauncher(
+  workerPath = new URL('./engine-worker.ts', import.meta.url).pathname,
+  execArgv = ['--import', 'tsx'],
+): HostLauncher {
   return () => {
-    const child: ChildProcess = fork(workerPath, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    const child: ChildProcess = fork(workerPath, [], {
+      execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+    });
     return {
       pid: child.pid,
       send: (m) => {
@@ -143,7 +150,8 @@ export class EngineHost extends EventEmitter<HostEvents> {
         this.emit('status', this.status());
         break;
       case 'progress':
-        if (this.current?.id === m.jobId) this.emit('progress', { jobId: m.jobId, stage: m.stage, fraction: m.fraction, message: m.message });
+        if (this.current?.id === m.jobId)
+          this.emit('progress', { jobId: m.jobId, stage: m.stage, fraction: m.fraction, message: m.message });
         break;
       case 'done':
       case 'failed': {

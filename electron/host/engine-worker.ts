@@ -19,7 +19,9 @@ type Port = { postMessage(m: FromHost): void; on(ev: 'message', fn: (m: ToHost) 
 
 function port(): Port {
   // Electron utility process: process.parentPort; Node child process: process.send.
-  const parent = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(ev: string, fn: (e: { data: ToHost }) => void): void } }).parentPort;
+  const parent = (
+    process as unknown as { parentPort?: { postMessage(m: unknown): void; on(ev: string, fn: (e: { data: ToHost }) => void): void } }
+  ).parentPort;
   if (parent) return { postMessage: (m) => parent.postMessage(m), on: (_ev, fn) => parent.on('message', (e) => fn(e.data)) };
   if (!process.send) throw new Error('engine-worker must be started as a child process');
   return { postMessage: (m) => process.send!(m), on: (_ev, fn) => process.on('message', (m) => fn(m as ToHost)) };
@@ -49,7 +51,13 @@ async function run(jobId: string, req: JobRequest): Promise<void> {
       req.scanLabels ? readVolume(req.scanLabels, 'labels') : Promise.resolve(undefined),
     ]);
     const result = await segmentScan(
-      { atlasImage, atlasLabels, scan, scanLabels, names: { atlasImage: req.atlasImage, atlasLabels: req.atlasLabels, scan: req.scan, scanLabels: req.scanLabels } },
+      {
+        atlasImage,
+        atlasLabels,
+        scan,
+        scanLabels,
+        names: { atlasImage: req.atlasImage, atlasLabels: req.atlasLabels, scan: req.scan, scanLabels: req.scanLabels },
+      },
       {
         engine: req.engine,
         engineOptions: req.options,
@@ -57,7 +65,9 @@ async function run(jobId: string, req: JobRequest): Promise<void> {
         onProgress: (p) => channel.postMessage({ type: 'progress', jobId, stage: p.stage, fraction: p.fraction, message: p.message }),
       },
     );
-    const written = await writeSegmentResult(req.outDir, result, { inputs: { atlasImage: req.atlasImage, atlasLabels: req.atlasLabels, scan: req.scan, scanLabels: req.scanLabels } });
+    const written = await writeSegmentResult(req.outDir, result, {
+      inputs: { atlasImage: req.atlasImage, atlasLabels: req.atlasLabels, scan: req.scan, scanLabels: req.scanLabels },
+    });
     const files = Object.values(written).filter((f): f is string => typeof f === 'string');
     // Review layers: Jacobian determinant and a warped grid pattern on the scan grid.
     const grid = gridOf(scan);
@@ -71,7 +81,11 @@ async function run(jobId: string, req: JobRequest): Promise<void> {
     const gridFile = path.join(req.outDir, 'grid.nii.gz');
     await writeVolume(gridFile, createVolume(grid, compactLabels(Array.from(warpedGrid.data, (x) => (x > 0.35 ? 1 : 0)))));
     files.push(gridFile);
-    channel.postMessage({ type: 'done', jobId, outcome: { meanDice: result.metrics.meanDice, seconds: result.metrics.seconds, warnings: result.metrics.warnings, files } });
+    channel.postMessage({
+      type: 'done',
+      jobId,
+      outcome: { meanDice: result.metrics.meanDice, seconds: result.metrics.seconds, warnings: result.metrics.warnings, files },
+    });
   } catch (err) {
     channel.postMessage({ type: 'failed', jobId, error: describeError(err), cancelled: err instanceof CancelledError });
   } finally {

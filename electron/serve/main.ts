@@ -20,7 +20,13 @@ with the URL can then use it.
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { port: { type: 'string' }, state: { type: 'string' }, host: { type: 'string' }, 'allow-remote': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      port: { type: 'string' },
+      state: { type: 'string' },
+      host: { type: 'string' },
+      'allow-remote': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -33,7 +39,13 @@ async function main(): Promise<number> {
   const stateDir = values.state ?? path.join(os.homedir(), '.labelwarp');
   const app = new AppService({ stateDir, resourcesDir: path.join(ROOT, 'resources') });
   await app.init();
-  const server = await startServer({ app, rendererDir, port: values.port ? Number(values.port) : 0, host: values.host, allowRemote: values['allow-remote'] });
+  const server = await startServer({
+    app,
+    rendererDir,
+    port: values.port ? Number(values.port) : 0,
+    host: values.host,
+    allowRemote: values['allow-remote'],
+  });
   process.stdout.write(`LabelWarp is serving on loopback. Open:\n  ${server.url}\n(state in ${stateDir}; Ctrl+C to stop)\n`);
   const stop = async () => {
     await server.close();

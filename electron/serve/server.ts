@@ -62,7 +62,8 @@ function cookieToken(req: http.IncomingMessage): string | undefined {
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
-  if (!LOOPBACK.has(host) && !options.allowRemote) throw new Error(`refusing to listen on ${host} without allowRemote (use --allow-remote)`);
+  if (!LOOPBACK.has(host) && !options.allowRemote)
+    throw new Error(`refusing to listen on ${host} without allowRemote (use --allow-remote)`);
   const token = options.token ?? randomBytes(24).toString('base64url');
   const app = options.app;
   const root = path.resolve(options.rendererDir);
@@ -78,7 +79,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       }
       const authorised = sameToken(url.searchParams.get('token'), token) || sameToken(cookieToken(req), token);
       if (!authorised) {
-        res.writeHead(401, { 'content-type': 'text/plain' }).end('LabelWarp: open the URL printed by `npm run serve` (it carries the access token).');
+        res
+          .writeHead(401, { 'content-type': 'text/plain' })
+          .end('LabelWarp: open the URL printed by `npm run serve` (it carries the access token).');
         return;
       }
       let rel = decodeURIComponent(url.pathname);
@@ -111,7 +114,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const hostHeader = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    const ok = url.pathname === '/ws' && (sameToken(url.searchParams.get('token'), token) || sameToken(cookieToken(req), token)) && (options.allowRemote || LOOPBACK.has(hostHeader));
+    const ok =
+      url.pathname === '/ws' &&
+      (sameToken(url.searchParams.get('token'), token) || sameToken(cookieToken(req), token)) &&
+      (options.allowRemote || LOOPBACK.has(hostHeader));
     if (!ok) {
       socket.write('HTTP/1.1 401 Unauthorized\r\n\r\n');
       socket.destroy();
@@ -136,12 +142,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         if (isBinary) throw new ContractError('binary requests are not accepted');
         const msg = JSON.parse(raw.toString()) as { id?: unknown; channel?: unknown; args?: unknown };
         id = msg.id;
-        if (typeof msg.id !== 'number' || typeof msg.channel !== 'string') throw new ContractError('a request needs a numeric id and a channel');
+        if (typeof msg.id !== 'number' || typeof msg.channel !== 'string')
+          throw new ContractError('a request needs a numeric id and a channel');
         const args = validateRequest(msg.channel, msg.args);
         const result = await app.call(msg.channel, args);
         if (msg.channel === 'results.volume') {
           const v = result as VolumePayload;
-          const header = Buffer.from(JSON.stringify({ id, ok: true, meta: { dims: v.dims, spacing: v.spacing, origin: v.origin, direction: v.direction, type: v.type } }));
+          const header = Buffer.from(
+            JSON.stringify({
+              id,
+              ok: true,
+              meta: { dims: v.dims, spacing: v.spacing, origin: v.origin, direction: v.direction, type: v.type },
+            }),
+          );
           const len = Buffer.alloc(4);
           len.writeUInt32LE(header.length);
           ws.send(Buffer.concat([len, header, Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength)]));

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { validateRequest, ContractError, CHANNELS } from '../../core/ipc/contract.js';
+
+describe('IPC contract validation', () => {
+  it('accepts well-formed requests and returns cleaned arguments', () => {
+    expect(validateRequest('scans.add', { paths: ['/data/a.nii.gz'] })).toEqual({ paths: ['/data/a.nii.gz'] });
+    expect(
+      validateRequest('jobs.run', { templateId: 'sample-ixi012', scanIds: ['scan-1a2b'], engine: 'gn', options: { levels: 3 } }),
+    ).toMatchObject({ engine: 'gn' });
+    expect(validateRequest('results.volume', { scanId: 'scan-1', layer: 'jacobian' })).toEqual({ scanId: 'scan-1', layer: 'jacobian' });
+    expect(validateRequest('templates.list', undefined)).toEqual({});
+  });
+
+  it('rejects unknown channels, bad paths, ids, layers, extra keys and odd values', () => {
+    const bad: [string, unknown, RegExp][] = [
+      ['fs.readFile', {}, /unknown channel/],
+      ['scans.add', { paths: ['relative/a.nii.gz'] }, /absolute path/],
+      ['scans.add', { paths: [] }, /1 to 1000/],
+      ['scans.add', { paths: ['/a\0b'] }, /non-empty string/],
+      ['scans.remove', { scanId: '../../etc' }, /not a valid id/],
+      ['results.volume', { scanId: 'scan-1', layer: 'secrets' }, /layer/],
+      ['templates.list', { extra: 1 }, /unexpected argument/],
+      ['jobs.run', { templateId: 't', scanIds: ['s'], engine: 'gn', options: { 'bad name': 1 } }, /bad option name/],
+      ['jobs.run', { templateId: 't', scanIds: ['s'], engine: 'gn', options: { lambda: Infinity } }, /bad value/],
+      ['jobs.cancel', { all: 'yes' }, /true or false/],
+      ['scans.add', 'not an object', /must be an object/],
+      ['system.pick', { kind: 'anything' }, /file, files or folder/],
+    ];
+    for (const [channel, args, pattern] of bad) {
+      expect(() => validateRequest(channel, args), channel).toThrow(ContractError);
+      expect(() => validateRequest(channel, args), channel).toThrow(pattern);
+    }
+  });
+
+  it('every channel is handled by the validator', () => {
+    for (const c of CHANNELS) {
+      try {
+        validateRequest(c, {});
+      } catch (err) {
+        expect((err as Error).message).not.toMatch(/unknown channel/);
+      }
+    }
+  });
+});
