@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { readVolume } from '../volume/io.js';
-import { segmentScan } from '../pipeline/segment.js';
-import type { SegmentResult } from '../pipeline/segment.js';
+import { segmentScan, readSegmentInput } from '../pipeline/segment.js';
+import type { SegmentResult, SegmentFiles } from '../pipeline/segment.js';
 import { writeSegmentResult } from './outputs.js';
 import { terminalProgress } from './progress-display.js';
 import { parse, required, keyValues } from './args.js';
@@ -26,13 +25,6 @@ Usage:
   --quiet               no progress display
 `;
 
-export interface SegmentFiles {
-  atlasImage: string;
-  atlasLabels: string;
-  scan: string;
-  scanLabels?: string;
-}
-
 /** Reads the inputs, runs the pipeline, writes the outputs: shared by `segment`, `demo` and `bench`. */
 export async function segmentFiles(
   files: SegmentFiles,
@@ -41,24 +33,10 @@ export async function segmentFiles(
   outDir: string,
   opts: { quiet?: boolean; label?: string; signal?: AbortSignal } = {},
 ): Promise<SegmentResult> {
-  const [atlasImage, atlasLabels, scan, scanLabels] = await Promise.all([
-    readVolume(files.atlasImage, 'image'),
-    readVolume(files.atlasLabels, 'labels'),
-    readVolume(files.scan, 'image'),
-    files.scanLabels ? readVolume(files.scanLabels, 'labels') : Promise.resolve(undefined),
-  ]);
+  const input = await readSegmentInput(files);
   const progress = terminalProgress(opts.label ?? path.basename(files.scan), process.stderr, opts.quiet);
   try {
-    const result = await segmentScan(
-      {
-        atlasImage,
-        atlasLabels,
-        scan,
-        scanLabels,
-        names: { atlasImage: files.atlasImage, atlasLabels: files.atlasLabels, scan: files.scan, scanLabels: files.scanLabels },
-      },
-      { engine, engineOptions, onProgress: progress.onProgress, signal: opts.signal },
-    );
+    const result = await segmentScan(input, { engine, engineOptions, onProgress: progress.onProgress, signal: opts.signal });
     await writeSegmentResult(outDir, result, { inputs: files });
     return result;
   } finally {

@@ -130,34 +130,60 @@ export function mindSsc(image: Float32Array, dims: Vec3, options: MindOptions = 
     filtered.set(key, f);
     return f;
   };
+  // Each channel reads one filtered image at a shift; gather them once.
+  const sources: Float32Array[] = [];
+  const shifts: Vec3[] = [];
   for (let c = 0; c < C; c++) {
     const [a, b] = SSC_PAIRS[c];
     const delta = [0, 1, 2].map((q) => d * (b[q] - a[q])) as Vec3;
     const firstNonZero = delta.find((x) => x !== 0) ?? 1;
-    if (firstNonZero > 0) readShifted(squaredDifference(delta), dims, [d * a[0], d * a[1], d * a[2]], out, C, c);
-    else readShifted(squaredDifference(delta.map((x) => -x) as Vec3), dims, [d * b[0], d * b[1], d * b[2]], out, C, c);
+    if (firstNonZero > 0) {
+      sources.push(squaredDifference(delta));
+      shifts.push([d * a[0], d * a[1], d * a[2]]);
+    } else {
+      sources.push(squaredDifference(delta.map((x) => -x) as Vec3));
+      shifts.push([d * b[0], d * b[1], d * b[2]]);
+    }
   }
-  // Variance estimate and its global mean.
+  const offsets = shifts.map((sh) => sh[0] + nx * (sh[1] + ny * sh[2]));
+  // One pass: read the 12 distances (clamped at the border), their mean, then exp(−D/V).
   let meanV = 0;
-  for (let v = 0; v < n; v++) {
-    let s = 0;
-    for (let c = 0; c < C; c++) s += out[v * C + c];
-    tmp[v] = s / C;
-    meanV += tmp[v];
-  }
+  let v = 0;
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++, v++) {
+        const interior = i >= d && i < nx - d && j >= d && j < ny - d && k >= d && k < nz - d;
+        let sum = 0;
+        for (let c = 0; c < C; c++) {
+          let val: number;
+          if (interior) val = sources[c][v + offsets[c]];
+          else {
+            const sh = shifts[c];
+            const ii = Math.min(nx - 1, Math.max(0, i + sh[0]));
+            const jj = Math.min(ny - 1, Math.max(0, j + sh[1]));
+            const kk = Math.min(nz - 1, Math.max(0, k + sh[2]));
+            val = sources[c][ii + nx * (jj + ny * kk)];
+          }
+          out[v * C + c] = val;
+          sum += val;
+        }
+        tmp[v] = sum / C;
+        meanV += tmp[v];
+      }
   meanV /= n;
   const lo = 0.001 * meanV + 1e-12;
   const hi = 1000 * meanV + 1e-12;
-  for (let v = 0; v < n; v++) {
-    const invV = 1 / Math.min(hi, Math.max(lo, tmp[v]));
+  for (let w = 0; w < n; w++) {
+    const invV = 1 / Math.min(hi, Math.max(lo, tmp[w]));
     let max = 0;
+    const o = w * C;
     for (let c = 0; c < C; c++) {
-      const e = expNeg(out[v * C + c] * invV);
-      out[v * C + c] = e;
+      const e = expNeg(out[o + c] * invV);
+      out[o + c] = e;
       if (e > max) max = e;
     }
     const inv = max > 0 ? 1 / max : 0;
-    for (let c = 0; c < C; c++) out[v * C + c] *= inv;
+    for (let c = 0; c < C; c++) out[o + c] *= inv;
   }
   return out;
 }

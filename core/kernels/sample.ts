@@ -112,3 +112,45 @@ export function labelLinearAt(
   for (let s = 1; s < n; s++) if (cornerWeights[s] > cornerWeights[best]) best = s;
   return n === 0 ? 0 : cornerLabels[best];
 }
+
+/**
+ * Trilinear sample of a 3-vector field (x,y,z interleaved per voxel) at a continuous index,
+ * clamped to the lattice (the field is held at its border value outside). Writes the three
+ * components, times `scale`, into out[o..o+2].
+ */
+export function sampleVec3Clamped(
+  u: ArrayLike<number>,
+  nx: number,
+  ny: number,
+  nz: number,
+  x: number,
+  y: number,
+  z: number,
+  out: Float32Array | Float64Array,
+  o: number,
+  scale: ArrayLike<number> = [1, 1, 1],
+): void {
+  x = Math.min(nx - 1, Math.max(0, x));
+  y = Math.min(ny - 1, Math.max(0, y));
+  z = Math.min(nz - 1, Math.max(0, z));
+  const x0 = Math.min(Math.floor(x), Math.max(0, nx - 2));
+  const y0 = Math.min(Math.floor(y), Math.max(0, ny - 2));
+  const z0 = Math.min(Math.floor(z), Math.max(0, nz - 2));
+  const ax = x - x0;
+  const ay = y - y0;
+  const az = z - z0;
+  const sx = nx > 1 ? 3 : 0;
+  const sy = ny > 1 ? 3 * nx : 0;
+  const sz = nz > 1 ? 3 * nx * ny : 0;
+  const b = 3 * (x0 + nx * (y0 + ny * z0));
+  for (let c = 0; c < 3; c++) {
+    const q = b + c;
+    const c00 = u[q] + ax * (u[q + sx] - u[q]);
+    const c10 = u[q + sy] + ax * (u[q + sx + sy] - u[q + sy]);
+    const c01 = u[q + sz] + ax * (u[q + sx + sz] - u[q + sz]);
+    const c11 = u[q + sy + sz] + ax * (u[q + sx + sy + sz] - u[q + sy + sz]);
+    const c0 = c00 + ay * (c10 - c00);
+    const c1 = c01 + ay * (c11 - c01);
+    out[o + c] = (c0 + az * (c1 - c0)) * scale[c];
+  }
+}

@@ -6,6 +6,7 @@ import { sameGrid, describeGrid, gridOf } from '../volume/volume.js';
 import type { Volume } from '../volume/volume.js';
 import { sampleAtCoordinates } from '../kernels/resample.js';
 import { registerScan } from './register.js';
+import { readVolume } from '../volume/io.js';
 import { sourceIndexCoordinates, displacementOnGrid } from '../registration/transform.js';
 import type { SpatialTransform } from '../registration/transform.js';
 import { segmentationMetrics } from '../metrics/overlap.js';
@@ -63,6 +64,26 @@ export interface SegmentResult {
   /** u(x) = T(x) − x on the scan's grid, LPS mm, interleaved (only for deformable engines). */
   displacementMm?: Float32Array;
   metrics: SegmentMetrics;
+}
+
+/** Files of one segmentation: the template image and labels, the scan, optional reference labels. */
+export interface SegmentFiles {
+  atlasImage: string;
+  atlasLabels: string;
+  scan: string;
+  scanLabels?: string;
+}
+
+/** Reads the files of a segmentation (each checked, errors name the file). */
+export async function readSegmentInput(files: SegmentFiles): Promise<SegmentInput> {
+  const [atlasImage, atlasLabels, scan, scanLabels] = await Promise.all([
+    readVolume(files.atlasImage, 'image'),
+    readVolume(files.atlasLabels, 'labels'),
+    readVolume(files.scan, 'image'),
+    files.scanLabels ? readVolume(files.scanLabels, 'labels') : Promise.resolve(undefined),
+  ]);
+  const { atlasImage: a, atlasLabels: al, scan: sc, scanLabels: sl } = files;
+  return { atlasImage, atlasLabels, scan, scanLabels, names: { atlasImage: a, atlasLabels: al, scan: sc, scanLabels: sl } };
 }
 
 export function checkInputs(input: SegmentInput): void {

@@ -14,8 +14,9 @@
 import type { Grid, Vec3, Volume } from '../volume/volume.js';
 import { worldToIndexMatrix, indexToWorldMatrix, multiply4, voxelCount } from '../volume/volume.js';
 import { blockAverage, halvingFactors } from '../kernels/pyramid.js';
-import { mindSsc, MIND_CHANNELS } from '../kernels/mind.js';
+import { mindSsc, MIND_CHANNELS, boxFilter3d } from '../kernels/mind.js';
 import { displacementIndexToWorld } from '../kernels/warp.js';
+import { sampleVec3Clamped } from '../kernels/sample.js';
 import { applyLaplacian, solveNormalEquations } from './linear-solve.js';
 import { throwIfAborted } from '../util/errors.js';
 import type { ProgressFn } from '../pipeline/progress.js';
@@ -84,12 +85,18 @@ export interface GaussNewtonOptions {
   /** Images with more voxels are block-averaged before feature extraction (default 2.5 M). */
   maxFeatureVoxels?: number;
   features?: FeatureExtractor;
+  /**
+   * Voxels where both normalised images are below this (background), further than one voxel
+   * from anything brighter, contribute no data terms (default 0.05; 0 uses every voxel).
+   */
+  maskThreshold?: number;
   signal?: AbortSignal;
   onProgress?: ProgressFn;
 }
 
 /** Tuned on IXI pairs (docs/benchmarks.md): λ small at coarse levels, larger at the finest. */
 export const DEFAULT_GN_LEVELS: GaussNewtonLevel[] = [
+  { factor: 8, iterations: 6, lambda: 0.005 },
   { factor: 4, iterations: 8, lambda: 0.005 },
   { factor: 2, iterations: 6, lambda: 0.01 },
   { factor: 1, iterations: 6, lambda: 0.03, gridFactor: 2 },
@@ -167,6 +174,7 @@ export function normalEquationTerms(
   dims: Vec3,
   u: Float32Array,
   termScale = 1 / C,
+  mask?: Uint8Array,
 ): { H: Float32Array; g: Float32Array; residual: number } {
   const [nx, ny, nz] = dims;
   const nxy = nx * ny;
@@ -175,6 +183,7 @@ export function normalEquationTerms(
   const g = new Float32Array(3 * n);
   const invC = termScale;
   let ssd = 0;
+  let counted = 0;
   const maxX = Math.max(0, nx - 2);
   const maxY = Math.max(0, ny - 2);
   const maxZ = Math.max(0, nz - 2);
@@ -185,6 +194,9 @@ export function normalEquationTerms(
   for (let k = 0; k < nz; k++)
     for (let j = 0; j < ny; j++)
       for (let i = 0; i < nx; i++, v++) {
+        // Outside the mask (empty background) the data terms are zero.
+        if (mask && !mask[v]) continue;
+        counted++;
         const px = Math.min(nx - 1, Math.max(0, i + u[3 * v]));
         const py = Math.min(ny - 1, Math.max(0, j + u[3 * v + 1]));
         const pz = Math.min(nz - 1, Math.max(0, k + u[3 * v + 2]));
@@ -247,7 +259,7 @@ export function normalEquationTerms(
         g[3 * v + 1] = g1 * invC;
         g[3 * v + 2] = g2 * invC;
       }
-  return { H, g, residual: ssd / (n * C) };
+  return { H, g, residual: ssd / (Math.max(1, counted) * C) };
 }
 
 /**
@@ -260,36 +272,24 @@ export function resampleFieldIdx(u: Float32Array, from: Grid, to: Grid): Float32
   const [tx, ty, tz] = to.dims;
   const out = new Float32Array(tx * ty * tz * 3);
   const scale = [0, 1, 2].map((a) => from.spacing[a] / to.spacing[a]);
-  const fxy = fx * fy;
   let v = 0;
   for (let k = 0; k < tz; k++)
     for (let j = 0; j < ty; j++)
       for (let i = 0; i < tx; i++, v++) {
-        const x = Math.min(fx - 1, Math.max(0, m[0] * i + m[1] * j + m[2] * k + m[3]));
-        const y = Math.min(fy - 1, Math.max(0, m[4] * i + m[5] * j + m[6] * k + m[7]));
-        const z = Math.min(fz - 1, Math.max(0, m[8] * i + m[9] * j + m[10] * k + m[11]));
-        const x0 = Math.min(Math.floor(x), Math.max(0, fx - 2));
-        const y0 = Math.min(Math.floor(y), Math.max(0, fy - 2));
-        const z0 = Math.min(Math.floor(z), Math.max(0, fz - 2));
-        const ax = x - x0;
-        const ay = y - y0;
-        const az = z - z0;
-        const sx = fx > 1 ? 3 : 0;
-        const sy = fy > 1 ? 3 * fx : 0;
-        const sz = fz > 1 ? 3 * fxy : 0;
-        const b = 3 * (x0 + fx * y0 + fxy * z0);
-        for (let c = 0; c < 3; c++) {
-          const q = b + c;
-          const c00 = u[q] + ax * (u[q + sx] - u[q]);
-          const c10 = u[q + sy] + ax * (u[q + sx + sy] - u[q + sy]);
-          const c01 = u[q + sz] + ax * (u[q + sx + sz] - u[q + sz]);
-          const c11 = u[q + sy + sz] + ax * (u[q + sx + sy + sz] - u[q + sy + sz]);
-          const c0 = c00 + ay * (c10 - c00);
-          const c1 = c01 + ay * (c11 - c01);
-          out[3 * v + c] = (c0 + az * (c1 - c0)) * scale[c];
-        }
+        const x = m[0] * i + m[1] * j + m[2] * k + m[3];
+        const y = m[4] * i + m[5] * j + m[6] * k + m[7];
+        const z = m[8] * i + m[9] * j + m[10] * k + m[11];
+        sampleVec3Clamped(u, fx, fy, fz, x, y, z, out, 3 * v, scale);
       }
   return out;
+}
+
+/** Foreground: either image above `threshold`, dilated by one voxel (26-neighbourhood). */
+export function foregroundMask(a: Float32Array, b: Float32Array, dims: Vec3, threshold: number): Uint8Array {
+  const m = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) m[i] = a[i] > threshold || b[i] > threshold ? 1 : 0;
+  boxFilter3d(m, dims, 1);
+  return Uint8Array.from(m, (x) => (x > 0 ? 1 : 0));
 }
 
 /** Repeated halving until the grid has at most maxVoxels voxels. */
@@ -325,6 +325,9 @@ export async function registerGaussNewton(
   const M0 = await features.compute(mImg);
   throwIfAborted(options.signal);
 
+  const threshold = options.maskThreshold ?? 0.05;
+  const mask0 = threshold > 0 ? foregroundMask(fImg.data, mImg.data, fImg.dims, threshold) : undefined;
+
   const totalIters = levels.reduce((s, l) => s + l.iterations, 0);
   let done = 0;
   let u: Float32Array | undefined;
@@ -332,17 +335,20 @@ export async function registerGaussNewton(
   let initialResidual = NaN;
   let finalResidual = NaN;
   let cgTotal = 0;
-  let coarsest: { F: Float32Array; M: Float32Array; grid: Grid } | undefined;
+  let coarsest: { F: Float32Array; M: Float32Array; grid: Grid; mask?: Uint8Array } | undefined;
   for (let li = 0; li < levels.length; li++) {
     const level = levels[li];
     // Pool features by the level's factor (halving the axes that are large enough).
     let F: { grid: Grid; data: Float32Array } = { grid: fImg, data: F0 };
     let M: { grid: Grid; data: Float32Array } = { grid: fImg, data: M0 };
+    let maskLevel: Float32Array | undefined = mask0 ? Float32Array.from(mask0) : undefined;
     for (let f = level.factor; f > 1; f /= 2) {
       const h = halvingFactors(F.grid.dims, 6);
+      if (maskLevel) maskLevel = blockAverage(maskLevel, F.grid, 1, h).data;
       F = blockAverage(F.data, F.grid, C, h);
       M = blockAverage(M.data, M.grid, C, h);
     }
+    const mask = maskLevel ? Uint8Array.from(maskLevel, (x) => (x > 0 ? 1 : 0)) : undefined;
     const dataGrid = F.grid;
     // The control grid and, per axis, its spacing in data voxels.
     let ctrl: Grid = dataGrid;
@@ -361,7 +367,7 @@ export async function registerGaussNewton(
       });
       await new Promise((r) => setImmediate(r));
       const uData = pooled ? resampleFieldIdx(u, ctrl, dataGrid) : u;
-      const terms = normalEquationTerms(F.data, M.data, C, dataGrid.dims, uData, features.termScale ?? 1 / C);
+      const terms = normalEquationTerms(F.data, M.data, C, dataGrid.dims, uData, features.termScale ?? 1 / C, mask);
       if (Number.isNaN(initialResidual)) initialResidual = terms.residual;
       let { H, g } = terms;
       if (pooled) {
@@ -376,11 +382,11 @@ export async function registerGaussNewton(
       cgTotal += s.cgIterations;
       done++;
     }
-    if (li === 0) coarsest = { F: F.data, M: M.data, grid: dataGrid };
+    if (li === 0) coarsest = { F: F.data, M: M.data, grid: dataGrid, mask };
   }
   // Residual before and after, on the coarsest level's grid (cheap, comparable).
   if (coarsest && u && uGrid)
-    finalResidual = normalEquationTerms(coarsest.F, coarsest.M, C, coarsest.grid.dims, resampleFieldIdx(u, uGrid, coarsest.grid)).residual;
+    finalResidual = normalEquationTerms(coarsest.F, coarsest.M, C, coarsest.grid.dims, resampleFieldIdx(u, uGrid, coarsest.grid), 1 / C, coarsest.mask).residual;
   if (!u || !uGrid) throw new Error('no Gauss-Newton level was given');
   const fieldIdx = resampleFieldIdx(u, uGrid, fixed);
   const fieldMm = displacementIndexToWorld(fixed, fieldIdx);

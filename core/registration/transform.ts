@@ -8,6 +8,7 @@
 import { indexToWorldMatrix, worldToIndexMatrix, gridOf } from '../volume/volume.js';
 import type { Grid, Mat3, Vec3 } from '../volume/volume.js';
 import { sourceIndexCoordinatesAffine } from '../kernels/resample.js';
+import { sampleVec3Clamped } from '../kernels/sample.js';
 
 export interface SpatialTransform {
   readonly kind: 'affine' | 'displacement' | 'composite';
@@ -68,37 +69,18 @@ export class DisplacementFieldTransform implements SpatialTransform {
   mapPointsWorld(p: Float64Array): Float64Array {
     const w2i = worldToIndexMatrix(this.grid);
     const [nx, ny, nz] = this.grid.dims;
-    const u = this.fieldMm;
-    const nxy = nx * ny;
     const out = new Float64Array(p.length);
     for (let i = 0; i < p.length; i += 3) {
       const x = p[i];
       const y = p[i + 1];
       const z = p[i + 2];
-      // Continuous index, clamped to the lattice (the field is held at its border value outside).
-      const a = Math.min(nx - 1, Math.max(0, w2i[0] * x + w2i[1] * y + w2i[2] * z + w2i[3]));
-      const b = Math.min(ny - 1, Math.max(0, w2i[4] * x + w2i[5] * y + w2i[6] * z + w2i[7]));
-      const c = Math.min(nz - 1, Math.max(0, w2i[8] * x + w2i[9] * y + w2i[10] * z + w2i[11]));
-      const x0 = Math.min(Math.floor(a), Math.max(0, nx - 2));
-      const y0 = Math.min(Math.floor(b), Math.max(0, ny - 2));
-      const z0 = Math.min(Math.floor(c), Math.max(0, nz - 2));
-      const fx = a - x0;
-      const fy = b - y0;
-      const fz = c - z0;
-      const sx = nx > 1 ? 3 : 0;
-      const sy = ny > 1 ? 3 * nx : 0;
-      const sz = nz > 1 ? 3 * nxy : 0;
-      const base = 3 * (x0 + nx * y0 + nxy * z0);
-      for (let d = 0; d < 3; d++) {
-        const q = base + d;
-        const c00 = u[q] + fx * (u[q + sx] - u[q]);
-        const c10 = u[q + sy] + fx * (u[q + sx + sy] - u[q + sy]);
-        const c01 = u[q + sz] + fx * (u[q + sx + sz] - u[q + sz]);
-        const c11 = u[q + sy + sz] + fx * (u[q + sx + sy + sz] - u[q + sy + sz]);
-        const c0 = c00 + fy * (c10 - c00);
-        const c1 = c01 + fy * (c11 - c01);
-        out[i + d] = p[i + d] + c0 + fz * (c1 - c0);
-      }
+      const a = w2i[0] * x + w2i[1] * y + w2i[2] * z + w2i[3];
+      const b = w2i[4] * x + w2i[5] * y + w2i[6] * z + w2i[7];
+      const c = w2i[8] * x + w2i[9] * y + w2i[10] * z + w2i[11];
+      sampleVec3Clamped(this.fieldMm, nx, ny, nz, a, b, c, out, i);
+      out[i] += x;
+      out[i + 1] += y;
+      out[i + 2] += z;
     }
     return out;
   }

@@ -4,9 +4,9 @@
  * Electron utility process or a Node child process; talks through process messages.
  */
 import path from 'node:path';
-import { readVolume, writeVolume, compactLabels } from '../../core/volume/io.js';
+import { writeVolume, compactLabels } from '../../core/volume/io.js';
 import { createVolume, gridOf } from '../../core/volume/volume.js';
-import { segmentScan } from '../../core/pipeline/segment.js';
+import { segmentScan, readSegmentInput } from '../../core/pipeline/segment.js';
 import { writeSegmentResult } from '../../core/cli/outputs.js';
 import { jacobianDeterminant } from '../../core/kernels/jacobian.js';
 import { sourceIndexCoordinates } from '../../core/registration/transform.js';
@@ -44,27 +44,14 @@ async function run(jobId: string, req: JobRequest): Promise<void> {
   const controller = new AbortController();
   running.set(jobId, controller);
   try {
-    const [atlasImage, atlasLabels, scan, scanLabels] = await Promise.all([
-      readVolume(req.atlasImage, 'image'),
-      readVolume(req.atlasLabels, 'labels'),
-      readVolume(req.scan, 'image'),
-      req.scanLabels ? readVolume(req.scanLabels, 'labels') : Promise.resolve(undefined),
-    ]);
-    const result = await segmentScan(
-      {
-        atlasImage,
-        atlasLabels,
-        scan,
-        scanLabels,
-        names: { atlasImage: req.atlasImage, atlasLabels: req.atlasLabels, scan: req.scan, scanLabels: req.scanLabels },
-      },
-      {
-        engine: req.engine,
-        engineOptions: req.options,
-        signal: controller.signal,
-        onProgress: (p) => channel.postMessage({ type: 'progress', jobId, stage: p.stage, fraction: p.fraction, message: p.message }),
-      },
-    );
+    const input = await readSegmentInput(req);
+    const { atlasImage, scan } = input;
+    const result = await segmentScan(input, {
+      engine: req.engine,
+      engineOptions: req.options,
+      signal: controller.signal,
+      onProgress: (p) => channel.postMessage({ type: 'progress', jobId, stage: p.stage, fraction: p.fraction, message: p.message }),
+    });
     const written = await writeSegmentResult(req.outDir, result, {
       inputs: { atlasImage: req.atlasImage, atlasLabels: req.atlasLabels, scan: req.scan, scanLabels: req.scanLabels },
     });

@@ -14,7 +14,7 @@ const config = yaml.load(readFileSync(path.join(ROOT, 'build', 'electron-builder
 describe('packaging (electron-builder)', () => {
   it('the configuration validates against electron-builder’s schema and names every platform', () => {
     const schema = JSON.parse(readFileSync(require.resolve('app-builder-lib/scheme.json'), 'utf8'));
-    const ajv = new Ajv({ allErrors: true, strict: false });
+    const ajv = new Ajv({ allErrors: true });
     const valid = ajv.validate(schema, config);
     expect(ajv.errorsText(ajv.errors), 'schema errors').toBe('No errors');
     expect(valid).toBe(true);

@@ -1,27 +1,13 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SHARED } from '../helpers/synthetic.js';
+import { labelwarp } from '../helpers/cli.js';
 import { readVolume } from '../../core/volume/io.js';
 import { sameGrid } from '../../core/volume/volume.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.join(ROOT, 'bin', 'labelwarp.mjs');
 const H = (id: string, what: 'image' | 'labels') => path.join(SHARED, 'hippocampus', `hippocampus_${id}_${what}.nii.gz`);
-
-function labelwarp(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, LABELWARP_DEBUG: '' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 let tmp: string;
 beforeAll(async () => {
