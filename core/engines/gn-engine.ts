@@ -117,7 +117,14 @@ export const GN_OPTIONS: EngineDescriptor['options'] = [
     max: 1000,
   },
   { name: 'delta', type: 'number', description: 'damping of the normal equations', default: 0.01, min: 1e-6, max: 100 },
-  { name: 'maskThreshold', type: 'number', description: 'background level (normalised intensity) below which voxels add no data terms; 0: all voxels', default: 0.05, min: 0, max: 0.9 },
+  {
+    name: 'maskThreshold',
+    type: 'number',
+    description: 'background level (normalised intensity) below which voxels add no data terms; 0: all voxels',
+    default: 0.05,
+    min: 0,
+    max: 0.9,
+  },
   { name: 'maxStep', type: 'number', description: 'largest update per step, in voxels of the level', default: 1.5, min: 0.1, max: 10 },
   { name: 'mindRadius', type: 'integer', description: 'MIND-SSC patch radius (voxels)', default: DEFAULT_MIND.radius, min: 0, max: 4 },
   {

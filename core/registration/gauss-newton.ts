@@ -18,6 +18,9 @@ import { mindSsc, MIND_CHANNELS, boxFilter3d } from '../kernels/mind.js';
 import { displacementIndexToWorld } from '../kernels/warp.js';
 import { sampleVec3Clamped } from '../kernels/sample.js';
 import { applyLaplacian, solveNormalEquations } from './linear-solve.js';
+import { normalEquationTerms } from './gn-terms.js';
+import { normalEquationTermsParallel, shared, mindPair } from '../parallel/kernel-pool.js';
+export { normalEquationTerms, normalEquationTermsRange } from './gn-terms.js';
 import { throwIfAborted } from '../util/errors.js';
 import type { ProgressFn } from '../pipeline/progress.js';
 
@@ -44,6 +47,8 @@ export interface FeatureExtractor {
    */
   readonly termScale?: number;
   compute(image: Volume<Float32Array>): Promise<Float32Array> | Float32Array;
+  /** Both images at once (on two cores where possible); same grid. */
+  computePair?(a: Volume<Float32Array>, b: Volume<Float32Array>): Promise<[Float32Array, Float32Array]>;
 }
 
 /** Default MIND-SSC settings of the engine (dilation 2 captured more context on 2 mm brains). */
@@ -56,20 +61,23 @@ export const mindFeatures: FeatureExtractor = mindFeatureExtractor(DEFAULT_MIND.
  * the normalised intensity, times that weight, is added as a 13th channel (same-contrast scans).
  */
 export function mindFeatureExtractor(radius = 1, dilation = 1, intensityWeight = 0): FeatureExtractor {
-  if (!(intensityWeight > 0)) return { channels: MIND_CHANNELS, compute: (image) => mindSsc(image.data, image.dims, { dilation, radius }) };
-  const C = MIND_CHANNELS + 1;
+  const withIntensity = (mind: Float32Array, image: Float32Array): Float32Array => {
+    if (!(intensityWeight > 0)) return mind;
+    const C = MIND_CHANNELS + 1;
+    const out = new Float32Array(image.length * C);
+    for (let v = 0; v < image.length; v++) {
+      for (let c = 0; c < MIND_CHANNELS; c++) out[v * C + c] = mind[v * MIND_CHANNELS + c];
+      out[v * C + MIND_CHANNELS] = intensityWeight * image[v];
+    }
+    return out;
+  };
   return {
-    channels: C,
+    channels: intensityWeight > 0 ? MIND_CHANNELS + 1 : MIND_CHANNELS,
     termScale: 1 / MIND_CHANNELS,
-    compute(image) {
-      const mind = mindSsc(image.data, image.dims, { dilation, radius });
-      const n = image.data.length;
-      const out = new Float32Array(n * C);
-      for (let v = 0; v < n; v++) {
-        for (let c = 0; c < MIND_CHANNELS; c++) out[v * C + c] = mind[v * MIND_CHANNELS + c];
-        out[v * C + MIND_CHANNELS] = intensityWeight * image.data[v];
-      }
-      return out;
+    compute: (image) => withIntensity(mindSsc(image.data, image.dims, { dilation, radius }), image.data),
+    async computePair(a, b) {
+      const [ma, mb] = await mindPair(a.data, b.data, a.dims, { dilation, radius });
+      return [withIntensity(ma, a.data), withIntensity(mb, b.data)];
     },
   };
 }
@@ -164,105 +172,6 @@ export function solveAndUpdate(
 }
 
 /**
- * JᵀJ (6 per voxel), Jᵀr (3 per voxel) and the mean squared residual for features warped by u;
- * both averaged over channels.
- */
-export function normalEquationTerms(
-  F: Float32Array,
-  M: Float32Array,
-  C: number,
-  dims: Vec3,
-  u: Float32Array,
-  termScale = 1 / C,
-  mask?: Uint8Array,
-): { H: Float32Array; g: Float32Array; residual: number } {
-  const [nx, ny, nz] = dims;
-  const nxy = nx * ny;
-  const n = nx * ny * nz;
-  const H = new Float32Array(6 * n);
-  const g = new Float32Array(3 * n);
-  const invC = termScale;
-  let ssd = 0;
-  let counted = 0;
-  const maxX = Math.max(0, nx - 2);
-  const maxY = Math.max(0, ny - 2);
-  const maxZ = Math.max(0, nz - 2);
-  const sx = nx > 1 ? C : 0;
-  const sy = ny > 1 ? C * nx : 0;
-  const sz = nz > 1 ? C * nxy : 0;
-  let v = 0;
-  for (let k = 0; k < nz; k++)
-    for (let j = 0; j < ny; j++)
-      for (let i = 0; i < nx; i++, v++) {
-        // Outside the mask (empty background) the data terms are zero.
-        if (mask && !mask[v]) continue;
-        counted++;
-        const px = Math.min(nx - 1, Math.max(0, i + u[3 * v]));
-        const py = Math.min(ny - 1, Math.max(0, j + u[3 * v + 1]));
-        const pz = Math.min(nz - 1, Math.max(0, k + u[3 * v + 2]));
-        const x0 = Math.min(maxX, Math.floor(px));
-        const y0 = Math.min(maxY, Math.floor(py));
-        const z0 = Math.min(maxZ, Math.floor(pz));
-        const fx = px - x0;
-        const fy = py - y0;
-        const fz = pz - z0;
-        const base = (x0 + nx * y0 + nxy * z0) * C;
-        let h0 = 0,
-          h1 = 0,
-          h2 = 0,
-          h3 = 0,
-          h4 = 0,
-          h5 = 0,
-          g0 = 0,
-          g1 = 0,
-          g2 = 0;
-        for (let c = 0; c < C; c++) {
-          const b = base + c;
-          const v000 = M[b];
-          const v100 = M[b + sx];
-          const v010 = M[b + sy];
-          const v110 = M[b + sx + sy];
-          const v001 = M[b + sz];
-          const v101 = M[b + sx + sz];
-          const v011 = M[b + sy + sz];
-          const v111 = M[b + sx + sy + sz];
-          const c00 = v000 + fx * (v100 - v000);
-          const c10 = v010 + fx * (v110 - v010);
-          const c01 = v001 + fx * (v101 - v001);
-          const c11 = v011 + fx * (v111 - v011);
-          const c0 = c00 + fy * (c10 - c00);
-          const c1 = c01 + fy * (c11 - c01);
-          const w = c0 + fz * (c1 - c0);
-          const dx = (1 - fz) * ((1 - fy) * (v100 - v000) + fy * (v110 - v010)) + fz * ((1 - fy) * (v101 - v001) + fy * (v111 - v011));
-          const dy = (1 - fz) * (c10 - c00) + fz * (c11 - c01);
-          const dz = c1 - c0;
-          const r = w - F[v * C + c];
-          ssd += r * r;
-          h0 += dx * dx;
-          h1 += dy * dy;
-          h2 += dz * dz;
-          h3 += dx * dy;
-          h4 += dx * dz;
-          h5 += dy * dz;
-          g0 += dx * r;
-          g1 += dy * r;
-          g2 += dz * r;
-        }
-        const hb = 6 * v;
-        H[hb] = h0 * invC;
-        H[hb + 1] = h1 * invC;
-        H[hb + 2] = h2 * invC;
-        H[hb + 3] = h3 * invC;
-        H[hb + 4] = h4 * invC;
-        H[hb + 5] = h5 * invC;
-        g[3 * v] = g0 * invC;
-        g[3 * v + 1] = g1 * invC;
-        g[3 * v + 2] = g2 * invC;
-      }
-  return { H, g, residual: ssd / (Math.max(1, counted) * C) };
-}
-
-/**
  * Resamples a displacement field given in voxel units of `from` onto `to` (same physical space,
  * same direction), returning voxel units of `to`. Trilinear, clamped at the border.
  */
@@ -320,9 +229,11 @@ export async function registerGaussNewton(
   const fImg = featureGrid(fixed, options.maxFeatureVoxels ?? 2.5e6);
   const mImg = featureGrid(moving, options.maxFeatureVoxels ?? 2.5e6);
   const C = features.channels;
-  const F0 = await features.compute(fImg);
-  throwIfAborted(options.signal);
-  const M0 = await features.compute(mImg);
+  const sameLattice = fImg.dims.every((d, i) => d === mImg.dims[i]);
+  const [F0, M0] =
+    features.computePair && sameLattice
+      ? await features.computePair(fImg, mImg)
+      : [await features.compute(fImg), await features.compute(mImg)];
   throwIfAborted(options.signal);
 
   const threshold = options.maskThreshold ?? 0.05;
@@ -348,7 +259,10 @@ export async function registerGaussNewton(
       F = blockAverage(F.data, F.grid, C, h);
       M = blockAverage(M.data, M.grid, C, h);
     }
-    const mask = maskLevel ? Uint8Array.from(maskLevel, (x) => (x > 0 ? 1 : 0)) : undefined;
+    const mask = maskLevel ? shared(Uint8Array.from(maskLevel, (x) => (x > 0 ? 1 : 0))) : undefined;
+    // Shared memory, so that a second core can compute half of the data terms.
+    const Fs = shared(F.data);
+    const Ms = shared(M.data);
     const dataGrid = F.grid;
     // The control grid and, per axis, its spacing in data voxels.
     let ctrl: Grid = dataGrid;
@@ -367,7 +281,7 @@ export async function registerGaussNewton(
       });
       await new Promise((r) => setImmediate(r));
       const uData = pooled ? resampleFieldIdx(u, ctrl, dataGrid) : u;
-      const terms = normalEquationTerms(F.data, M.data, C, dataGrid.dims, uData, features.termScale ?? 1 / C, mask);
+      const terms = await normalEquationTermsParallel(Fs, Ms, C, dataGrid.dims, uData, features.termScale ?? 1 / C, mask);
       if (Number.isNaN(initialResidual)) initialResidual = terms.residual;
       let { H, g } = terms;
       if (pooled) {
@@ -386,7 +300,15 @@ export async function registerGaussNewton(
   }
   // Residual before and after, on the coarsest level's grid (cheap, comparable).
   if (coarsest && u && uGrid)
-    finalResidual = normalEquationTerms(coarsest.F, coarsest.M, C, coarsest.grid.dims, resampleFieldIdx(u, uGrid, coarsest.grid), 1 / C, coarsest.mask).residual;
+    finalResidual = normalEquationTerms(
+      coarsest.F,
+      coarsest.M,
+      C,
+      coarsest.grid.dims,
+      resampleFieldIdx(u, uGrid, coarsest.grid),
+      1 / C,
+      coarsest.mask,
+    ).residual;
   if (!u || !uGrid) throw new Error('no Gauss-Newton level was given');
   const fieldIdx = resampleFieldIdx(u, uGrid, fixed);
   const fieldMm = displacementIndexToWorld(fixed, fieldIdx);

@@ -151,5 +151,5 @@ describe('Gauss-Newton engine from the command line', () => {
       '--quiet',
     ]);
     expect(seg.code).toBe(0);
-  });
+  }, 400_000);
 });

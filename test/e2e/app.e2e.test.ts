@@ -136,7 +136,7 @@ describe.runIf(ready)('LabelWarp in the browser (end to end)', () => {
     const metrics = JSON.parse(await fs.readFile(path.join(cliOut, 'metrics.json'), 'utf8')) as { dice: Record<string, number> };
     expect(rows.length).toBe(Object.keys(metrics.dice).length);
     for (const [label, dice] of rows) expect(dice, `label ${label}`).toBe(metrics.dice[String(label)].toFixed(3));
-  });
+  }, 600_000);
 
   it('draws the label overlay in the axial viewport and switches to the Jacobian view', async () => {
     await page.waitForTimeout(1500);
@@ -185,5 +185,5 @@ describe.runIf(ready)('LabelWarp in the browser (end to end)', () => {
       expect.arrayContaining(['labels.nii.gz', 'metrics.json', 'displacement.nii.gz']),
     );
     await shot('08-recovered');
-  });
+  }, 400_000);
 });

@@ -1,0 +1,146 @@
+/**
+ * Runs the heaviest typed-array kernels on a second core: one worker thread working on shared
+ * memory beside the calling thread (elastix, our reference, uses every core too). Where a worker
+ * cannot start (or LABELWARP_THREADS=1), everything runs on the calling thread, with the same
+ * results.
+ */
+import { Worker } from 'node:worker_threads';
+import os from 'node:os';
+import { mindSsc } from '../kernels/mind.js';
+import type { MindOptions } from '../kernels/mind.js';
+import { normalEquationTermsRange } from '../registration/gn-terms.js';
+import type { Vec3 } from '../volume/volume.js';
+
+export type KernelRequest =
+  | { id: number; op: 'mind'; image: Float32Array; dims: Vec3; options: MindOptions }
+  | {
+      id: number;
+      op: 'terms';
+      F: Float32Array;
+      M: Float32Array;
+      C: number;
+      dims: Vec3;
+      u: Float32Array;
+      termScale: number;
+      mask?: Uint8Array;
+      k0: number;
+      k1: number;
+      H: Float32Array;
+      g: Float32Array;
+    };
+
+let worker: Worker | null | undefined;
+let nextId = 1;
+const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+function enabled(): boolean {
+  const threads = Number(process.env.LABELWARP_THREADS ?? os.availableParallelism?.() ?? os.cpus().length);
+  return threads > 1;
+}
+
+function getWorker(): Worker | null {
+  if (worker !== undefined) return worker;
+  if (!enabled()) return (worker = null);
+  try {
+    const here = new URL(import.meta.url);
+    const ts = here.pathname.endsWith('.ts');
+    // Source (run through tsx): a boot file registers tsx in the thread; bundles: kernel-worker.mjs beside the bundle.
+    const url = new URL(ts ? './kernel-worker-boot.mjs' : './kernel-worker.mjs', import.meta.url);
+    const w = new Worker(url);
+    w.unref();
+    w.on('message', (m: { id: number; result?: unknown; error?: string }) => {
+      const p = pending.get(m.id);
+      if (!p) return;
+      pending.delete(m.id);
+      if (m.error) p.reject(new Error(m.error));
+      else p.resolve(m.result);
+    });
+    w.on('error', (err) => {
+      for (const p of pending.values()) p.reject(err);
+      pending.clear();
+      worker = null;
+    });
+    w.on('exit', () => {
+      for (const p of pending.values()) p.reject(new Error('kernel worker stopped'));
+      pending.clear();
+      worker = null;
+    });
+    worker = w;
+  } catch {
+    worker = null;
+  }
+  return worker;
+}
+
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+function run<T>(req: WithoutId<KernelRequest>): Promise<T> | null {
+  const w = getWorker();
+  if (!w) return null;
+  const id = nextId++;
+  return new Promise<T>((resolve, reject) => {
+    pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+    w.postMessage({ ...req, id });
+  });
+}
+
+/** A copy of `a` in shared memory (or `a` itself when it already is). */
+export function shared<T extends Float32Array | Uint8Array>(a: T): T {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const Ctor = a.constructor as { new (b: SharedArrayBuffer): T };
+  const out = new Ctor(new SharedArrayBuffer(a.byteLength));
+  out.set(a as never);
+  return out;
+}
+
+/** MIND-SSC of two images, one on each core. */
+export async function mindPair(a: Float32Array, b: Float32Array, dims: Vec3, options: MindOptions): Promise<[Float32Array, Float32Array]> {
+  const remote = run<Float32Array>({ op: 'mind', image: shared(b), dims, options })?.catch(() => null);
+  const mine = mindSsc(a, dims, options);
+  // A worker that failed leaves the work to this thread.
+  return [mine, (remote && (await remote)) || mindSsc(b, dims, options)];
+}
+
+/**
+ * JᵀJ and Jᵀr (see gauss-newton.ts), the upper half of the slices on the worker. F, M, u and mask
+ * must be in shared memory (use `shared`) for the worker to see them.
+ */
+export async function normalEquationTermsParallel(
+  F: Float32Array,
+  M: Float32Array,
+  C: number,
+  dims: Vec3,
+  u: Float32Array,
+  termScale: number,
+  mask?: Uint8Array,
+): Promise<{ H: Float32Array; g: Float32Array; residual: number }> {
+  const n = dims[0] * dims[1] * dims[2];
+  const parallel = n >= 200_000 && dims[2] >= 4 && F.buffer instanceof SharedArrayBuffer && M.buffer instanceof SharedArrayBuffer;
+  const H = new Float32Array(parallel ? new SharedArrayBuffer(24 * n) : new ArrayBuffer(24 * n));
+  const g = new Float32Array(parallel ? new SharedArrayBuffer(12 * n) : new ArrayBuffer(12 * n));
+  const half = Math.floor(dims[2] / 2);
+  const remote = parallel
+    ? run<{ ssd: number; counted: number }>({
+        op: 'terms',
+        F,
+        M,
+        C,
+        dims,
+        u: shared(u),
+        termScale,
+        mask: mask ? shared(mask) : undefined,
+        k0: half,
+        k1: dims[2],
+        H,
+        g,
+      })
+    : null;
+  const mine = normalEquationTermsRange(F, M, C, dims, u, termScale, mask, 0, remote ? half : dims[2], H, g);
+  let other = { ssd: 0, counted: 0 };
+  if (remote) {
+    const r = await remote.catch(() => null);
+    // A worker that failed leaves its half to this thread.
+    other = r ?? normalEquationTermsRange(F, M, C, dims, u, termScale, mask, half, dims[2], H, g);
+  }
+  return { H, g, residual: (mine.ssd + other.ssd) / (Math.max(1, mine.counted + other.counted) * C) };
+}

@@ -1,0 +1,21 @@
+/** A worker thread running typed-array kernels on shared memory for kernel-pool.ts. */
+import { parentPort } from 'node:worker_threads';
+import { mindSsc } from '../kernels/mind.js';
+import { normalEquationTermsRange } from '../registration/gn-terms.js';
+import type { KernelRequest } from './kernel-pool.js';
+
+parentPort!.on('message', (req: KernelRequest) => {
+  try {
+    if (req.op === 'mind') {
+      const out = mindSsc(req.image, req.dims, req.options);
+      const shared = new Float32Array(new SharedArrayBuffer(out.byteLength));
+      shared.set(out);
+      parentPort!.postMessage({ id: req.id, result: shared });
+    } else {
+      const r = normalEquationTermsRange(req.F, req.M, req.C, req.dims, req.u, req.termScale, req.mask, req.k0, req.k1, req.H, req.g);
+      parentPort!.postMessage({ id: req.id, result: r });
+    }
+  } catch (err) {
+    parentPort!.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) });
+  }
+});
