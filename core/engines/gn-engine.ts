@@ -10,6 +10,7 @@ import { subProgress } from '../pipeline/progress.js';
 import { POOR_NCC } from './affine-engine.js';
 import type { EngineDescriptor, EngineOptions, RegistrationEngine } from './engine.js';
 import { FeatureNet } from '../learned/feature-net.js';
+import { warmUpKernelPool } from '../parallel/kernel-pool.js';
 import { learnedFeatures } from '../learned/learned-features.js';
 
 /** Levels from engine options (lists coarse to fine), falling back to the defaults. */
@@ -36,6 +37,7 @@ export function createGaussNewtonEngine(
   return {
     name,
     async register(fixed, moving, ctx = {}) {
+      warmUpKernelPool();
       const warnings: string[] = [];
       const affine = await registerAffine(fixed, moving, {
         iterations: options.affineIterations as number[],

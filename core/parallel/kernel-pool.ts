@@ -84,6 +84,11 @@ function run<T>(req: WithoutId<KernelRequest>): Promise<T> | null {
   });
 }
 
+/** Starts the second thread now (its start-up then overlaps other work). */
+export function warmUpKernelPool(): void {
+  getWorker();
+}
+
 /** A copy of `a` in shared memory (or `a` itself when it already is). */
 export function shared<T extends Float32Array | Uint8Array>(a: T): T {
   if (a.buffer instanceof SharedArrayBuffer) return a;

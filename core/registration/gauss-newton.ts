@@ -107,7 +107,7 @@ export const DEFAULT_GN_LEVELS: GaussNewtonLevel[] = [
   { factor: 8, iterations: 6, lambda: 0.005 },
   { factor: 4, iterations: 8, lambda: 0.005 },
   { factor: 2, iterations: 6, lambda: 0.01 },
-  { factor: 1, iterations: 6, lambda: 0.03, gridFactor: 2 },
+  { factor: 1, iterations: 5, lambda: 0.03, gridFactor: 2 },
 ];
 
 export interface GaussNewtonResult {
