@@ -160,6 +160,9 @@ describe.runIf(ready)('LabelWarp in the browser (end to end)', () => {
     await page.check('[data-testid=show-grid]');
     await page.waitForTimeout(1500);
     await shot('06-review-reference-grid');
+    // Switching views back and forth re-uses the loaded volumes: no error, the overlay is back.
+    expect(await page.locator('[data-testid=notice]:has-text("Review")').count()).toBe(0);
+    expect(await colouredShare(page, '[data-testid=viewport-axial]')).toBeGreaterThan(0.05);
   });
 
   it('cancels a run midway, recovers, and keeps earlier results', async () => {

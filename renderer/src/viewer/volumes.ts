@@ -11,8 +11,9 @@ export function cornerstoneDirection(rowMajor: number[]): number[] {
   return [d[0], d[3], d[6], d[1], d[4], d[7], d[2], d[5], d[8]];
 }
 
+/** Volume ids name their content (scan, layer, version), so a cached volume is reused as it is. */
 export function createVolume(volumeId: string, v: VolumePayload, values: Float32Array | Uint16Array = v.data): void {
-  if (cache.getVolume(volumeId)) cache.removeVolumeLoadObject(volumeId);
+  if (cache.getVolume(volumeId)) return;
   const direction = cornerstoneDirection(v.direction);
   // Float textures everywhere: 16-bit integer textures need a WebGL extension that software
   // renderers (and some laptops) lack.
@@ -106,7 +107,7 @@ export function difference(scan: VolumePayload, warped: VolumePayload): Float32A
 
 /** A label map as a Cornerstone labelmap volume (8-bit when the labels allow, else 16-bit). */
 export function createLabelmapVolume(volumeId: string, v: VolumePayload, values: Uint16Array = v.data as Uint16Array): void {
-  if (cache.getVolume(volumeId)) cache.removeVolumeLoadObject(volumeId);
+  if (cache.getVolume(volumeId)) return;
   let max = 0;
   for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
   const data = max <= 255 ? Uint8Array.from(values) : values;
