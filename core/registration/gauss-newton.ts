@@ -20,7 +20,6 @@ import { sampleVec3Clamped } from '../kernels/sample.js';
 import { applyLaplacian, solveNormalEquations } from './linear-solve.js';
 import { normalEquationTerms } from './gn-terms.js';
 import { normalEquationTermsParallel, shared, mindPair } from '../parallel/kernel-pool.js';
-export { normalEquationTerms, normalEquationTermsRange } from './gn-terms.js';
 import { throwIfAborted } from '../util/errors.js';
 import type { ProgressFn } from '../pipeline/progress.js';
 
@@ -123,24 +122,6 @@ export interface GaussNewtonResult {
 interface StepResult {
   residual: number;
   cgIterations: number;
-}
-
-/**
- * One Gauss-Newton step in place on u (voxel units). F, M: channel-fastest features on `dims`.
- */
-export function gaussNewtonStep(
-  F: Float32Array,
-  M: Float32Array,
-  C: number,
-  dims: Vec3,
-  u: Float32Array,
-  lambda: number,
-  delta: number,
-  cg: { tolerance?: number; maxIterations?: number } = {},
-  maxStep = 1.5,
-): StepResult {
-  const { H, g, residual } = normalEquationTerms(F, M, C, dims, u);
-  return solveAndUpdate(H, g, residual, dims, u, lambda, delta, cg, maxStep);
 }
 
 /** Solves the damped normal equations for the data terms (H, g) and updates u in place. */

@@ -26,66 +26,7 @@ export interface SolveStats {
 
 /** out = L x (per component), 6-neighbour Laplacian with Neumann boundaries. */
 export function applyLaplacian(x: Float32Array | Float64Array, dims: Vec3, out: Float32Array | Float64Array): void {
-  const [nx, ny, nz] = dims;
-  const nxy = nx * ny;
-  let v = 0;
-  for (let k = 0; k < nz; k++)
-    for (let j = 0; j < ny; j++)
-      for (let i = 0; i < nx; i++, v++) {
-        const b = 3 * v;
-        const x0 = x[b];
-        const x1 = x[b + 1];
-        const x2 = x[b + 2];
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let cnt = 0;
-        if (i > 0) {
-          const o = b - 3;
-          s0 += x[o];
-          s1 += x[o + 1];
-          s2 += x[o + 2];
-          cnt++;
-        }
-        if (i < nx - 1) {
-          const o = b + 3;
-          s0 += x[o];
-          s1 += x[o + 1];
-          s2 += x[o + 2];
-          cnt++;
-        }
-        if (j > 0) {
-          const o = b - 3 * nx;
-          s0 += x[o];
-          s1 += x[o + 1];
-          s2 += x[o + 2];
-          cnt++;
-        }
-        if (j < ny - 1) {
-          const o = b + 3 * nx;
-          s0 += x[o];
-          s1 += x[o + 1];
-          s2 += x[o + 2];
-          cnt++;
-        }
-        if (k > 0) {
-          const o = b - 3 * nxy;
-          s0 += x[o];
-          s1 += x[o + 1];
-          s2 += x[o + 2];
-          cnt++;
-        }
-        if (k < nz - 1) {
-          const o = b + 3 * nxy;
-          s0 += x[o];
-          s1 += x[o + 1];
-          s2 += x[o + 2];
-          cnt++;
-        }
-        out[b] = cnt * x0 - s0;
-        out[b + 1] = cnt * x1 - s1;
-        out[b + 2] = cnt * x2 - s2;
-      }
+  applySystem(undefined, x, dims, 1, 0, out);
 }
 
 function neighbourCounts(dims: Vec3): Uint8Array {
@@ -99,14 +40,14 @@ function neighbourCounts(dims: Vec3): Uint8Array {
   return out;
 }
 
-/** out = (H + λL + δI) x, in one pass over the lattice. */
+/** out = (H + λL + δI) x, in one pass over the lattice (H omitted: no data term). */
 export function applySystem(
-  H: Float32Array,
+  H: Float32Array | undefined,
   x: Float32Array | Float64Array,
   dims: Vec3,
   lambda: number,
   delta: number,
-  out: Float64Array,
+  out: Float32Array | Float64Array,
 ): void {
   const [nx, ny, nz] = dims;
   const sy = 3 * nx;
@@ -159,11 +100,16 @@ export function applySystem(
           s2 += x[b + sz + 2];
           cnt++;
         }
-        const h = 6 * v;
         const d = lambda * cnt + delta;
-        out[b] = d * x0 - lambda * s0 + H[h] * x0 + H[h + 3] * x1 + H[h + 4] * x2;
-        out[b + 1] = d * x1 - lambda * s1 + H[h + 3] * x0 + H[h + 1] * x1 + H[h + 5] * x2;
-        out[b + 2] = d * x2 - lambda * s2 + H[h + 4] * x0 + H[h + 5] * x1 + H[h + 2] * x2;
+        out[b] = d * x0 - lambda * s0;
+        out[b + 1] = d * x1 - lambda * s1;
+        out[b + 2] = d * x2 - lambda * s2;
+        if (H) {
+          const h = 6 * v;
+          out[b] += H[h] * x0 + H[h + 3] * x1 + H[h + 4] * x2;
+          out[b + 1] += H[h + 3] * x0 + H[h + 1] * x1 + H[h + 5] * x2;
+          out[b + 2] += H[h + 4] * x0 + H[h + 5] * x1 + H[h + 2] * x2;
+        }
       }
 }
 

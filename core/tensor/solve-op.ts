@@ -15,6 +15,26 @@ import type { Vec3 } from '../volume/volume.js';
 
 type Custom = Parameters<typeof tf.customGrad>[0];
 
+/** ∂L/∂H = −sym(y xᵀ) per voxel, written as (xx, yy, zz, xy, xz, yz) at `stride` values a voxel. */
+function blockGradient(y: ArrayLike<number>, x: ArrayLike<number>, out: Float32Array, stride: number): void {
+  const n = y.length / 3;
+  for (let v = 0; v < n; v++) {
+    const y0 = y[3 * v];
+    const y1 = y[3 * v + 1];
+    const y2 = y[3 * v + 2];
+    const x0 = x[3 * v];
+    const x1 = x[3 * v + 1];
+    const x2 = x[3 * v + 2];
+    const o = stride * v;
+    out[o] = -y0 * x0;
+    out[o + 1] = -y1 * x1;
+    out[o + 2] = -y2 * x2;
+    out[o + 3] = -(y0 * x1 + y1 * x0);
+    out[o + 4] = -(y0 * x2 + y2 * x0);
+    out[o + 5] = -(y1 * x2 + y2 * x1);
+  }
+}
+
 export function solveOp(H: tf.Tensor2D, b: tf.Tensor2D, dims: Vec3, options: SolveOptions): tf.Tensor2D {
   const n = dims[0] * dims[1] * dims[2];
   const op = tf.customGrad(((h: tf.Tensor, rhs: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -30,37 +50,12 @@ export function solveOp(H: tf.Tensor2D, b: tf.Tensor2D, dims: Vec3, options: Sol
         const xv = xs.dataSync() as Float32Array;
         const { x: y } = solveNormalEquations(hv, dy.dataSync() as Float32Array, dims, options);
         const gH = new Float32Array(6 * n);
-        for (let v = 0; v < n; v++) {
-          const y0 = y[3 * v];
-          const y1 = y[3 * v + 1];
-          const y2 = y[3 * v + 2];
-          const x0 = xv[3 * v];
-          const x1 = xv[3 * v + 1];
-          const x2 = xv[3 * v + 2];
-          gH[6 * v] = -y0 * x0;
-          gH[6 * v + 1] = -y1 * x1;
-          gH[6 * v + 2] = -y2 * x2;
-          gH[6 * v + 3] = -(y0 * x1 + y1 * x0);
-          gH[6 * v + 4] = -(y0 * x2 + y2 * x0);
-          gH[6 * v + 5] = -(y1 * x2 + y2 * x1);
-        }
+        blockGradient(y, xv, gH, 6);
         return [tf.tensor2d(gH, [n, 6]), tf.tensor2d(y, [n, 3])];
       },
     };
   }) as unknown as Custom);
   return op(H, b) as tf.Tensor2D;
-}
-
-/** L·u for u: [N, 3] (6-neighbour Laplacian, Neumann); L is symmetric, so its gradient is L·dy. */
-export function laplacianOp(u: tf.Tensor2D, dims: Vec3): tf.Tensor2D {
-  const n = dims[0] * dims[1] * dims[2];
-  const apply = (t: tf.Tensor) => {
-    const out = new Float32Array(3 * n);
-    applyLaplacian(t.dataSync() as Float32Array, dims, out);
-    return tf.tensor2d(out, [n, 3]);
-  };
-  const op = tf.customGrad(((x: tf.Tensor) => ({ value: apply(x), gradFunc: (dy: tf.Tensor) => apply(dy) })) as unknown as Custom);
-  return op(u) as tf.Tensor2D;
 }
 
 /**
@@ -93,24 +88,8 @@ export function gnUpdateOp(terms: tf.Tensor2D, u: tf.Tensor2D, dims: Vec3, optio
         for (let v = 0; v < n; v++) for (let q = 0; q < 6; q++) Hs[6 * v + q] = ts[9 * v + q];
         const { x: y } = solveNormalEquations(Hs, dy.dataSync() as Float32Array, dims, options);
         const gT = new Float32Array(9 * n);
-        for (let v = 0; v < n; v++) {
-          const y0 = y[3 * v];
-          const y1 = y[3 * v + 1];
-          const y2 = y[3 * v + 2];
-          const x0 = xv[3 * v];
-          const x1 = xv[3 * v + 1];
-          const x2 = xv[3 * v + 2];
-          const o = 9 * v;
-          gT[o] = -y0 * x0;
-          gT[o + 1] = -y1 * x1;
-          gT[o + 2] = -y2 * x2;
-          gT[o + 3] = -(y0 * x1 + y1 * x0);
-          gT[o + 4] = -(y0 * x2 + y2 * x0);
-          gT[o + 5] = -(y1 * x2 + y2 * x1);
-          gT[o + 6] = -y0;
-          gT[o + 7] = -y1;
-          gT[o + 8] = -y2;
-        }
+        blockGradient(y, xv, gT, 9);
+        for (let v = 0; v < n; v++) for (let q = 0; q < 3; q++) gT[9 * v + 6 + q] = -y[3 * v + q];
         const Ly = new Float32Array(3 * n);
         applyLaplacian(y, dims, Ly);
         for (let i = 0; i < Ly.length; i++) Ly[i] *= -options.lambda;
