@@ -24,6 +24,7 @@ export async function demoCommand(args: string[]): Promise<number> {
   const out = (values.out as string | undefined) ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'labelwarp-demo-')));
   const engine = values.engine as string;
   const rows: (string | number)[][] = [];
+  let backend = '';
   const started = performance.now();
   for (const scan of SAMPLE.scans) {
     const r = await segmentFiles(
@@ -34,6 +35,7 @@ export async function demoCommand(args: string[]): Promise<number> {
       { quiet: Boolean(values.quiet), label: `IXI012 → ${scan.id}` },
     );
     const m = r.metrics;
+    backend = m.backend;
     rows.push([
       `IXI012 → ${scan.id}`,
       m.engine,
@@ -45,7 +47,7 @@ export async function demoCommand(args: string[]): Promise<number> {
   }
   process.stdout.write(`\n${formatTable(['pair', 'engine', 'labels', 'mean Dice', 'mean HD95 (mm)', 'seconds'], rows)}\n`);
   process.stdout.write(
-    `\nbackend: see metrics.json; outputs in ${out}\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s. Sample data: ${SAMPLE.credit}\n`,
+    `\ntensor backend: ${backend}; outputs in ${out}\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s. Sample data: ${SAMPLE.credit}\n`,
   );
   return 0;
 }
