@@ -11,34 +11,28 @@ import { initTensorBackend } from '../tensor/backend.js';
 import { LabelWarpError } from '../util/errors.js';
 import { RESOURCES, sharedDataDir } from '../cli/sample-data.js';
 import { fmt, mean, machineLine, report } from './report.js';
+import { readModelCard } from '../models/model-format.js';
+import type { GnModelConfig } from '../engines/gn/model.js';
 
-interface ModelJson {
-  meta?: { split?: { validation?: string[] }; atlas?: { image?: string; labels?: string }; mind?: { radius?: number; dilation?: number } };
-}
 
 /** Gauss-Newton with MIND-SSC alone beside the learned features, on held-out hippocampus pairs. */
 export async function learnedBench(values: Record<string, unknown>): Promise<number> {
   const modelDir = (values.model as string | undefined) ?? path.join(RESOURCES, 'models', 'gn-hippocampus');
   const dir = path.join((values.data as string | undefined) ?? sharedDataDir(), 'hippocampus');
-  let model: ModelJson;
-  try {
-    model = JSON.parse(await fs.readFile(path.join(modelDir, 'model.json'), 'utf8')) as ModelJson;
-  } catch {
-    throw new LabelWarpError('no model.json (train one with labelwarp train gn)', modelDir);
-  }
+  const card = await readModelCard(modelDir, 'gn');
+  const { mind } = card.config as unknown as GnModelConfig;
   const summary = JSON.parse(await fs.readFile(path.join(modelDir, 'summary.json'), 'utf8').catch(() => '{}')) as {
     validationSubjects?: string[];
   };
-  const held = model.meta?.split?.validation ?? [];
+  const held = card.subjects.validation;
   if (held.length === 0) throw new LabelWarpError('the model records no held-out subjects', modelDir);
   // Subjects never trained on; those not used to pick the best checkpoint when there are enough.
   const scored = new Set(summary.validationSubjects ?? []);
   let test = held.filter((s) => !scored.has(s));
   if (test.length < 5) test = held;
   if (values.pairs) test = test.slice(0, Number(values.pairs));
-  const atlasName = path.basename(model.meta?.atlas?.image ?? 'hippocampus_001_image.nii.gz');
-  const atlasLabelsName = path.basename(model.meta?.atlas?.labels ?? 'hippocampus_001_labels.nii.gz');
-  const mind = model.meta?.mind ?? {};
+  const atlasName = card.template.image.file;
+  const atlasLabelsName = card.template.labels?.file ?? atlasName.replace('_image', '_labels');
   const backend = await initTensorBackend();
   const atlasImage = await readVolume(path.join(dir, atlasName), 'image');
   const atlasLabels = await readVolume(path.join(dir, atlasLabelsName), 'labels');
@@ -51,7 +45,7 @@ export async function learnedBench(values: Record<string, unknown>): Promise<num
     const input = { atlasImage, atlasLabels, scan, scanLabels };
     // The baseline uses the MIND-SSC settings the network was trained beside, so the difference
     // is the network's contribution alone.
-    const a = await segmentScan(input, { engine: 'gn', engineOptions: { mindRadius: mind.radius ?? 1, mindDilation: mind.dilation ?? 1 } });
+    const a = await segmentScan(input, { engine: 'gn', engineOptions: { mindRadius: mind.radius, mindDilation: mind.dilation } });
     const b = await segmentScan(input, { engine: 'gn', engineOptions: { model: modelDir } });
     base.push(a.metrics.meanDice!);
     learned.push(b.metrics.meanDice!);
@@ -73,7 +67,7 @@ export async function learnedBench(values: Record<string, unknown>): Promise<num
     ['scan', 'Dice MIND', 'Dice learned', 'difference', '%detJ≤0 MIND', '%detJ≤0 learned'],
     rows,
     [
-      `learned better on ${better} of ${test.length} pairs; both with MIND-SSC radius ${mind.radius ?? 1}, dilation ${mind.dilation ?? 1} and the engine's default levels and λ`,
+      `learned better on ${better} of ${test.length} pairs; both with MIND-SSC radius ${mind.radius}, dilation ${mind.dilation} and the engine's default levels and λ`,
     ],
     values.markdown as string | undefined,
   );

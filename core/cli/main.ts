@@ -5,7 +5,8 @@ import { demoCommand } from './demo-command.js';
 import { benchCommand } from './bench-command.js';
 import { trainCommand } from './train-command.js';
 import { teachCommand } from './teach-command.js';
-import { listEngines } from '../engines/index.js';
+import { enginesCommand } from './engines-command.js';
+import { modelsCommand } from './models-command.js';
 import { initTensorBackend } from '../tensor/backend.js';
 
 export const MAIN_HELP = `labelwarp — one-shot atlas segmentation by registration
@@ -16,24 +17,12 @@ Commands:
   segment   register a template to a scan and carry its labels onto the scan
   demo      run 'segment' on the bundled sample data and print a table (offline)
   bench     benchmark an engine beside elastix on the shared real scans
-  train     train a learned engine (gn: features for Gauss-Newton)
+  train     train a learned engine (labelwarp train ENGINE; see 'engines' for which)
   teach     export teacher displacement fields for a folder of scans (resumable)
-  engines   list the registration engines and their options
+  engines   list the registration engines, their options and which can be trained
+  models    list the bundled trained models and those in given folders
   backend   show which TensorFlow.js backend runs here
 `;
-
-async function enginesCommand(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write('labelwarp engines — list registration engines, their descriptions and options\n');
-    return 0;
-  }
-  for (const e of listEngines()) {
-    process.stdout.write(`${e.name}  —  ${e.description}\n`);
-    for (const o of e.options)
-      process.stdout.write(`    --option ${o.name}=…  (${o.type}, default ${JSON.stringify(o.default)})  ${o.description}\n`);
-  }
-  return 0;
-}
 
 async function backendCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -52,6 +41,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   train: trainCommand,
   teach: teachCommand,
   engines: enginesCommand,
+  models: modelsCommand,
   backend: backendCommand,
 };
 

@@ -6,6 +6,9 @@ import { terminalProgress } from './progress-display.js';
 import { parse, required, keyValues } from './args.js';
 import { listEngines } from '../engines/index.js';
 
+/** The engine when --engine is not given. */
+export const DEFAULT_ENGINE = 'gn';
+
 export const SEGMENT_HELP = `labelwarp segment — carry a template's labels onto a scan
 
 Usage:
@@ -16,7 +19,7 @@ Usage:
   --atlas-labels FILE   template label map on the template image's grid
   --scan FILE           the scan to segment
   --scan-labels FILE    reference labels of the scan (optional): enables Dice and HD95
-  --engine NAME         registration engine (default: affine); see 'labelwarp engines'
+  --engine NAME         registration engine (default: gn); see 'labelwarp engines'
   --option key=value    an engine option (repeatable), e.g. --option levels=3
   --model DIR           a trained model for the engine (same as --option model=DIR)
   --out DIR             output folder; receives labels.nii.gz (template labels on the scan's
@@ -50,7 +53,7 @@ export async function segmentCommand(args: string[]): Promise<number> {
     'atlas-labels': { type: 'string' },
     scan: { type: 'string' },
     'scan-labels': { type: 'string' },
-    engine: { type: 'string', default: 'affine' },
+    engine: { type: 'string', default: DEFAULT_ENGINE },
     option: { type: 'string', multiple: true },
     model: { type: 'string' },
     out: { type: 'string' },

@@ -1,15 +1,23 @@
 /**
- * The one interface every registration engine implements. Engines are created by name from the
- * registry (registry.ts); the app and the CLI list them from there, so a new engine appears
- * everywhere by registering itself.
+ * What a registration engine is. A *step* registers the template (moving) to a scan (fixed) and
+ * returns a transform; steps compose (compose.ts), so an engine is often a composition, e.g.
+ * `gn` = compose(affine, Gauss-Newton). An engine *definition* declares its options once (a typed
+ * schema, options.ts), creates steps, estimates a run's memory, and may train a model. The
+ * registry (registry.ts) holds the definitions; the CLI, the engine host and the app list and
+ * create engines only through it, so a new engine appears everywhere by one registry line.
  */
-import type { Volume } from '../volume/volume.js';
+import type { Grid, Volume } from '../volume/volume.js';
 import type { SpatialTransform } from '../registration/transform.js';
 import type { ProgressFn } from '../pipeline/progress.js';
+import type { OptionSchema, OptionValues } from './options.js';
+
+export type { OptionType, OptionSpec, OptionSchema, OptionValues } from './options.js';
 
 export interface RegisterContext {
   signal?: AbortSignal;
   onProgress?: ProgressFn;
+  /** The template image's file, when it came from one (learned engines check their model against it). */
+  templateFile?: string;
 }
 
 export interface RegistrationOutput {
@@ -21,33 +29,70 @@ export interface RegistrationOutput {
   details: Record<string, number | string>;
 }
 
-export interface RegistrationEngine {
+/** One registration step (an engine is a step, possibly composed of others). */
+export interface RegistrationStep {
   readonly name: string;
   /** Registers `moving` (template) to `fixed` (scan). */
   register(fixed: Volume, moving: Volume, ctx?: RegisterContext): Promise<RegistrationOutput>;
-  /** Frees models and tensors; the engine is unusable afterwards. */
+  /** Frees models and tensors; the step is unusable afterwards. */
   dispose(): void;
 }
 
-export type OptionType = 'number' | 'integer' | 'boolean' | 'string' | 'path' | 'number-list';
+export type RegistrationEngine = RegistrationStep;
 
-export interface EngineOptionSpec {
-  name: string;
-  type: OptionType;
-  description: string;
-  default?: number | boolean | string | number[];
-  min?: number;
-  max?: number;
+/** The grids of a run, for estimates made before reading any voxel. */
+export interface RunGrids {
+  fixed: Grid;
+  moving: Grid;
 }
 
-export type EngineOptions = Record<string, number | boolean | string | number[] | undefined>;
+/** Common inputs of every trainer: the template, the training scans and the model folder. */
+export interface TrainInputs {
+  atlasImage: string;
+  atlasLabels: string;
+  scansDir: string;
+  scanLabelsDir?: string;
+  outDir: string;
+  resume: boolean;
+  signal?: AbortSignal;
+  onProgress?: ProgressFn;
+  /** One line of training log for the user. */
+  log(line: string): void;
+}
 
-export interface EngineDescriptor {
-  name: string;
+export interface TrainSummary {
+  /** One line for the user (best validation score, where the model is). */
+  summary: string;
+  modelDir: string;
+}
+
+/** Training a learned engine: `labelwarp train ENGINE` runs this. */
+export interface EngineTrainer<T extends OptionSchema = OptionSchema> {
+  /** What is trained, a few lines for `labelwarp train ENGINE --help`. */
+  readonly help: string;
+  /** Training options (`--kebab-case` flags on the command line), declared like engine options. */
+  readonly options: T;
+  train(inputs: TrainInputs, options: OptionValues<T>): Promise<TrainSummary>;
+}
+
+export interface EngineDefinition<S extends OptionSchema = OptionSchema, T extends OptionSchema = OptionSchema> {
+  readonly name: string;
   /** One line for menus and --help. */
-  description: string;
+  readonly description: string;
   /** Whether it is deformable (produces a dense field) or global. */
-  deformable: boolean;
-  options: EngineOptionSpec[];
-  create(options: EngineOptions): Promise<RegistrationEngine>;
+  readonly deformable: boolean;
+  readonly options: S;
+  /** Creates a step with these (complete, checked) options. The tensor backend is initialised first. */
+  create(options: OptionValues<S>): Promise<RegistrationStep>;
+  /** Bytes a run needs at its peak (the engine's own arrays; the pipeline adds its own). */
+  estimateMemory(grids: RunGrids, options: OptionValues<S>): number;
+  /** Present on learned engines. */
+  readonly trainer?: EngineTrainer<T>;
+}
+
+/** Declares an engine; only here for type inference (options typed from the schema). */
+export function defineEngine<S extends OptionSchema, T extends OptionSchema = OptionSchema>(
+  definition: EngineDefinition<S, T>,
+): EngineDefinition<S, T> {
+  return definition;
 }

@@ -3,8 +3,8 @@
  * learned mode: conv 3³ → ReLU → conv 3³ → ReLU → conv 1³. Its channels are appended to MIND-SSC,
  * so an untrained (near-zero) network starts from the handcrafted engine.
  *
- * Saved as MODEL_DIR/model.json (configuration, weight manifest, training metadata) and
- * MODEL_DIR/weights.bin (float32, little-endian, in manifest order).
+ * Its weights are saved as one float32 little-endian file in manifest order; the model folder
+ * around them (model.json, the common model card) is written by core/engines/gn/model.ts.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -17,13 +17,10 @@ export interface FeatureNetConfig {
   outChannels: number;
 }
 
-export interface ModelFile {
-  format: 'labelwarp-feature-net';
-  version: 1;
-  config: FeatureNetConfig;
-  weights: { name: string; shape: number[] }[];
-  /** Free-form training metadata (split, options, iteration, validation scores). */
-  meta: Record<string, unknown>;
+/** The weight tensors in file order and the file (relative to the model folder). */
+export interface WeightsManifest {
+  file: string;
+  tensors: { name: string; shape: number[] }[];
 }
 
 const NAMES = ['w1', 'b1', 'w2', 'b2', 'w3', 'b3'] as const;
@@ -74,8 +71,9 @@ export class FeatureNet {
     return tf.tidy(() => this.apply(tf.tensor5d(data, [1, nz, ny, nx, 1])).dataSync() as Float32Array).slice();
   }
 
-  async save(dir: string, meta: Record<string, unknown> = {}): Promise<void> {
-    const weights = NAMES.map((name) => ({ name, shape: this.get(name).shape }));
+  /** Writes the weights to DIR/`file` (atomically) and returns their manifest. */
+  async saveWeights(dir: string, file = 'weights.bin'): Promise<WeightsManifest> {
+    const tensors = NAMES.map((name) => ({ name, shape: this.get(name).shape }));
     const arrays = NAMES.map((name) => this.get(name).dataSync() as Float32Array);
     const total = arrays.reduce((s, a) => s + a.length, 0);
     const buf = Buffer.alloc(total * 4);
@@ -84,38 +82,32 @@ export class FeatureNet {
       for (let i = 0; i < a.length; i++) buf.writeFloatLE(a[i], off + 4 * i);
       off += a.length * 4;
     }
-    const doc: ModelFile = { format: 'labelwarp-feature-net', version: 1, config: this.config, weights, meta };
     await fs.mkdir(dir, { recursive: true });
-    await writeAtomically(path.join(dir, 'weights.bin'), (tmp) => fs.writeFile(tmp, buf));
-    await writeAtomically(path.join(dir, 'model.json'), (tmp) => fs.writeFile(tmp, JSON.stringify(doc, null, 2) + '\n'));
+    await writeAtomically(path.join(dir, file), (tmp) => fs.writeFile(tmp, buf));
+    return { file, tensors };
   }
 
-  static async load(dir: string): Promise<{ net: FeatureNet; meta: Record<string, unknown> }> {
-    let doc: ModelFile;
-    try {
-      doc = JSON.parse(await fs.readFile(path.join(dir, 'model.json'), 'utf8')) as ModelFile;
-    } catch {
-      throw new LabelWarpError('no readable model.json: not a LabelWarp model folder', dir);
-    }
-    if (doc.format !== 'labelwarp-feature-net' || doc.version !== 1)
-      throw new LabelWarpError(`unsupported model format ${doc.format} v${doc.version}`, dir);
+  /** A network from its configuration and the weights named by `manifest` in DIR. */
+  static async loadWeights(dir: string, config: FeatureNetConfig, manifest: WeightsManifest): Promise<FeatureNet> {
+    if (path.isAbsolute(manifest.file) || manifest.file.split(/[\\/]/).includes('..'))
+      throw new LabelWarpError('the weight file must be named relative to the model folder', dir);
     let buf: Buffer;
     try {
-      buf = await fs.readFile(path.join(dir, 'weights.bin'));
+      buf = await fs.readFile(path.join(dir, manifest.file));
     } catch {
-      throw new LabelWarpError('weights.bin is missing', dir);
+      throw new LabelWarpError(`${manifest.file} is missing`, dir);
     }
     const init = new Map<string, Float32Array>();
     let off = 0;
-    for (const w of doc.weights) {
+    for (const w of manifest.tensors) {
       const n = w.shape.reduce((a, b) => a * b, 1);
-      if (off + 4 * n > buf.length) throw new LabelWarpError('weights.bin is truncated', dir);
+      if (off + 4 * n > buf.length) throw new LabelWarpError(`${manifest.file} is truncated`, dir);
       const a = new Float32Array(n);
       for (let i = 0; i < n; i++) a[i] = buf.readFloatLE(off + 4 * i);
       init.set(w.name, a);
       off += 4 * n;
     }
-    return { net: new FeatureNet(doc.config, init), meta: doc.meta };
+    return new FeatureNet(config, init);
   }
 
   dispose(): void {

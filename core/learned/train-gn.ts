@@ -15,9 +15,12 @@ import type { PreparedPair, ScanEntry } from './dataset.js';
 import { warpChannelsOp } from '../tensor/warp-op.js';
 import { mindSsc, MIND_CHANNELS } from '../kernels/mind.js';
 import { learnedFeatures } from './learned-features.js';
-import { registerGaussNewton } from '../registration/gauss-newton.js';
+import { registerGaussNewton, mindFeatureExtractor } from '../registration/gauss-newton.js';
 import type { FeatureExtractor } from '../registration/gauss-newton.js';
-import { mindFeatureExtractor } from '../registration/gauss-newton.js';
+import { GN_OPTIONS, gaussNewtonSettings } from '../engines/gn/options.js';
+import { defaultOptions } from '../engines/options.js';
+import { saveFeatureModel, loadFeatureModel } from '../engines/gn/model.js';
+import type { FeatureModelInfo } from '../engines/gn/model.js';
 import { displacementWorldToIndex } from '../kernels/warp.js';
 import { sampleAtCoordinates } from '../kernels/resample.js';
 import { diceScores } from '../metrics/overlap.js';
@@ -64,8 +67,12 @@ function rng(seed: number) {
   return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
+/** MIND-SSC settings the network is trained beside (recorded in the model). */
+const MIND = { radius: 1, dilation: 1 };
+
 /** Mean Dice of the held-out pairs registered by the (typed-array) engine with these features. */
-export async function validate(pairs: PreparedPair[], features: FeatureExtractor | undefined, signal?: AbortSignal): Promise<number> {
+export async function validate(pairs: PreparedPair[], features: FeatureExtractor, signal?: AbortSignal): Promise<number> {
+  const settings = gaussNewtonSettings(defaultOptions(GN_OPTIONS), features);
   let sum = 0;
   let count = 0;
   for (const p of pairs) {
@@ -73,7 +80,7 @@ export async function validate(pairs: PreparedPair[], features: FeatureExtractor
     if (!p.fixedLabels) continue;
     const fixed = createVolume(p.grid, p.fixedImage);
     const moving = createVolume(p.grid, p.movingImage);
-    const gn = await registerGaussNewton(fixed, moving, { features });
+    const gn = await registerGaussNewton(fixed, moving, settings);
     const idx = displacementWorldToIndex(p.grid, gn.fieldMm);
     const [nx, ny] = p.grid.dims;
     for (let v = 0; v < idx.length / 3; v++) {
@@ -140,24 +147,30 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
   let start = 0;
   let best = -Infinity;
   let baseline = NaN;
+  let earlierSeconds = 0;
+  const started = performance.now();
   if (options.resume && (await fs.stat(path.join(ckptDir, 'model.json')).catch(() => undefined))) {
-    const loaded = await FeatureNet.load(ckptDir);
+    const loaded = await loadFeatureModel(ckptDir);
     net = loaded.net;
-    start = Number(loaded.meta.iteration ?? 0);
-    best = Number(loaded.meta.bestValidationDice ?? -Infinity);
-    baseline = Number(loaded.meta.baselineValidationDice ?? NaN);
+    start = Number(loaded.card.training.iteration ?? 0);
+    best = Number(loaded.card.training.bestValidationDice ?? -Infinity);
+    baseline = Number(loaded.card.validation.baselineDice ?? NaN);
+    earlierSeconds = loaded.card.training.seconds ?? 0;
     log(`resuming from iteration ${start} (best validation Dice so far ${best.toFixed(4)})`);
   } else {
     net = new FeatureNet({ hidden: options.hidden ?? 4, outChannels: options.outChannels ?? 4 }, undefined, options.seed ?? 1);
     await fs.writeFile(path.join(out, 'log.csv'), 'iteration,subject,loss,dice_loss,image_loss,seconds\n');
     await fs.writeFile(path.join(out, 'validation.csv'), 'iteration,mean_dice\n');
   }
-  const meta = () => ({
-    split: { train: train.map((s) => s.id), validation: held.map((s) => s.id) },
-    atlas: { image: path.resolve(options.atlasImage), labels: path.resolve(options.atlasLabels) },
-    options: { steps, lambda, imageWeight, learningRate: options.learningRate ?? 3e-3 },
-    labels: classes,
-    mind: { radius: 1, dilation: 1 },
+  const modelInfo = (validationDice: number | null, extra: Record<string, unknown>): FeatureModelInfo => ({
+    templateImage: options.atlasImage,
+    templateLabels: options.atlasLabels,
+    subjects: { training: train.map((s) => s.id), validation: held.map((s) => s.id) },
+    mind: MIND,
+    settings: { steps, lambda, imageWeight, learningRate: options.learningRate ?? 3e-3, labels: classes },
+    seconds: earlierSeconds + (performance.now() - started) / 1000,
+    validation: { dice: validationDice, baselineDice: baseline, scoredSubjects: valSubjects.map((s) => s.id) },
+    extra,
   });
 
   const cache = new Map<string, PreparedPair>();
@@ -174,7 +187,7 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
     valPairs.push(await prepare(s));
   }
   if (Number.isNaN(baseline)) {
-    baseline = await validate(valPairs, mindFeatureExtractor(1, 1), options.signal);
+    baseline = await validate(valPairs, mindFeatureExtractor(MIND.radius, MIND.dilation, 0), options.signal);
     log(`validation Dice with MIND-SSC alone (baseline): ${baseline.toFixed(4)}`);
   }
 
@@ -219,16 +232,16 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
       );
       const last = it + 1 === iterations;
       if ((it + 1) % validateEvery === 0 || last) {
-        const score = await validate(valPairs, learnedFeatures(net), options.signal);
+        const score = await validate(valPairs, learnedFeatures(net, MIND.radius, MIND.dilation), options.signal);
         await fs.appendFile(path.join(out, 'validation.csv'), `${it + 1},${score.toFixed(6)}\n`);
         log(`validation Dice at iteration ${it + 1}: ${score.toFixed(4)} (baseline ${baseline.toFixed(4)})`);
         if (score > best) {
           best = score;
-          await net.save(out, { ...meta(), iteration: it + 1, validationDice: score, baselineValidationDice: baseline });
+          await saveFeatureModel(out, net, modelInfo(score, { iteration: it + 1 }));
         }
       }
       if ((it + 1) % checkpointEvery === 0 || last) {
-        await net.save(ckptDir, { ...meta(), iteration: it + 1, bestValidationDice: best, baselineValidationDice: baseline });
+        await saveFeatureModel(ckptDir, net, modelInfo(null, { iteration: it + 1, bestValidationDice: best }));
       }
     }
   } finally {

@@ -1,7 +1,8 @@
-/** Registration of the template image to one scan by a named engine, with input checks. */
+/** Registration of the template image to one scan by a named engine, with input and memory checks. */
 import type { Volume } from '../volume/volume.js';
-import { createEngine, getEngineDescriptor } from '../engines/index.js';
-import type { EngineDescriptor, RegistrationOutput } from '../engines/index.js';
+import { createEngine, engineOptions, getEngineDefinition } from '../engines/index.js';
+import type { EngineDefinition, RegistrationOutput } from '../engines/index.js';
+import { checkMemory } from '../engines/memory.js';
 import type { ProgressFn } from './progress.js';
 
 export interface RegisterOptions {
@@ -9,18 +10,25 @@ export interface RegisterOptions {
   engineOptions?: Record<string, unknown>;
   signal?: AbortSignal;
   onProgress?: ProgressFn;
+  /** The template image's file (learned engines check their model against it). */
+  templateFile?: string;
+  /** Bytes the caller holds beside the engine during the run (its inputs and outputs). */
+  callerBytes?: number;
 }
 
 export async function registerScan(
   scan: Volume,
   atlasImage: Volume,
   options: RegisterOptions,
-): Promise<RegistrationOutput & { descriptor: EngineDescriptor; seconds: number }> {
+): Promise<RegistrationOutput & { descriptor: EngineDefinition; seconds: number }> {
   const started = performance.now();
-  const descriptor = getEngineDescriptor(options.engine);
-  const engine = await createEngine(options.engine, options.engineOptions ?? {});
+  const descriptor = getEngineDefinition(options.engine);
+  const raw = options.engineOptions ?? {};
+  checkMemory(descriptor, engineOptions(descriptor, raw), { fixed: scan, moving: atlasImage }, options.callerBytes ?? 0);
+  const engine = await createEngine(options.engine, raw);
   try {
-    const out = await engine.register(scan, atlasImage, { signal: options.signal, onProgress: options.onProgress });
+    const ctx = { signal: options.signal, onProgress: options.onProgress, templateFile: options.templateFile };
+    const out = await engine.register(scan, atlasImage, ctx);
     return { ...out, descriptor, seconds: (performance.now() - started) / 1000 };
   } finally {
     engine.dispose();

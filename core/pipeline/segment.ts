@@ -16,6 +16,7 @@ import { LabelWarpError, throwIfAborted } from '../util/errors.js';
 import { subProgress } from './progress.js';
 import type { ProgressFn } from './progress.js';
 import { initTensorBackend } from '../tensor/backend.js';
+import { segmentMemory } from './segment-memory.js';
 
 export interface SegmentInput {
   atlasImage: Volume;
@@ -115,6 +116,8 @@ export async function segmentScan(input: SegmentInput, options: SegmentOptions):
     engineOptions: options.engineOptions,
     signal: options.signal,
     onProgress: subProgress(progress, 0, 0.85),
+    templateFile: input.names?.atlasImage,
+    callerBytes: segmentMemory(input.scan),
   });
   const descriptor = out.descriptor;
   throwIfAborted(options.signal);

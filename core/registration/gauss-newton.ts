@@ -50,16 +50,11 @@ export interface FeatureExtractor {
   computePair?(a: Volume<Float32Array>, b: Volume<Float32Array>): Promise<[Float32Array, Float32Array]>;
 }
 
-/** Default MIND-SSC settings of the engine (dilation 2 captured more context on 2 mm brains). */
-export const DEFAULT_MIND = { radius: 1, dilation: 2 };
-
-export const mindFeatures: FeatureExtractor = mindFeatureExtractor(DEFAULT_MIND.radius, DEFAULT_MIND.dilation);
-
 /**
  * MIND-SSC with the given patch radius and neighbour dilation (voxels); with `intensityWeight` > 0
  * the normalised intensity, times that weight, is added as a 13th channel (same-contrast scans).
  */
-export function mindFeatureExtractor(radius = 1, dilation = 1, intensityWeight = 0): FeatureExtractor {
+export function mindFeatureExtractor(radius: number, dilation: number, intensityWeight: number): FeatureExtractor {
   const withIntensity = (mind: Float32Array, image: Float32Array): Float32Array => {
     if (!(intensityWeight > 0)) return mind;
     const C = MIND_CHANNELS + 1;
@@ -81,33 +76,32 @@ export function mindFeatureExtractor(radius = 1, dilation = 1, intensityWeight =
   };
 }
 
-export interface GaussNewtonOptions {
-  levels?: GaussNewtonLevel[];
-  /** Damping δ of the normal equations (default 0.01). */
-  delta?: number;
-  cgTolerance?: number;
-  cgIterations?: number;
-  /** Largest update per step, in voxels of the level (default 1.5). */
-  maxStep?: number;
-  /** Images with more voxels are block-averaged before feature extraction (default 2.5 M). */
-  maxFeatureVoxels?: number;
-  features?: FeatureExtractor;
+/**
+ * Everything a run needs, without defaults: they live in the engine's options
+ * (core/engines/gn/options.ts, `gaussNewtonSettings`).
+ */
+export interface GaussNewtonSettings {
+  levels: GaussNewtonLevel[];
+  /** Damping δ of the normal equations. */
+  delta: number;
+  cgTolerance: number;
+  cgIterations: number;
+  /** Largest update per step, in voxels of the level. */
+  maxStep: number;
+  /** Images with more voxels are block-averaged before feature extraction. */
+  maxFeatureVoxels: number;
+  features: FeatureExtractor;
   /**
    * Voxels where both normalised images are below this (background), further than one voxel
-   * from anything brighter, contribute no data terms (default 0.05; 0 uses every voxel).
+   * from anything brighter, contribute no data terms (0 uses every voxel).
    */
-  maskThreshold?: number;
+  maskThreshold: number;
+}
+
+export interface GaussNewtonOptions extends GaussNewtonSettings {
   signal?: AbortSignal;
   onProgress?: ProgressFn;
 }
-
-/** Tuned on IXI pairs (docs/benchmarks.md): λ small at coarse levels, larger at the finest. */
-export const DEFAULT_GN_LEVELS: GaussNewtonLevel[] = [
-  { factor: 8, iterations: 6, lambda: 0.005 },
-  { factor: 4, iterations: 8, lambda: 0.005 },
-  { factor: 2, iterations: 6, lambda: 0.01 },
-  { factor: 1, iterations: 5, lambda: 0.03, gridFactor: 2 },
-];
 
 export interface GaussNewtonResult {
   /** u(x) on the fixed grid, LPS mm, interleaved. */
@@ -133,8 +127,8 @@ export function solveAndUpdate(
   u: Float32Array,
   lambda: number,
   delta: number,
-  cg: { tolerance?: number; maxIterations?: number } = {},
-  maxStep = 1.5,
+  cg: { tolerance: number; maxIterations: number },
+  maxStep: number,
 ): StepResult {
   // rhs = −(Jᵀr + λLu)
   const Lu = new Float32Array(u.length);
@@ -197,18 +191,15 @@ function featureGrid(img: Volume<Float32Array>, maxVoxels: number): Volume<Float
 export async function registerGaussNewton(
   fixed: Volume<Float32Array>,
   moving: Volume<Float32Array>,
-  options: GaussNewtonOptions = {},
+  options: GaussNewtonOptions,
 ): Promise<GaussNewtonResult> {
-  const levels = options.levels ?? DEFAULT_GN_LEVELS;
-  const delta = options.delta ?? 0.01;
-  const features = options.features ?? mindFeatures;
-  const maxStep = options.maxStep ?? 1.5;
-  const cg = { tolerance: options.cgTolerance ?? 1e-3, maxIterations: options.cgIterations ?? 40 };
+  const { levels, delta, features, maxStep } = options;
+  const cg = { tolerance: options.cgTolerance, maxIterations: options.cgIterations };
   const progress = options.onProgress;
 
   progress?.({ stage: 'features', fraction: 0, message: 'computing image features' });
-  const fImg = featureGrid(fixed, options.maxFeatureVoxels ?? 2.5e6);
-  const mImg = featureGrid(moving, options.maxFeatureVoxels ?? 2.5e6);
+  const fImg = featureGrid(fixed, options.maxFeatureVoxels);
+  const mImg = featureGrid(moving, options.maxFeatureVoxels);
   const C = features.channels;
   const sameLattice = fImg.dims.every((d, i) => d === mImg.dims[i]);
   const [F0, M0] =
@@ -217,7 +208,7 @@ export async function registerGaussNewton(
       : [await features.compute(fImg), await features.compute(mImg)];
   throwIfAborted(options.signal);
 
-  const threshold = options.maskThreshold ?? 0.05;
+  const threshold = options.maskThreshold;
   const mask0 = threshold > 0 ? foregroundMask(fImg.data, mImg.data, fImg.dims, threshold) : undefined;
 
   const totalIters = levels.reduce((s, l) => s + l.iterations, 0);

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { readVolume, isSupportedVolumeFile } from '../../core/volume/io.js';
 import { sameGrid, describeGrid } from '../../core/volume/volume.js';
 import type { Volume } from '../../core/volume/volume.js';
-import { listEngines } from '../../core/engines/index.js';
+import { listEngines, describeOptions } from '../../core/engines/index.js';
 import { writeTextAtomically, writeAtomically } from '../../core/util/atomic.js';
 import { LabelWarpError, describeError } from '../../core/util/errors.js';
 import { EngineHost } from '../host/engine-host.js';
@@ -446,7 +446,7 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
       name: e.name,
       description: e.description,
       deformable: e.deformable,
-      options: e.options.map((o) => ({ name: o.name, type: o.type, description: o.description, default: o.default })),
+      options: describeOptions(e.options).map((o) => ({ name: o.name, type: o.type, description: o.description, default: o.default })),
     }));
   }
 

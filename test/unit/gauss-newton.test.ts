@@ -9,6 +9,9 @@ import { applySystem, solveNormalEquations } from '../../core/registration/linea
 import { registerGaussNewton } from '../../core/registration/gauss-newton.js';
 import { mindSsc, boxFilter3d } from '../../core/kernels/mind.js';
 import { FeatureNet } from '../../core/learned/feature-net.js';
+import { saveFeatureModel, loadFeatureModel } from '../../core/engines/gn/model.js';
+import { GN_OPTIONS, gaussNewtonSettings, mindFeatures } from '../../core/engines/gn/options.js';
+import { defaultOptions } from '../../core/engines/options.js';
 import { segmentScan } from '../../core/pipeline/segment.js';
 import { readVolume } from '../../core/volume/io.js';
 import { fromWorldFunction, grid, phantom, SHARED } from '../helpers/synthetic.js';
@@ -195,7 +198,9 @@ describe('Gauss-Newton registration', () => {
       const [a, b, c] = d(x, y, z);
       return phantom(x + a, y + b, z + c);
     });
+    const defaults = defaultOptions(GN_OPTIONS);
     const r = await registerGaussNewton(fixed, moving, {
+      ...gaussNewtonSettings(defaults, mindFeatures(defaults)),
       levels: [
         { factor: 2, iterations: 8, lambda: 0.01 },
         { factor: 1, iterations: 6, lambda: 0.02 },
@@ -229,13 +234,21 @@ describe('Gauss-Newton registration', () => {
   it('with learned features leaves no tensors behind, and the model round-trips', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lw-model-'));
     const net = new FeatureNet({ hidden: 3, outChannels: 2 }, undefined, 5);
-    await net.save(dir, { note: 'test' });
-    const loaded = await FeatureNet.load(dir);
+    const H = (id: string, w: 'image' | 'labels') => path.join(SHARED, 'hippocampus', `hippocampus_${id}_${w}.nii.gz`);
+    await saveFeatureModel(dir, net, {
+      templateImage: H('001', 'image'),
+      subjects: { training: ['a'], validation: ['b'] },
+      mind: { radius: 1, dilation: 1 },
+      settings: {},
+      seconds: 1,
+      validation: { dice: null },
+      extra: { note: 'test' },
+    });
+    const loaded = await loadFeatureModel(dir);
     expect(Array.from(loaded.net.get('w2').dataSync())).toEqual(Array.from(net.get('w2').dataSync()));
-    expect(loaded.meta.note).toBe('test');
+    expect(loaded.card.training.note).toBe('test');
     net.dispose();
     loaded.net.dispose();
-    const H = (id: string, w: 'image' | 'labels') => path.join(SHARED, 'hippocampus', `hippocampus_${id}_${w}.nii.gz`);
     const input = {
       atlasImage: await readVolume(H('001', 'image')),
       atlasLabels: await readVolume(H('001', 'labels'), 'labels'),

@@ -1,0 +1,65 @@
+/**
+ * The learned Gauss-Newton model folder, in the common model format (core/models/model-format.ts):
+ * model.json (card; config holds the network, its weight manifest and the MIND-SSC settings it was
+ * trained beside) and weights.bin. `saveFeatureModel` is the one writer, used by training.
+ */
+import { FeatureNet } from '../../learned/feature-net.js';
+import type { FeatureNetConfig, WeightsManifest } from '../../learned/feature-net.js';
+import { readModelCard, writeModelCard } from '../../models/model-format.js';
+import type { ModelCard } from '../../models/model-format.js';
+import { initTensorBackend } from '../../tensor/backend.js';
+import { LabelWarpError } from '../../util/errors.js';
+
+export interface MindSettings {
+  radius: number;
+  dilation: number;
+}
+
+/** `config` of a gn model card. */
+export interface GnModelConfig {
+  network: FeatureNetConfig;
+  weights: WeightsManifest;
+  /** MIND-SSC settings the network's channels were trained beside. */
+  mind: MindSettings;
+  /** Training settings (unrolled steps, λ, loss weights, learning rate, …). */
+  training: Record<string, unknown>;
+}
+
+/** Everything about a trained feature network except its weights; paths are read for checksums only. */
+export interface FeatureModelInfo {
+  templateImage: string;
+  templateLabels?: string;
+  subjects: { training: string[]; validation: string[] };
+  mind: MindSettings;
+  /** Training settings recorded in config.training. */
+  settings: Record<string, unknown>;
+  /** Wall-clock seconds of training so far (null where unknown). */
+  seconds: number | null;
+  validation: { dice: number | null; baselineDice?: number | null; [key: string]: unknown };
+  /** More training facts for card.training (iteration, best score so far, notes). */
+  extra?: Record<string, unknown>;
+}
+
+/** Writes MODEL_DIR/weights.bin and MODEL_DIR/model.json (the card) for a trained feature network. */
+export async function saveFeatureModel(dir: string, net: FeatureNet, info: FeatureModelInfo): Promise<ModelCard> {
+  const weights = await net.saveWeights(dir);
+  const config: GnModelConfig = { network: net.config, weights, mind: info.mind, training: info.settings };
+  return writeModelCard(dir, {
+    engine: 'gn',
+    config: config as unknown as Record<string, unknown>,
+    templateImage: info.templateImage,
+    templateLabels: info.templateLabels,
+    subjects: info.subjects,
+    training: { ...info.extra, backend: (await initTensorBackend()).description, seconds: info.seconds },
+    validation: info.validation,
+  });
+}
+
+/** Reads a gn model folder: the card, the MIND-SSC settings and the network (dispose it). */
+export async function loadFeatureModel(dir: string): Promise<{ net: FeatureNet; card: ModelCard; config: GnModelConfig }> {
+  const card = await readModelCard(dir, 'gn');
+  const config = card.config as unknown as GnModelConfig;
+  if (!config.network || !config.weights?.tensors || !config.mind) throw new LabelWarpError('model.json lacks the network configuration', dir);
+  const net = await FeatureNet.loadWeights(dir, config.network, config.weights);
+  return { net, card, config };
+}

@@ -1,0 +1,93 @@
+/**
+ * The Gauss-Newton engine's options: the one home of every Gauss-Newton default. `gaussNewtonSettings`
+ * turns the typed options into the settings of core/registration/gauss-newton.ts, which has none.
+ */
+import { option } from '../options.js';
+import { AFFINE_OPTIONS } from '../affine/options.js';
+import type { OptionValues } from '../options.js';
+import { mindFeatureExtractor } from '../../registration/gauss-newton.js';
+import type { FeatureExtractor, GaussNewtonLevel, GaussNewtonSettings } from '../../registration/gauss-newton.js';
+
+/** Tuned on IXI pairs (docs/benchmarks.md): λ small at coarse levels, larger at the finest. */
+const LEVELS: Required<GaussNewtonLevel>[] = [
+  { factor: 8, gridFactor: 1, iterations: 6, lambda: 0.005 },
+  { factor: 4, gridFactor: 1, iterations: 8, lambda: 0.005 },
+  { factor: 2, gridFactor: 1, iterations: 6, lambda: 0.01 },
+  { factor: 1, gridFactor: 2, iterations: 5, lambda: 0.03 },
+];
+
+export const GN_OPTIONS = {
+  factors: option.numberList({
+    description: 'pooling factor of each level, coarse to fine',
+    default: LEVELS.map((l) => l.factor),
+    min: 1,
+    max: 8,
+  }),
+  gridFactors: option.numberList({
+    description: 'control-grid coarsening of each level relative to its data (1, 2 or 4)',
+    default: LEVELS.map((l) => l.gridFactor),
+    min: 1,
+    max: 4,
+  }),
+  iterations: option.numberList({ description: 'Gauss-Newton steps per level', default: LEVELS.map((l) => l.iterations), min: 0, max: 100 }),
+  lambda: option.numberList({ description: 'diffusion regularisation weight per level', default: LEVELS.map((l) => l.lambda), min: 0, max: 1000 }),
+  delta: option.number({ description: 'damping of the normal equations', default: 0.01, min: 1e-6, max: 100 }),
+  maskThreshold: option.number({
+    description: 'background level (normalised intensity) below which voxels add no data terms; 0: all voxels',
+    default: 0.05,
+    min: 0,
+    max: 0.9,
+  }),
+  maxStep: option.number({ description: 'largest update per step, in voxels of the level', default: 1.5, min: 0.1, max: 10 }),
+  cgTolerance: option.number({ description: 'relative residual at which conjugate gradients stop', default: 1e-3, min: 1e-8, max: 0.5 }),
+  cgIterations: option.integer({ description: 'most conjugate-gradient iterations per step', default: 40, min: 1, max: 1000 }),
+  maxFeatureVoxels: option.integer({
+    description: 'images with more voxels are block-averaged before feature extraction',
+    default: 2_500_000,
+    min: 1000,
+    max: 1e9,
+  }),
+  mindRadius: option.integer({ description: 'MIND-SSC patch radius (voxels)', default: 1, min: 0, max: 4 }),
+  // Dilation 2 captured more context on 2 mm brains.
+  mindDilation: option.integer({ description: 'MIND-SSC neighbour distance (voxels)', default: 2, min: 1, max: 4 }),
+  intensityWeight: option.number({
+    description: 'weight of normalised intensity as an extra feature (0: MIND-SSC only)',
+    default: 0,
+    min: 0,
+    max: 10,
+  }),
+  model: option.path({ description: 'learned feature model folder (from labelwarp train gn); MIND-SSC alone when absent' }),
+  affineLevels: AFFINE_OPTIONS.levels,
+  affineIterations: option.numberList({ description: 'affine pre-alignment iterations per level', default: [200, 120, 0], min: 0, max: 5000 }),
+};
+
+export type GnOptions = OptionValues<typeof GN_OPTIONS>;
+
+/** Levels from the per-level lists (a shorter list repeats its last value). */
+export function gaussNewtonLevels(options: GnOptions): GaussNewtonLevel[] {
+  const at = (list: number[], i: number) => list[Math.min(i, list.length - 1)];
+  return options.factors.map((f, i) => ({
+    factor: f as GaussNewtonLevel['factor'],
+    gridFactor: at(options.gridFactors, i) as GaussNewtonLevel['gridFactor'],
+    iterations: at(options.iterations, i),
+    lambda: at(options.lambda, i),
+  }));
+}
+
+export function gaussNewtonSettings(options: GnOptions, features: FeatureExtractor): GaussNewtonSettings {
+  return {
+    levels: gaussNewtonLevels(options),
+    delta: options.delta,
+    maxStep: options.maxStep,
+    maskThreshold: options.maskThreshold,
+    cgTolerance: options.cgTolerance,
+    cgIterations: options.cgIterations,
+    maxFeatureVoxels: options.maxFeatureVoxels,
+    features,
+  };
+}
+
+/** The handcrafted features the options describe (MIND-SSC, optionally with intensity). */
+export function mindFeatures(options: GnOptions): FeatureExtractor {
+  return mindFeatureExtractor(options.mindRadius, options.mindDilation, options.intensityWeight);
+}

@@ -1,0 +1,40 @@
+/**
+ * Refusing runs that cannot fit: before an engine starts, its definition estimates the bytes it
+ * needs from the grids; with what the process holds already and what the caller adds, that is
+ * compared with the machine's memory (os.totalmem(), or LABELWARP_MAX_MEMORY: bytes, or a number
+ * with K, M or G). Too much gives a one-line error instead of a machine that swaps or a killed process.
+ */
+import os from 'node:os';
+import { LabelWarpError } from '../util/errors.js';
+import type { EngineDefinition, RunGrids } from './engine.js';
+import type { OptionSchema, OptionValues } from './options.js';
+
+const UNITS: Record<string, number> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30 };
+
+/** The memory a run may use, in bytes, and where that limit comes from. */
+export function memoryLimit(): { bytes: number; source: string } {
+  const raw = process.env.LABELWARP_MAX_MEMORY?.trim();
+  if (raw) {
+    const m = /^(\d+(?:\.\d+)?)\s*([KMG]?)i?B?$/i.exec(raw);
+    if (!m) throw new LabelWarpError(`LABELWARP_MAX_MEMORY must be bytes or a number with K, M or G, got "${raw}"`);
+    return { bytes: Number(m[1]) * UNITS[m[2].toUpperCase()], source: 'LABELWARP_MAX_MEMORY' };
+  }
+  return { bytes: os.totalmem(), source: "this machine's memory" };
+}
+
+export const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+
+/** Bytes the run is expected to need at its peak: the process as it is now, the engine, the caller's arrays. */
+export function runMemory(definition: EngineDefinition, options: OptionValues<OptionSchema>, grids: RunGrids, callerBytes: number): number {
+  return process.memoryUsage().rss + definition.estimateMemory(grids, options) + callerBytes;
+}
+
+export function checkMemory(definition: EngineDefinition, options: OptionValues<OptionSchema>, grids: RunGrids, callerBytes = 0): void {
+  const needed = runMemory(definition, options, grids, callerBytes);
+  const limit = memoryLimit();
+  if (needed > limit.bytes) {
+    throw new LabelWarpError(
+      `engine "${definition.name}" would need about ${gib(needed)} for a ${grids.fixed.dims.join('×')} scan, more than ${limit.source} (${gib(limit.bytes)}); use a smaller or downsampled scan`,
+    );
+  }
+}
