@@ -12,8 +12,10 @@ import { LabelWarpError } from '../util/errors.js';
 import { RESOURCES, sharedDataDir } from '../cli/sample-data.js';
 import { fmt, mean, machineLine, report } from './report.js';
 import { readModelCard } from '../models/model-format.js';
+import { getEngineDefinition, engineOptions } from '../engines/index.js';
+import { runMemory } from '../engines/memory.js';
+import { segmentMemory } from '../pipeline/segment-memory.js';
 import type { GnModelConfig } from '../engines/gn/model.js';
-
 
 /** Gauss-Newton with MIND-SSC alone beside the learned features, on held-out hippocampus pairs. */
 export async function learnedBench(values: Record<string, unknown>): Promise<number> {
@@ -104,6 +106,8 @@ export async function memoryBench(values: Record<string, unknown>): Promise<numb
     scan: resampleToGrid(b, gb, 'linear'),
     scanLabels: resampleToGrid(bl, gb, 'nearest'),
   };
+  const gn = getEngineDefinition('gn');
+  const estimate = runMemory(gn, engineOptions(gn, {}), { fixed: input.scan, moving: input.atlasImage }, segmentMemory(input.scan));
   const before = process.memoryUsage().rss;
   let peakSampled = before;
   const timer = setInterval(() => (peakSampled = Math.max(peakSampled, process.memoryUsage().rss)), 50);
@@ -119,14 +123,18 @@ export async function memoryBench(values: Record<string, unknown>): Promise<numb
       fmt(r.metrics.registrationSeconds, 1),
       gib(before),
       gib(Math.max(maxRss, peakSampled)),
+      gib(estimate),
     ],
   ];
   await report(
     'gn-memory',
     `Benchmark gn-memory: aligned brain pair resampled to 256×256×160, ${new Date().toISOString().slice(0, 10)}, ${machineLine(backend.description)}, ${os.cpus().length} cores`,
-    ['grid', 'Dice', '%detJ≤0', 'registration s', 'RSS before', 'peak RSS (process)'],
+    ['grid', 'Dice', '%detJ≤0', 'registration s', 'RSS before', 'peak RSS (process)', 'estimate before the run'],
     rows,
-    ['peak RSS: the process maximum resident set size (getrusage), covering reading, resampling, registration and metrics.'],
+    [
+      'peak RSS: the process maximum resident set size (getrusage), covering reading, resampling, registration and metrics.',
+      'estimate: what segment checks against the machine before starting (core/engines/memory.ts).',
+    ],
     values.markdown as string | undefined,
   );
   return 0;

@@ -32,7 +32,9 @@ ${COMMON}
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 function engineHelp(name: string, trainer: EngineTrainer): string {
-  const lines = describeOptions(trainer.options).map((o) => `  --${kebab(o.name).padEnd(21)} ${o.description} (default ${JSON.stringify(o.default)})`);
+  const lines = describeOptions(trainer.options).map(
+    (o) => `  --${kebab(o.name).padEnd(21)} ${o.description} (default ${JSON.stringify(o.default)})`,
+  );
   return `labelwarp train ${name} — train the ${name} engine
 
 Usage:
@@ -53,10 +55,21 @@ export async function trainCommand(args: string[]): Promise<number> {
       process.stdout.write(trainHelp());
       return 0;
     }
-    throw new LabelWarpError(`name the engine to train: labelwarp train ENGINE (trainable: ${trainableEngines().map((e) => e.name).join(', ')})`);
+    throw new LabelWarpError(
+      `name the engine to train: labelwarp train ENGINE (trainable: ${trainableEngines()
+        .map((e) => e.name)
+        .join(', ')})`,
+    );
   }
   const trainer = getEngineDefinition(name).trainer;
-  if (!trainer) throw new LabelWarpError(`engine "${name}" cannot be trained; trainable: ${trainableEngines().map((e) => e.name).join(', ') || 'none'}`);
+  if (!trainer)
+    throw new LabelWarpError(
+      `engine "${name}" cannot be trained; trainable: ${
+        trainableEngines()
+          .map((e) => e.name)
+          .join(', ') || 'none'
+      }`,
+    );
   const engineFlags = Object.fromEntries(Object.keys(trainer.options).map((k) => [kebab(k), { type: 'string' }])) as OptionsConfig;
   const { values } = parse(args.slice(1), {
     ...engineFlags,
@@ -91,15 +104,19 @@ export async function trainCommand(args: string[]): Promise<number> {
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   try {
-    const r = await trainEngine(name, {
-      ...inputs,
-      signal: controller.signal,
-      onProgress: progress.onProgress,
-      log: (line) => {
-        progress.done();
-        process.stdout.write(`${line}\n`);
+    const r = await trainEngine(
+      name,
+      {
+        ...inputs,
+        signal: controller.signal,
+        onProgress: progress.onProgress,
+        log: (line) => {
+          progress.done();
+          process.stdout.write(`${line}\n`);
+        },
       },
-    }, options);
+      options,
+    );
     progress.done();
     process.stdout.write(`${r.summary}\n`);
     return 0;

@@ -45,7 +45,7 @@ export function compose(a: RegistrationStep, b: RegistrationStep, options: Compo
       return {
         transform,
         warnings: [...first.warnings, ...second.warnings],
-        details: { ...prefixed(a.name, first.details), ...prefixed(b.name, second.details) },
+        details: { ...prefixed(a.name, first.details), ...prefixed(b.name === a.name ? `${b.name}2` : b.name, second.details) },
       };
     },
     dispose() {

@@ -24,9 +24,13 @@ export function memoryLimit(): { bytes: number; source: string } {
 
 export const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 
-/** Bytes the run is expected to need at its peak: the process as it is now, the engine, the caller's arrays. */
+/**
+ * Bytes the run is expected to need at its peak: what the process holds now (its inputs read)
+ * plus the larger of the engine's arrays and the caller's, which are mostly alive one after the
+ * other (registration, then label transfer and metrics).
+ */
 export function runMemory(definition: EngineDefinition, options: OptionValues<OptionSchema>, grids: RunGrids, callerBytes: number): number {
-  return process.memoryUsage().rss + definition.estimateMemory(grids, options) + callerBytes;
+  return process.memoryUsage().rss + Math.max(definition.estimateMemory(grids, options), callerBytes);
 }
 
 export function checkMemory(definition: EngineDefinition, options: OptionValues<OptionSchema>, grids: RunGrids, callerBytes = 0): void {

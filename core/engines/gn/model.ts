@@ -59,7 +59,8 @@ export async function saveFeatureModel(dir: string, net: FeatureNet, info: Featu
 export async function loadFeatureModel(dir: string): Promise<{ net: FeatureNet; card: ModelCard; config: GnModelConfig }> {
   const card = await readModelCard(dir, 'gn');
   const config = card.config as unknown as GnModelConfig;
-  if (!config.network || !config.weights?.tensors || !config.mind) throw new LabelWarpError('model.json lacks the network configuration', dir);
+  if (!config.network || !config.weights?.tensors || !config.mind)
+    throw new LabelWarpError('model.json lacks the network configuration', dir);
   const net = await FeatureNet.loadWeights(dir, config.network, config.weights);
   return { net, card, config };
 }

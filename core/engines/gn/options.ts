@@ -29,8 +29,18 @@ export const GN_OPTIONS = {
     min: 1,
     max: 4,
   }),
-  iterations: option.numberList({ description: 'Gauss-Newton steps per level', default: LEVELS.map((l) => l.iterations), min: 0, max: 100 }),
-  lambda: option.numberList({ description: 'diffusion regularisation weight per level', default: LEVELS.map((l) => l.lambda), min: 0, max: 1000 }),
+  iterations: option.numberList({
+    description: 'Gauss-Newton steps per level',
+    default: LEVELS.map((l) => l.iterations),
+    min: 0,
+    max: 100,
+  }),
+  lambda: option.numberList({
+    description: 'diffusion regularisation weight per level',
+    default: LEVELS.map((l) => l.lambda),
+    min: 0,
+    max: 1000,
+  }),
   delta: option.number({ description: 'damping of the normal equations', default: 0.01, min: 1e-6, max: 100 }),
   maskThreshold: option.number({
     description: 'background level (normalised intensity) below which voxels add no data terms; 0: all voxels',
@@ -58,7 +68,12 @@ export const GN_OPTIONS = {
   }),
   model: option.path({ description: 'learned feature model folder (from labelwarp train gn); MIND-SSC alone when absent' }),
   affineLevels: AFFINE_OPTIONS.levels,
-  affineIterations: option.numberList({ description: 'affine pre-alignment iterations per level', default: [200, 120, 0], min: 0, max: 5000 }),
+  affineIterations: option.numberList({
+    description: 'affine pre-alignment iterations per level',
+    default: [200, 120, 0],
+    min: 0,
+    max: 5000,
+  }),
 };
 
 export type GnOptions = OptionValues<typeof GN_OPTIONS>;

@@ -7,7 +7,12 @@ import { trainGaussNewton } from '../../learned/train-gn.js';
 const TRAIN_OPTIONS = {
   iterations: option.integer({ description: 'training iterations', default: 300, min: 1, max: 1e6 }),
   learningRate: option.number({ description: 'Adam step', default: 3e-3, min: 1e-7, max: 1 }),
-  validationFraction: option.number({ description: 'share of the labelled scans held out (the last ones by name)', default: 0.2, min: 0.01, max: 0.9 }),
+  validationFraction: option.number({
+    description: 'share of the labelled scans held out (the last ones by name)',
+    default: 0.2,
+    min: 0.01,
+    max: 0.9,
+  }),
   validateEvery: option.integer({ description: 'validate every N iterations (and at the end)', default: 50, min: 1, max: 1e6 }),
   checkpointEvery: option.integer({ description: 'write checkpoint/ every N iterations', default: 25, min: 1, max: 1e6 }),
   maxValidation: option.integer({ description: 'validation subjects scored each time', default: 20, min: 1, max: 10000 }),
