@@ -11,6 +11,7 @@ import { LabelWarpError } from '../util/errors.js';
 import { initTensorBackend } from '../tensor/backend.js';
 import type { SegmentMetrics } from '../pipeline/segment.js';
 import { learnedBench, memoryBench } from '../bench/suites.js';
+import { getEngineDefinition, listEngines } from '../engines/index.js';
 import { fmt, mean, machineLine, report } from '../bench/report.js';
 
 export const BENCH_HELP = `labelwarp bench — benchmarks on the shared real scans, printed as tables
@@ -18,11 +19,10 @@ export const BENCH_HELP = `labelwarp bench — benchmarks on the shared real sca
 Usage: labelwarp bench SUITE [--data DIR] [--no-elastix] [--pairs N] [--markdown FILE] [--model DIR]
 
 Suites:
-  affine      template IXI012 → the 9 other IXI brains: our affine beside elastix (affine,
-              Mattes mutual information), in one run on this machine
-  gn          the same 9 pairs and the aligned brain pair (subject-a → subject-b): our
-              Gauss-Newton engine (MIND-SSC, our affine first) beside elastix (affine then
-              B-spline, Mattes mutual information, both cores); Dice, HD95, folding, SDlogJ, time
+  ENGINE      any registered engine (labelwarp engines), e.g. affine or gn: template IXI012 → the
+              9 other IXI brains, and for deformable engines also the aligned brain pair
+              (subject-a → subject-b), beside elastix (affine, then B-spline for deformable
+              engines; Mattes mutual information, both cores); Dice, HD95, folding, SDlogJ, time
   gn-learned  held-out hippocampus pairs: Gauss-Newton with MIND-SSC alone beside the learned
               features of --model (default resources/models/gn-hippocampus)
   gn-memory   a 256×256×160 1 mm pair (the aligned brains resampled): time and peak resident memory
@@ -86,15 +86,17 @@ interface Column {
 }
 const column = (): Column => ({ dice: [], hd: [], fold: [], sd: [], s: [] });
 
-async function registrationBench(suite: 'affine' | 'gn', values: Record<string, unknown>): Promise<number> {
+/** Any registered engine on the IXI pairs (deformable ones also on the aligned pair) beside elastix. */
+async function registrationBench(suite: string, values: Record<string, unknown>): Promise<number> {
+  const deformable = getEngineDefinition(suite).deformable;
   const data = (values.data as string | undefined) ?? sharedDataDir();
   let pairs = await ixiPairs(data);
-  if (suite === 'gn') pairs.push(alignedPair(data));
+  if (deformable) pairs.push(alignedPair(data));
   if (values.pairs) pairs = pairs.slice(0, Number(values.pairs));
   const useElastix = !values['no-elastix'];
   const elastixVersion = useElastix ? ensureElastix() : undefined;
   if (useElastix && !elastixVersion) process.stderr.write('elastix could not be installed: running our engine only\n');
-  const params = suite === 'affine' ? ['affine.txt'] : ['affine.txt', 'bspline.txt'];
+  const params = deformable ? ['affine.txt', 'bspline.txt'] : ['affine.txt'];
   const backend = await initTensorBackend();
   const out = await fs.mkdtemp(path.join(os.tmpdir(), 'labelwarp-bench-'));
   const header = ['pair', 'Dice', 'HD95 mm', '%detJ≤0', 'SDlogJ', 's'];
@@ -129,7 +131,7 @@ async function registrationBench(suite: 'affine' | 'gn', values: Record<string, 
           p.atlasLabels,
           await readVolume(p.scanLabels, 'labels'),
           params.map((f) => path.join(RESOURCES, 'elastix', f)),
-          suite === 'gn',
+          deformable,
         );
         push(ref, e.meanDice, e.meanHd95, e.deformation?.nonPositiveJacobianPercent ?? 0, e.deformation?.sdLogJacobian ?? 0, e.seconds);
         row.push(
@@ -168,7 +170,7 @@ async function registrationBench(suite: 'affine' | 'gn', values: Record<string, 
   };
   rows.push(meanRow(`mean of ${ixiCount} IXI pairs`, ixiCount));
   const notes = [
-    `seconds: registration only (ours: reading excluded, affine + ${suite === 'gn' ? 'Gauss-Newton' : 'affine'}; elastix: the elastix call, ${os.cpus().length} threads); Dice and HD95 by the same code for both.`,
+    `seconds: registration only (ours: reading excluded, engine ${suite}; elastix: the elastix call, ${os.cpus().length} threads); Dice and HD95 by the same code for both.`,
   ];
   if (elastixVersion) {
     const dd = mean(ours.dice.slice(0, ixiCount)) - mean(ref.dice.slice(0, ixiCount));
@@ -200,14 +202,15 @@ export async function benchCommand(args: string[]): Promise<number> {
   }
   const suite = positionals[0];
   switch (suite) {
-    case 'affine':
-    case 'gn':
-      return registrationBench(suite, values);
     case 'gn-learned':
       return learnedBench(values);
     case 'gn-memory':
       return memoryBench(values);
     default:
-      throw new LabelWarpError(`unknown benchmark suite "${suite}"; available: affine, gn, gn-learned, gn-memory`);
+      if (!listEngines().some((e) => e.name === suite))
+        throw new LabelWarpError(
+          `unknown benchmark suite "${suite}"; available: ${[...listEngines().map((e) => e.name), 'gn-learned', 'gn-memory'].join(', ')}`,
+        );
+      return registrationBench(suite, values);
   }
 }

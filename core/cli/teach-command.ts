@@ -5,6 +5,7 @@ import { terminalProgress } from './progress-display.js';
 import { readVolume, writeVolume, compactLabels } from '../volume/io.js';
 import { createVolume, gridOf } from '../volume/volume.js';
 import { registerScan } from '../pipeline/register.js';
+import { segmentMemory } from '../pipeline/segment-memory.js';
 import { displacementOnGrid, sourceIndexCoordinates } from '../registration/transform.js';
 import { sampleAtCoordinates } from '../kernels/resample.js';
 import { listScans } from '../learned/dataset.js';
@@ -61,7 +62,13 @@ export async function teachCommand(args: string[]): Promise<number> {
     const progress = terminalProgress(`[${i + 1}/${scans.length}] ${scan.id}`, process.stderr, Boolean(values.quiet));
     try {
       const image = await readVolume(scan.image, 'image');
-      const r = await registerScan(image, atlasImage, { engine, engineOptions, onProgress: progress.onProgress });
+      const r = await registerScan(image, atlasImage, {
+        engine,
+        engineOptions,
+        onProgress: progress.onProgress,
+        templateFile: atlasPath,
+        callerBytes: segmentMemory(image),
+      });
       const grid = gridOf(image);
       await writeVolume(path.join(dir, 'displacement.nii.gz'), createVolume(grid, displacementOnGrid(r.transform, grid), 3));
       await writeTextAtomically(path.join(dir, 'transform.json'), JSON.stringify({ transform: r.transform.describe() }, null, 2) + '\n');

@@ -16,7 +16,7 @@ beforeAll(async () => {
 
 describe('labelwarp command line', () => {
   it('--help works on every command', async () => {
-    for (const cmd of [[], ['segment'], ['demo'], ['bench'], ['engines'], ['backend']]) {
+    for (const cmd of [[], ['segment'], ['demo'], ['bench'], ['engines'], ['backend'], ['models'], ['train'], ['train', 'gn']]) {
       const r = await labelwarp([...cmd, '--help']);
       expect(r.code, cmd.join(' ')).toBe(0);
       expect(r.stdout).toMatch(/labelwarp/);
@@ -64,7 +64,7 @@ describe('labelwarp command line', () => {
     expect(await fs.readFile(path.join(out, 'transform.tfm'), 'utf8')).toMatch(/AffineTransform_double_3_3/);
   });
 
-  it('without --scan-labels there are no Dice fields', async () => {
+  it('without --scan-labels there are no Dice fields; the default engine is gn', async () => {
     const out = path.join(tmp, 'nolabels');
     const r = await labelwarp([
       'segment',
@@ -82,7 +82,7 @@ describe('labelwarp command line', () => {
     const metrics = JSON.parse(await fs.readFile(path.join(out, 'metrics.json'), 'utf8'));
     expect(metrics.meanDice).toBeUndefined();
     expect(metrics.dice).toBeUndefined();
-    expect(metrics.engine).toBe('affine');
+    expect(metrics.engine).toBe('gn');
   });
 
   it('fails with exit 1 and a one-line reason, leaving earlier results intact', async () => {
@@ -96,7 +96,11 @@ describe('labelwarp command line', () => {
       [['--scan', path.join(tmp, 'missing.nii.gz')], /missing\.nii\.gz: file not found/],
       [['--scan', H('003', 'image'), '--atlas-labels', H('004', 'labels')], /does not match its image/],
       [['--scan', H('003', 'image'), '--engine', 'nonsense'], /unknown engine "nonsense"/],
-      [['--scan', H('003', 'image'), '--option', 'levels=9'], /above the maximum 5/],
+      [
+        ['--scan', H('003', 'image'), '--engine', 'affine', '--option', 'levels=9'],
+        /engine "affine" option "levels": 9 is above the maximum 5/,
+      ],
+      [['--scan', H('003', 'image'), '--option', 'levels=2'], /engine "gn" has no option "levels"; options: factors, /],
     ];
     for (const [extra, pattern] of cases) {
       const base = ['segment', '--atlas-image', H('001', 'image'), '--atlas-labels', H('001', 'labels'), '--out', out, '--quiet'];
