@@ -127,7 +127,12 @@ describe('Gauss-Newton engine from the command line', () => {
       'weights.bin',
     ]);
     const model = JSON.parse(await fs.readFile(path.join(out, 'model.json'), 'utf8'));
-    expect(model.meta.split.validation).toEqual(['hippocampus_007']);
+    expect(model).toMatchObject({ format: 'labelwarp-model', version: 2, engine: 'gn', subjects: { validation: ['hippocampus_007'] } });
+    expect(model.template.image.file).toBe('hippocampus_001_image.nii.gz');
+    expect(model.training.backend).toMatch(/cpu|tensorflow/);
+    expect(model.training.seconds).toBeGreaterThan(0);
+    expect(model.validation.dice).toBeGreaterThan(0);
+    expect(JSON.stringify(model)).not.toContain(tmp);
     const resumed = await labelwarp([...base, '--iterations', '2', '--resume']);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(/resuming from iteration 1/);
