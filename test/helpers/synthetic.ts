@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { Grid, Mat3, Vec3, Volume } from '../../core/volume/volume.js';
-import { indexToWorldMatrix, IDENTITY3 } from '../../core/volume/volume.js';
+import { indexToWorldMatrix, IDENTITY3, invert4, applyMatrix4 } from '../../core/volume/volume.js';
 
 export const SHARED = process.env.LABELWARP_DATA ?? new URL('../../../shared/data/', import.meta.url).pathname;
 
@@ -31,6 +31,41 @@ export function phantom(x: number, y: number, z: number, c: Vec3 = [0, 0, 0]): n
     ((x - c[0] - ox) / a) ** 2 + ((y - c[1] - oy) / b) ** 2 + ((z - c[2] - oz) / cc) ** 2;
   const soft = (r: number) => 1 / (1 + Math.exp((r - 1) * 12));
   return 0.3 * soft(e(26, 20, 16)) + 0.5 * soft(e(14, 9, 8, 4, -2, 1)) + 0.6 * soft(e(5, 6, 4, -10, 6, -3));
+}
+
+/** Fixed world → moving world: a rotation of 8° about z, 6% scaling in x, shear, shift. */
+const ROT = (8 * Math.PI) / 180;
+export const KNOWN_AFFINE = Float64Array.from([
+  1.06 * Math.cos(ROT),
+  -Math.sin(ROT),
+  0.03,
+  4,
+  Math.sin(ROT),
+  Math.cos(ROT),
+  0,
+  -3,
+  0,
+  0.04,
+  0.97,
+  2.5,
+  0,
+  0,
+  0,
+  1,
+]);
+
+/**
+ * The phantom on a fixed grid, and on another grid seen through KNOWN_AFFINE, at another intensity
+ * scale: M(T(x)) = F(x), i.e. M(y) = F(T⁻¹ y).
+ */
+export function affinePhantomPair(): { fixed: Volume<Float32Array>; moving: Volume<Float32Array> } {
+  const fixed = fromWorldFunction(grid([48, 44, 38], [1.5, 1.5, 1.5], [-36, -33, -28]), (x, y, z) => phantom(x, y, z));
+  const inv = invert4(KNOWN_AFFINE);
+  const moving = fromWorldFunction(grid([40, 40, 30], [2, 1.8, 2.1], [-38, -34, -30]), (x, y, z) => {
+    const p = applyMatrix4(inv, [x, y, z]);
+    return phantom(p[0], p[1], p[2]) * 100 + 20;
+  });
+  return { fixed, moving };
 }
 
 export interface RawNiftiOptions {

@@ -1,40 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { registerAffine } from '../../core/registration/affine.js';
 import { AffineTransform } from '../../core/registration/transform.js';
-import { invert4, applyMatrix4 } from '../../core/volume/volume.js';
+import { applyMatrix4 } from '../../core/volume/volume.js';
 import { CancelledError, LabelWarpError } from '../../core/util/errors.js';
-import { fromWorldFunction, grid, phantom } from '../helpers/synthetic.js';
+import { affinePhantomPair, fromWorldFunction, grid, phantom, KNOWN_AFFINE } from '../helpers/synthetic.js';
 
-// True map fixed world → moving world: a rotation of 8° about z, 6% scaling in x, shear, shift.
-const a = (8 * Math.PI) / 180;
-const TRUE = Float64Array.from([
-  1.06 * Math.cos(a),
-  -Math.sin(a),
-  0.03,
-  4,
-  Math.sin(a),
-  Math.cos(a),
-  0,
-  -3,
-  0,
-  0.04,
-  0.97,
-  2.5,
-  0,
-  0,
-  0,
-  1,
-]);
+const TRUE = KNOWN_AFFINE;
 
 describe('affine registration', () => {
   it('recovers a known affine between different grids to within 1 mm', async () => {
-    const fixed = fromWorldFunction(grid([48, 44, 38], [1.5, 1.5, 1.5], [-36, -33, -28]), (x, y, z) => phantom(x, y, z));
-    // The moving image shows the same object, mapped by TRUE: M(T(x)) = F(x), i.e. M(y) = F(T⁻¹ y).
-    const inv = invert4(TRUE);
-    const moving = fromWorldFunction(grid([40, 40, 30], [2, 1.8, 2.1], [-38, -34, -30], [1, 0, 0, 0, 1, 0, 0, 0, 1]), (x, y, z) => {
-      const p = applyMatrix4(inv, [x, y, z]);
-      return phantom(p[0], p[1], p[2]) * 100 + 20; // other intensity scale
-    });
+    const { fixed, moving } = affinePhantomPair();
     const r = await registerAffine(fixed, moving, { iterations: [150, 100, 60] });
     const est = new AffineTransform(r.matrix);
     let worst = 0;
