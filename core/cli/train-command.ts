@@ -32,9 +32,10 @@ ${COMMON}
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 function engineHelp(name: string, trainer: EngineTrainer): string {
-  const lines = describeOptions(trainer.options).map(
-    (o) => `  --${kebab(o.name).padEnd(21)} ${o.description} (default ${JSON.stringify(o.default)})`,
-  );
+  const lines = describeOptions(trainer.options).map((o) => {
+    const flag = `--${kebab(o.name)} ${o.type === 'integer' ? 'N' : 'X'}`;
+    return `  ${flag.padEnd(22)} ${o.description} (default ${JSON.stringify(o.default)})`;
+  });
   return `labelwarp train ${name} — train the ${name} engine
 
 Usage:
