@@ -3,7 +3,8 @@ import { option, parseOptions, defaultOptions, describeOptions } from '../../cor
 import type { OptionValues } from '../../core/engines/options.js';
 import { GN_OPTIONS } from '../../core/engines/gn/options.js';
 import type { GnOptions } from '../../core/engines/gn/options.js';
-import { getEngineDefinition, engineOptions } from '../../core/engines/index.js';
+import { getEngineDefinition, engineOptions, createEngine } from '../../core/engines/index.js';
+import { tf } from '../../core/tensor/backend.js';
 
 const SCHEMA = {
   delta: option.number({ description: 'damping', default: 0.01, min: 1e-6, max: 100 }),
@@ -61,5 +62,15 @@ describe('typed engine options', () => {
     // The engine receives exactly the schema's defaults: the one home of every Gauss-Newton default.
     expect(engineOptions(gn, {})).toEqual(defaultOptions(GN_OPTIONS));
     expect(engineOptions(gn, {}).delta).toBe(GN_OPTIONS.delta.default);
+  });
+});
+
+describe('creating an engine', () => {
+  it('selects the tensor backend first, so every caller (segment, teach, bench, the engine host) gets it', async () => {
+    expect(tf.env().getBool('PROD')).toBe(false); // nothing in this file has selected a backend yet
+    const engine = await createEngine('affine', { levels: '2' });
+    expect(tf.env().getBool('PROD')).toBe(true); // initTensorBackend's first act
+    expect(['tensorflow', 'cpu']).toContain(tf.getBackend());
+    engine.dispose();
   });
 });
