@@ -6,7 +6,8 @@ import { sameGrid, describeGrid, gridOf } from '../volume/volume.js';
 import type { Volume } from '../volume/volume.js';
 import { sampleAtCoordinates } from '../kernels/resample.js';
 import { registerScan } from './register.js';
-import { readVolume } from '../volume/io.js';
+import { readVolumeWithWarnings } from '../volume/io.js';
+import { onLattice, describeMapping } from '../volume/reorient.js';
 import { sourceIndexCoordinates, displacementOnGrid } from '../registration/transform.js';
 import type { SpatialTransform } from '../registration/transform.js';
 import { segmentationMetrics } from '../metrics/overlap.js';
@@ -26,6 +27,10 @@ export interface SegmentInput {
   scanLabels?: Volume;
   /** Names used in error messages. */
   names?: { atlasImage?: string; atlasLabels?: string; scan?: string; scanLabels?: string };
+  /** What the readers had to assume about the files (e.g. no qform/sform), one sentence each. */
+  readWarnings?: string[];
+  /** Files whose position and orientation were not stored and had to be guessed. */
+  geometryGuessed?: string[];
 }
 
 export interface SegmentOptions {
@@ -53,6 +58,10 @@ export interface SegmentMetrics {
   nonPositiveJacobianPercent: number;
   sdLogJacobian: number;
   warnings: string[];
+  /** Input files whose geometry had to be guessed (no qform/sform): the result may be misplaced. */
+  geometryGuessed: string[];
+  /** Label maps stored in another voxel order than their image, reoriented exactly (no interpolation). */
+  reoriented: string[];
   details: Record<string, number | string>;
 }
 
@@ -77,14 +86,43 @@ export interface SegmentFiles {
 
 /** Reads the files of a segmentation (each checked, errors name the file). */
 export async function readSegmentInput(files: SegmentFiles): Promise<SegmentInput> {
-  const [atlasImage, atlasLabels, scan, scanLabels] = await Promise.all([
-    readVolume(files.atlasImage, 'image'),
-    readVolume(files.atlasLabels, 'labels'),
-    readVolume(files.scan, 'image'),
-    files.scanLabels ? readVolume(files.scanLabels, 'labels') : Promise.resolve(undefined),
+  const reads = await Promise.all([
+    readVolumeWithWarnings(files.atlasImage, 'image'),
+    readVolumeWithWarnings(files.atlasLabels, 'labels'),
+    readVolumeWithWarnings(files.scan, 'image'),
+    files.scanLabels ? readVolumeWithWarnings(files.scanLabels, 'labels') : Promise.resolve(undefined),
   ]);
+  const [atlasImage, atlasLabels, scan, scanLabels] = reads.map((r) => r?.volume);
   const { atlasImage: a, atlasLabels: al, scan: sc, scanLabels: sl } = files;
-  return { atlasImage, atlasLabels, scan, scanLabels, names: { atlasImage: a, atlasLabels: al, scan: sc, scanLabels: sl } };
+  const names = [a, al, sc, sl];
+  return {
+    atlasImage: atlasImage!,
+    atlasLabels: atlasLabels!,
+    scan: scan!,
+    scanLabels,
+    names: { atlasImage: a, atlasLabels: al, scan: sc, scanLabels: sl },
+    readWarnings: reads.flatMap((r) => r?.warnings ?? []),
+    geometryGuessed: reads.flatMap((r, i) => (r?.geometryGuessed ? [names[i]!] : [])),
+  };
+}
+
+/**
+ * Label maps stored on their image's voxel lattice in another index order (e.g. a DICOM series
+ * read back with its slices reversed) are reoriented exactly onto the image's grid; `notes` says
+ * which. Label maps on really different grids are left for checkInputs to refuse.
+ */
+export function alignLabelMaps(input: SegmentInput): { input: SegmentInput; notes: string[] } {
+  const n = input.names ?? {};
+  const notes: string[] = [];
+  const align = (labels: Volume, image: Volume, name: string | undefined, what: string): Volume => {
+    const r = onLattice(labels, image);
+    if (!r?.mapping) return labels;
+    notes.push(`${name ?? what} holds the voxels of ${what} in another index order (${describeMapping(r.mapping)}); reoriented exactly`);
+    return r.volume;
+  };
+  const atlasLabels = align(input.atlasLabels, input.atlasImage, n.atlasLabels, "the template's image");
+  const scanLabels = input.scanLabels && align(input.scanLabels, input.scan, n.scanLabels, 'the scan');
+  return { input: { ...input, atlasLabels, scanLabels }, notes };
 }
 
 export function checkInputs(input: SegmentInput): void {
@@ -106,7 +144,8 @@ export function checkInputs(input: SegmentInput): void {
   if (!any) throw new LabelWarpError('the template label map holds no labels (all voxels are 0)', n.atlasLabels);
 }
 
-export async function segmentScan(input: SegmentInput, options: SegmentOptions): Promise<SegmentResult> {
+export async function segmentScan(given: SegmentInput, options: SegmentOptions): Promise<SegmentResult> {
+  const { input, notes: reoriented } = alignLabelMaps(given);
   checkInputs(input);
   const started = performance.now();
   const backend = await initTensorBackend();
@@ -136,7 +175,9 @@ export async function segmentScan(input: SegmentInput, options: SegmentOptions):
     registrationSeconds: out.seconds,
     nonPositiveJacobianPercent: deformation.nonPositiveJacobianPercent,
     sdLogJacobian: deformation.sdLogJacobian,
-    warnings: [...out.warnings],
+    warnings: [...(input.readWarnings ?? []), ...out.warnings],
+    geometryGuessed: [...(input.geometryGuessed ?? [])],
+    reoriented,
     details: out.details,
   };
   if (input.scanLabels) {

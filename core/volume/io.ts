@@ -1,15 +1,18 @@
 import { promises as fs } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { readImageNode, writeImageNode } from '@itk-wasm/image-io';
 import type { Image } from 'itk-wasm';
 import { LabelWarpError } from '../util/errors.js';
 import { writeAtomically } from '../util/atomic.js';
-import { inspectNiftiHeader, niftiDataBytes } from './nifti-header.js';
+import { checkNifti, isNiftiFile } from './nifti-check.js';
+import { itkFailureReason, quietItk } from './itk-quiet.js';
+import { looksLikeDicomFolder, readDicomSeriesImage } from './dicom-series.js';
+import { checkDimensionality } from './volume-kind.js';
+import type { VolumeKind } from './volume-kind.js';
+import { DEFAULT_MAX_VOXELS } from './read-limits.js';
 import type { Mat3, Vec3, Volume, VoxelArray } from './volume.js';
 
-/** What a file is expected to hold; decides the checks made on reading. */
-export type VolumeKind = 'image' | 'labels' | 'vector';
+export type { VolumeKind } from './volume-kind.js';
 
 export const SUPPORTED_EXTENSIONS = ['.nii.gz', '.nii', '.nrrd', '.nhdr', '.mha', '.mhd'];
 
@@ -18,96 +21,67 @@ export function isSupportedVolumeFile(file: string): boolean {
   return SUPPORTED_EXTENSIONS.some((e) => lower.endsWith(e));
 }
 
-/** Largest volume accepted (voxels × components); protects a laptop from a mistaken 4 GB file. */
-export const MAX_VOXELS = 512 * 512 * 512;
+/** Default largest volume accepted (voxels × components); see read-limits.ts for the override. */
+export const MAX_VOXELS = DEFAULT_MAX_VOXELS;
+
+/** Largest label value: label maps are held as Int32Array. */
+export const MAX_LABEL = 2 ** 31 - 1;
+
+export interface VolumeRead {
+  volume: Volume;
+  /** What the reader had to assume, in plain words naming the file (e.g. no qform/sform). */
+  warnings: string[];
+  /** True when the file's position and orientation were not stored and had to be guessed. */
+  geometryGuessed: boolean;
+}
 
 /**
- * Reads a 3D volume (NIfTI .nii/.nii.gz, NRRD, MetaImage) into the LabelWarp volume record,
- * with geometry in LPS millimetres. Scaling slope/intercept are applied (images become float32);
- * qform/sform are resolved by ITK. Every problem is a LabelWarpError naming the file.
+ * Reads a 3D volume (NIfTI .nii/.nii.gz, NRRD, MetaImage, or a DICOM series folder) into the
+ * LabelWarp volume record, with geometry in LPS millimetres. Scaling slope/intercept are applied
+ * (images become float32); qform/sform are resolved by ITK. Every problem is a LabelWarpError
+ * naming the file.
  */
 export async function readVolume(file: string, kind: VolumeKind = 'image'): Promise<Volume> {
+  return (await readVolumeWithWarnings(file, kind)).volume;
+}
+
+/** readVolume, with what the reader had to assume. */
+export async function readVolumeWithWarnings(file: string, kind: VolumeKind = 'image'): Promise<VolumeRead> {
   let stat;
+  let real: string;
   try {
     stat = await fs.stat(file);
+    // ITK-Wasm mounts the file's own folder: a symbolic link must be resolved to its target first.
+    real = await fs.realpath(file);
   } catch {
     throw new LabelWarpError('file not found', file);
   }
+  if (stat.isDirectory()) {
+    if (!(await looksLikeDicomFolder(real))) throw new LabelWarpError('is a folder but not a DICOM series', file);
+    const image = await readDicomSeriesImage(real).catch(renameError(real, file));
+    return { volume: imageToVolume(image, file, kind), warnings: [], geometryGuessed: false };
+  }
   if (!stat.isFile()) throw new LabelWarpError('is not a file', file);
   if (!isSupportedVolumeFile(file)) {
-    throw new LabelWarpError(`unsupported file type; expected one of ${SUPPORTED_EXTENSIONS.join(', ')}`, file);
+    throw new LabelWarpError(`unsupported file type; expected one of ${SUPPORTED_EXTENSIONS.join(', ')}, or a DICOM series folder`, file);
   }
-  const lower = file.toLowerCase();
-  if (lower.endsWith('.nii') || lower.endsWith('.nii.gz')) await checkNifti(file, kind);
+  const guess = isNiftiFile(file) ? (await checkNifti(real, kind).catch(renameError(real, file))).geometryGuess : undefined;
 
   let image: Image;
   try {
-    image = (await readImageNode(file)) as Image;
+    image = (await quietItk(() => readImageNode(real))) as Image;
   } catch (err) {
-    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new LabelWarpError(`could not be read as an image (${why})`, file);
+    throw new LabelWarpError(`could not be read as an image (${itkFailureReason(err)})`, file);
   }
-  return imageToVolume(image, file, kind);
+  return { volume: imageToVolume(image, file, kind), warnings: guess ? [`${file} ${guess}`] : [], geometryGuessed: Boolean(guess) };
 }
 
-async function checkNifti(file: string, kind: VolumeKind): Promise<void> {
-  let bytes: Uint8Array = await fs.readFile(file);
-  if (bytes.length === 0) throw new LabelWarpError('is empty', file);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      throw new LabelWarpError(`corrupt or truncated gzip data (${why})`, file);
-    }
-  } else if (file.toLowerCase().endsWith('.gz')) {
-    throw new LabelWarpError('has a .gz name but is not gzip-compressed', file);
-  }
-  const h = inspectNiftiHeader(bytes);
-  if (typeof h === 'string') throw new LabelWarpError(h, file);
-  if (h.pairedFile) throw new LabelWarpError('is a NIfTI header with a separate .img file; use a single-file .nii/.nii.gz', file);
-  checkDimensionality(file, kind, h.ndim, h.dims);
-  const need = Math.ceil(h.voxOffset) + niftiDataBytes(h);
-  if (bytes.length < need) {
-    throw new LabelWarpError(`truncated: the header promises ${need} bytes, the file holds ${bytes.length}`, file);
-  }
-  // ITK's NIfTI reader silently turns NaN and ±Inf into 0, so count them here, before it does.
-  if (kind !== 'labels') {
-    const bad = countNonFiniteRaw(bytes, h.voxOffset, niftiDataBytes(h), h.datatype, h.littleEndian);
-    if (bad > 0) throw new LabelWarpError(`contains ${bad} NaN or infinite voxel values`, file);
-  }
-}
-
-/** Non-finite values in raw float32 (datatype 16) or float64 (64) NIfTI data. */
-function countNonFiniteRaw(bytes: Uint8Array, offset: number, length: number, datatype: number, littleEndian: boolean): number {
-  const size = datatype === 16 ? 4 : datatype === 64 ? 8 : 0;
-  if (size === 0) return 0;
-  const view = new DataView(bytes.buffer, bytes.byteOffset + Math.ceil(offset), length);
-  let bad = 0;
-  for (let o = 0; o + size <= length; o += size) {
-    const v = size === 4 ? view.getFloat32(o, littleEndian) : view.getFloat64(o, littleEndian);
-    if (!Number.isFinite(v)) bad++;
-  }
-  return bad;
-}
-
-function checkDimensionality(file: string, kind: VolumeKind, ndim: number, dims: number[]): void {
-  if (ndim < 3 || dims[0] < 1 || dims[1] < 1 || dims[2] < 1) {
-    throw new LabelWarpError(`is ${ndim}-dimensional (${dims.slice(0, Math.max(ndim, 1)).join('×')}); a 3D volume is expected`, file);
-  }
-  const extra = dims.slice(3, Math.min(ndim, 7)).reduce((a, b) => a * Math.max(1, b), 1);
-  if (kind === 'vector') {
-    if (extra !== 3) throw new LabelWarpError(`holds ${extra} values per voxel; a 3-vector field is expected`, file);
-  } else if (extra > 1) {
-    throw new LabelWarpError(
-      `is a ${ndim}D volume (${dims.slice(0, ndim).join('×')}); a 3D ${kind === 'labels' ? 'label map' : 'image'} is expected`,
-      file,
-    );
-  }
-  const voxels = dims[0] * dims[1] * dims[2] * extra;
-  if (voxels > MAX_VOXELS) {
-    throw new LabelWarpError(`is too large (${dims.slice(0, 3).join('×')}); at most ${MAX_VOXELS} voxels are supported`, file);
-  }
+/** Errors about the resolved path are reported under the name the user gave. */
+function renameError(real: string, file: string): (err: unknown) => never {
+  return (err: unknown) => {
+    if (err instanceof LabelWarpError && err.file === real) throw new LabelWarpError(err.message.slice(real.length + 2), file);
+    throw err;
+  };
 }
 
 function imageToVolume(image: Image, file: string, kind: VolumeKind): Volume {
@@ -131,8 +105,10 @@ function imageToVolume(image: Image, file: string, kind: VolumeKind): Volume {
   const d = Array.from(image.direction as ArrayLike<number | bigint>, Number);
   const stride = dim; // direction is dim×dim row-major
   const direction: Mat3 = [d[0], d[1], d[2], d[stride], d[stride + 1], d[stride + 2], d[2 * stride], d[2 * stride + 1], d[2 * stride + 2]];
-  if (spacing.some((s) => !(s > 0) || !Number.isFinite(s)))
-    throw new LabelWarpError(`has invalid voxel spacing ${spacing.join(', ')}`, file);
+  checkGeometry(file, spacing, origin, direction);
+  if (image.data instanceof BigInt64Array || image.data instanceof BigUint64Array) {
+    throw new LabelWarpError('holds 64-bit integer voxels; convert it to int32 or float', file);
+  }
   let data = image.data as VoxelArray;
   const expected = dims[0] * dims[1] * dims[2] * components;
   if (data.length < expected) throw new LabelWarpError(`holds ${data.length} values, its size needs ${expected}`, file);
@@ -146,6 +122,18 @@ function imageToVolume(image: Image, file: string, kind: VolumeKind): Volume {
   return { dims, spacing, origin, direction, data, components };
 }
 
+/** Spacing positive, origin finite, direction a finite non-singular matrix. */
+function checkGeometry(file: string, spacing: Vec3, origin: Vec3, direction: Mat3): void {
+  if (spacing.length < 3 || spacing.some((s) => !(s > 0) || !Number.isFinite(s)))
+    throw new LabelWarpError(`has invalid voxel spacing ${spacing.join(', ')}`, file);
+  if (origin.length < 3 || origin.some((o) => !Number.isFinite(o))) throw new LabelWarpError(`has an invalid origin (${origin.join(', ')})`, file);
+  const [a, b, c, e, f, g, h, i, j] = direction;
+  const det = a * (f * j - g * i) - b * (e * j - g * h) + c * (e * i - f * h);
+  if (direction.some((v) => !Number.isFinite(v)) || !(Math.abs(det) > 1e-6)) {
+    throw new LabelWarpError('has an invalid orientation (its direction matrix is not a rotation)', file);
+  }
+}
+
 function countNonFinite(data: VoxelArray): number {
   if (!(data instanceof Float32Array || data instanceof Float64Array)) return 0;
   let bad = 0;
@@ -153,15 +141,15 @@ function countNonFinite(data: VoxelArray): number {
   return bad;
 }
 
-/** Label maps are integer, non-negative; returned as Int32Array. */
+/** Label maps are whole numbers from 0 to MAX_LABEL; returned as Int32Array (values kept exactly). */
 function toLabelArray(data: VoxelArray, file: string): Int32Array {
   const out = new Int32Array(data.length);
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (!Number.isFinite(v) || v !== Math.round(v)) {
-      throw new LabelWarpError(`is not a label map: voxel ${i} holds the non-integer value ${v}`, file);
-    }
+    if (!Number.isFinite(v)) throw new LabelWarpError(`is not a label map: voxel ${i} holds ${v}`, file);
+    if (v !== Math.round(v)) throw new LabelWarpError(`is not a label map: voxel ${i} holds the non-integer value ${v}`, file);
     if (v < 0) throw new LabelWarpError(`is not a label map: voxel ${i} holds the negative value ${v}`, file);
+    if (v > MAX_LABEL) throw new LabelWarpError(`voxel ${i} holds the label ${v}; labels above ${MAX_LABEL} are not supported`, file);
     out[i] = v;
   }
   return out;

@@ -7,8 +7,10 @@ import { EventEmitter } from 'node:events';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { readVolume, isSupportedVolumeFile } from '../../core/volume/io.js';
-import { sameGrid, describeGrid } from '../../core/volume/volume.js';
+import { readVolume, writeVolume, isSupportedVolumeFile } from '../../core/volume/io.js';
+import { looksLikeDicomFolder } from '../../core/volume/dicom-series.js';
+import { describeGrid } from '../../core/volume/volume.js';
+import { sameLattice } from '../../core/volume/reorient.js';
 import type { Volume } from '../../core/volume/volume.js';
 import { listEngines, describeOptions } from '../../core/engines/index.js';
 import { writeTextAtomically, writeAtomically } from '../../core/util/atomic.js';
@@ -17,7 +19,6 @@ import { EngineHost } from '../host/engine-host.js';
 import type { Job } from '../host/engine-host.js';
 import { encodeGrayPng } from './png.js';
 import { readLabelNames } from './label-names.js';
-import { readDicomSeries, looksLikeDicomFolder } from './dicom.js';
 import type {
   BackendStatus,
   EngineInfo,
@@ -124,7 +125,7 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
   private async makeTemplate(image: string, labels: string, name: string, namesFile?: string): Promise<TemplateRecord> {
     const img = await readVolume(image, 'image');
     const lab = await readVolume(labels, 'labels');
-    if (!sameGrid(img, lab)) {
+    if (!sameLattice(lab, img)) {
       throw new LabelWarpError(`the label map's grid (${describeGrid(lab)}) does not match the image's (${describeGrid(img)})`, labels);
     }
     const present = new Set<number>();
@@ -201,7 +202,7 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
     if (referenceLabels) {
       try {
         const ref = await readVolume(referenceLabels, 'labels');
-        if (!sameGrid(ref, vol)) referenceLabels = undefined;
+        if (!sameLattice(ref, vol)) referenceLabels = undefined;
       } catch {
         referenceLabels = undefined;
       }
@@ -252,7 +253,7 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
     if (await looksLikeDicomFolder(a.folder, files)) {
       try {
         const out = path.join(this.options.stateDir, 'dicom', `${path.basename(a.folder)}-${randomBytes(3).toString('hex')}.nii.gz`);
-        await readDicomSeries(a.folder, out);
+        await writeVolume(out, await readVolume(a.folder, 'image'));
         added.push(await this.addOne(out));
       } catch (err) {
         errors.push(describeError(err));
@@ -278,7 +279,7 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
   async setReference(a: { scanId: string; labels: string }): Promise<ScanSummary> {
     const s = this.scan(a.scanId);
     const [img, lab] = await Promise.all([readVolume(s.image, 'image'), readVolume(a.labels, 'labels')]);
-    if (!sameGrid(img, lab))
+    if (!sameLattice(lab, img))
       throw new LabelWarpError(
         `the reference label map's grid (${describeGrid(lab)}) does not match the scan's (${describeGrid(img)})`,
         a.labels,

@@ -1,0 +1,94 @@
+/**
+ * Checks a single-file NIfTI (.nii, .nii.gz) before ITK reads it: the header first (decompressing
+ * only its bytes), then the claimed size against the limits, then the data, decompressed with a
+ * cap at what the header claims. Refuses what ITK would read wrongly without a word: NaN or ±Inf
+ * voxels (ITK turns them into 0), contradictory headers, data shifted by a vox_offset inside the
+ * header. Every problem is a LabelWarpError naming the file.
+ */
+import { promises as fs } from 'node:fs';
+import { LabelWarpError } from '../util/errors.js';
+import { gunzipBounded, gunzipPrefix, GunzipLimitError, isGzip } from './bounded-gunzip.js';
+import { inspectNiftiHeader, niftiDataBytes, niftiGeometryGuess, niftiHeaderProblem } from './nifti-header.js';
+import type { NiftiSummary } from './nifti-header.js';
+import { DECOMPRESSION_SLACK_BYTES, readLimits } from './read-limits.js';
+import { checkDimensionality } from './volume-kind.js';
+import type { VolumeKind } from './volume-kind.js';
+
+export interface NiftiCheck {
+  header: NiftiSummary;
+  /** Why the geometry will be guessed (no qform/sform), in words that follow the file's name. */
+  geometryGuess?: string;
+}
+
+const HEADER_BYTES = 544;
+
+export function isNiftiFile(file: string): boolean {
+  const lower = file.toLowerCase();
+  return lower.endsWith('.nii') || lower.endsWith('.nii.gz');
+}
+
+export async function checkNifti(file: string, kind: VolumeKind): Promise<NiftiCheck> {
+  const limits = readLimits();
+  const stat = await fs.stat(file);
+  if (stat.size === 0) throw new LabelWarpError('is empty', file);
+  if (stat.size > limits.maxBytes + HEADER_BYTES + DECOMPRESSION_SLACK_BYTES) {
+    throw new LabelWarpError(`is too large (${stat.size} bytes); at most ${limits.maxBytes} bytes of voxel data are supported`, file);
+  }
+  const bytes = await fs.readFile(file);
+  const gz = isGzip(bytes);
+  if (!gz && file.toLowerCase().endsWith('.gz')) throw new LabelWarpError('has a .gz name but is not gzip-compressed', file);
+
+  let head: Uint8Array = bytes;
+  if (gz) {
+    try {
+      head = gunzipPrefix(bytes, HEADER_BYTES);
+    } catch (err) {
+      throw new LabelWarpError(`corrupt or truncated gzip data (${zlibReason(err)})`, file);
+    }
+  }
+  const h = inspectNiftiHeader(head);
+  if (typeof h === 'string') throw new LabelWarpError(h, file);
+  if (h.pairedFile) throw new LabelWarpError('is a NIfTI header with a separate .img file; use a single-file .nii/.nii.gz', file);
+  const problem = niftiHeaderProblem(h);
+  if (problem) throw new LabelWarpError(`has a contradictory or unusable header: ${problem}`, file);
+  checkDimensionality(file, kind, h.ndim, h.dims, h.bitpix / 8, limits);
+
+  const need = h.voxOffset + niftiDataBytes(h);
+  let data: Uint8Array = bytes;
+  if (gz) {
+    try {
+      data = await gunzipBounded(bytes, need + DECOMPRESSION_SLACK_BYTES);
+    } catch (err) {
+      if (err instanceof GunzipLimitError) {
+        throw new LabelWarpError(`decompresses to more than the ${need} bytes its header describes (refused before reading further)`, file);
+      }
+      throw new LabelWarpError(`corrupt or truncated gzip data (${zlibReason(err)})`, file);
+    }
+  }
+  if (data.length < need) throw new LabelWarpError(`truncated: the header promises ${need} bytes, the file holds ${data.length}`, file);
+
+  // ITK's NIfTI reader silently turns NaN and ±Inf into 0, so count them here, before it does.
+  const bad = countNonFiniteRaw(data, h.voxOffset, niftiDataBytes(h), h.datatype, h.littleEndian);
+  if (bad > 0) {
+    throw new LabelWarpError(`contains ${bad} NaN or infinite voxel values${kind === 'labels' ? ' (a label map must hold whole numbers)' : ''}`, file);
+  }
+  return { header: h, geometryGuess: niftiGeometryGuess(h) };
+}
+
+function zlibReason(err: unknown): string {
+  const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  return msg.length > 80 ? `${msg.slice(0, 80)}…` : msg;
+}
+
+/** Non-finite values in raw float32 (datatype 16) or float64 (64) NIfTI data. */
+function countNonFiniteRaw(bytes: Uint8Array, offset: number, length: number, datatype: number, littleEndian: boolean): number {
+  const size = datatype === 16 ? 4 : datatype === 64 ? 8 : 0;
+  if (size === 0) return 0;
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, length);
+  let bad = 0;
+  for (let o = 0; o + size <= length; o += size) {
+    const v = size === 4 ? view.getFloat32(o, littleEndian) : view.getFloat64(o, littleEndian);
+    if (!Number.isFinite(v)) bad++;
+  }
+  return bad;
+}
