@@ -8,6 +8,7 @@ import { checkNifti, isNiftiFile } from './nifti-check.js';
 import { itkFailureReason, quietItk } from './itk-quiet.js';
 import { looksLikeDicomFolder, readDicomSeriesImage } from './dicom-series.js';
 import { checkDimensionality } from './volume-kind.js';
+import { checkTextHeaderSize, hasTextHeader } from './text-header-check.js';
 import type { VolumeKind } from './volume-kind.js';
 import { DEFAULT_MAX_VOXELS } from './read-limits.js';
 import type { Mat3, Vec3, Volume, VoxelArray } from './volume.js';
@@ -65,6 +66,7 @@ export async function readVolumeWithWarnings(file: string, kind: VolumeKind = 'i
   if (!isSupportedVolumeFile(file)) {
     throw new LabelWarpError(`unsupported file type; expected one of ${SUPPORTED_EXTENSIONS.join(', ')}, or a DICOM series folder`, file);
   }
+  if (hasTextHeader(file)) await checkTextHeaderSize(real).catch(renameError(real, file));
   const guess = isNiftiFile(file) ? (await checkNifti(real, kind).catch(renameError(real, file))).geometryGuess : undefined;
 
   let image: Image;

@@ -1,24 +1,20 @@
 /**
- * Calls into ITK-Wasm without its noise and with one-line reasons. When a pipeline throws a C++
- * exception, itk-wasm prints "Exception while running pipeline:", the module's stdout and stderr
- * through console.log/console.error and rethrows a bare number (an exception pointer). Those lines
- * are dropped while an ITK call runs, and a bare number becomes a plain sentence.
+ * Calls into ITK-Wasm without its noise and with one-line reasons. The WebAssembly modules print
+ * their C++ stdout and stderr (e.g. MetaIO's "data not read completely") through console.log and
+ * console.error, and on a C++ exception itk-wasm prints "Exception while running pipeline:" with
+ * both streams, then rethrows a bare number (an exception pointer). While an ITK call runs,
+ * console.log and console.error are silenced (LabelWarp itself never writes through console), and
+ * a bare number becomes a plain sentence.
  */
-const ITK_NOISE = /^(Exception while running pipeline:|stdout:|stderr:|exception:|Build module in Debug mode)/;
 
 let active = 0;
 let restore: (() => void) | undefined;
 
 function install(): () => void {
   const { log, error } = console;
-  const filter =
-    (write: (...args: unknown[]) => void) =>
-    (...args: unknown[]) => {
-      if (typeof args[0] === 'string' && ITK_NOISE.test(args[0])) return;
-      write(...args);
-    };
-  console.log = filter(log);
-  console.error = filter(error);
+  const silent = () => undefined;
+  console.log = silent;
+  console.error = silent;
   return () => {
     console.log = log;
     console.error = error;
