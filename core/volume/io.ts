@@ -128,7 +128,8 @@ function imageToVolume(image: Image, file: string, kind: VolumeKind): Volume {
 function checkGeometry(file: string, spacing: Vec3, origin: Vec3, direction: Mat3): void {
   if (spacing.length < 3 || spacing.some((s) => !(s > 0) || !Number.isFinite(s)))
     throw new LabelWarpError(`has invalid voxel spacing ${spacing.join(', ')}`, file);
-  if (origin.length < 3 || origin.some((o) => !Number.isFinite(o))) throw new LabelWarpError(`has an invalid origin (${origin.join(', ')})`, file);
+  if (origin.length < 3 || origin.some((o) => !Number.isFinite(o)))
+    throw new LabelWarpError(`has an invalid origin (${origin.join(', ')})`, file);
   const [a, b, c, e, f, g, h, i, j] = direction;
   const det = a * (f * j - g * i) - b * (e * j - g * h) + c * (e * i - f * h);
   if (direction.some((v) => !Number.isFinite(v)) || !(Math.abs(det) > 1e-6)) {

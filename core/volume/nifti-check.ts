@@ -42,6 +42,8 @@ export async function checkNifti(file: string, kind: VolumeKind): Promise<NiftiC
   if (gz) {
     try {
       head = gunzipPrefix(bytes, HEADER_BYTES);
+      // A stream too short for a header: decompress it whole (it is small) to tell truncation apart.
+      if (head.length < HEADER_BYTES) head = await gunzipBounded(bytes, HEADER_BYTES + DECOMPRESSION_SLACK_BYTES);
     } catch (err) {
       throw new LabelWarpError(`corrupt or truncated gzip data (${zlibReason(err)})`, file);
     }
@@ -50,7 +52,7 @@ export async function checkNifti(file: string, kind: VolumeKind): Promise<NiftiC
   if (typeof h === 'string') throw new LabelWarpError(h, file);
   if (h.pairedFile) throw new LabelWarpError('is a NIfTI header with a separate .img file; use a single-file .nii/.nii.gz', file);
   const problem = niftiHeaderProblem(h);
-  if (problem) throw new LabelWarpError(`has a contradictory or unusable header: ${problem}`, file);
+  if (problem) throw new LabelWarpError(`unusable NIfTI header: ${problem}`, file);
   checkDimensionality(file, kind, h.ndim, h.dims, h.bitpix / 8, limits);
 
   const need = h.voxOffset + niftiDataBytes(h);
@@ -70,7 +72,10 @@ export async function checkNifti(file: string, kind: VolumeKind): Promise<NiftiC
   // ITK's NIfTI reader silently turns NaN and ±Inf into 0, so count them here, before it does.
   const bad = countNonFiniteRaw(data, h.voxOffset, niftiDataBytes(h), h.datatype, h.littleEndian);
   if (bad > 0) {
-    throw new LabelWarpError(`contains ${bad} NaN or infinite voxel values${kind === 'labels' ? ' (a label map must hold whole numbers)' : ''}`, file);
+    throw new LabelWarpError(
+      `contains ${bad} NaN or infinite voxel values${kind === 'labels' ? ' (a label map must hold whole numbers)' : ''}`,
+      file,
+    );
   }
   return { header: h, geometryGuess: niftiGeometryGuess(h) };
 }

@@ -73,14 +73,10 @@ export function inspectNiftiHeader(bytes: Uint8Array): NiftiSummary | string {
   return 'not a NIfTI file (no NIfTI header found)';
 }
 
-function magicText(bytes: Uint8Array, off: number, n: number): string {
-  return Array.from(bytes.subarray(off, off + n), (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '?')).join('');
-}
-
 function parseNifti1(bytes: Uint8Array, view: DataView, le: boolean): NiftiSummary | string {
   const m = bytes.subarray(344, 348);
   const plain = m[0] === 0x6e && (m[1] === 0x2b || m[1] === 0x69) && m[2] === 0x31 && m[3] === 0;
-  if (!plain) return `header size is 348 but the magic is not NIfTI-1 ("${magicText(bytes, 344, 4)}", expected "n+1" or "ni1" and a zero byte)`;
+  if (!plain) return 'header size is 348 but the magic is not NIfTI-1 (expected "n+1" or "ni1" and a zero byte)';
   const f32 = (off: number) => view.getFloat32(off, le);
   const dims = Array.from({ length: 8 }, (_, i) => view.getInt16(40 + 2 * i, le));
   return {
@@ -107,7 +103,7 @@ function parseNifti2(bytes: Uint8Array, view: DataView, le: boolean): NiftiSumma
   const m = bytes.subarray(4, 12);
   const plain = m[0] === 0x6e && (m[1] === 0x2b || m[1] === 0x69) && m[2] === 0x32 && m[3] === 0;
   if (!plain || NIFTI2_MAGIC_TAIL.some((b, i) => m[4 + i] !== b)) {
-    return `header size is 540 but the magic is not NIfTI-2 ("${magicText(bytes, 4, 3)}" or its 8-byte tail is wrong)`;
+    return 'header size is 540 but the magic is not NIfTI-2 (expected "n+2" or "ni2" and its 4-byte tail)';
   }
   const f64 = (off: number) => view.getFloat64(off, le);
   const dims = Array.from({ length: 8 }, (_, i) => Number(view.getBigInt64(16 + 8 * i, le)));
@@ -168,6 +164,10 @@ export function niftiHeaderProblem(h: NiftiSummary): string | undefined {
     if (!Number.isFinite(h.pixdim[d]) || h.pixdim[d] === 0) return `pixdim[${d}] (voxel size) is ${h.pixdim[d]}`;
   }
   if (!Number.isFinite(h.sclSlope) && !Number.isNaN(h.sclSlope)) return `scl_slope is ${h.sclSlope}`;
+  // The standard says slope 0 (or NaN) means no scaling at all; ITK still adds the intercept.
+  if (!(h.sclSlope !== 0 && Number.isFinite(h.sclSlope)) && h.sclInter !== 0) {
+    return `scl_slope ${h.sclSlope} means "no scaling" but scl_inter is ${h.sclInter}; readers disagree on such files`;
+  }
   if (h.sclSlope !== 0 && Number.isFinite(h.sclSlope) && !Number.isFinite(h.sclInter)) return `scl_inter is ${h.sclInter}`;
   for (const [name, code] of [
     ['qform_code', h.qformCode],

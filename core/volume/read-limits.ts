@@ -34,6 +34,7 @@ export function readLimits(): ReadLimits {
 export function sizeProblem(dims: number[], voxels: number, bytes: number, limits: ReadLimits = readLimits()): string | undefined {
   const shape = dims.join('×');
   if (voxels > limits.maxVoxels) return `is too large (${shape}); at most ${limits.maxVoxels} voxels are supported`;
-  if (bytes > limits.maxBytes) return `is too large (${shape}, ${bytes} bytes of voxel data); at most ${limits.maxBytes} bytes are supported`;
+  if (bytes > limits.maxBytes)
+    return `is too large (${shape}, ${bytes} bytes of voxel data); at most ${limits.maxBytes} bytes are supported`;
   return undefined;
 }

@@ -63,7 +63,10 @@ export function describeMapping(m: LatticeMapping): string {
   return m.axis.map((b, a) => `${m.flip[a] ? '−' : ''}${'ijk'[b]}`).join(', ');
 }
 
-/** Copies `source`'s voxels onto `target`'s grid through `mapping` (see latticeMapping). */
+/**
+ * Copies `source`'s voxels onto `target`'s grid through `mapping` (see latticeMapping). Meant for
+ * scalar volumes (labels, images): the components of a vector volume are copied, not rotated.
+ */
 export function reorientVolume<T extends VoxelArray>(source: Volume<T>, target: Grid, mapping: LatticeMapping): Volume<T> {
   const [nx, ny, nz] = target.dims;
   const c = source.components;
@@ -100,7 +103,10 @@ export function sameLattice(a: Grid, b: Grid): boolean {
  * `volume` on `grid`'s voxel order: itself when the grids already agree, an exact reorientation
  * when they hold the same voxel centres in another order (`mapping` says which), undefined otherwise.
  */
-export function onLattice<T extends VoxelArray>(volume: Volume<T>, grid: Grid): { volume: Volume<T>; mapping?: LatticeMapping } | undefined {
+export function onLattice<T extends VoxelArray>(
+  volume: Volume<T>,
+  grid: Grid,
+): { volume: Volume<T>; mapping?: LatticeMapping } | undefined {
   const mapping = latticeMapping(volume, grid);
   if (!mapping) return undefined;
   if (isIdentityMapping(mapping)) return { volume };

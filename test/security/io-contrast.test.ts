@@ -10,7 +10,7 @@ import { isConstant, percentiles } from '../../core/kernels/intensity.js';
 import { readVolume, writeVolume } from '../../core/volume/io.js';
 import { toFloat32 } from '../../core/volume/volume.js';
 import { SHARED } from '../helpers/synthetic.js';
-import { labelwarp } from '../helpers/cli.js';
+import { segmentWithCli } from '../helpers/segment-cli.js';
 
 const HIPPO = path.join(SHARED, 'hippocampus');
 
@@ -37,24 +37,17 @@ describe('robust percentiles', () => {
     scan.data[1234] = 1e7;
     const file = path.join(tmp, 'outlier_image.nii.gz');
     await writeVolume(file, scan);
-    const out = path.join(tmp, 'out');
-    const r = await labelwarp([
-      'segment',
-      '--atlas-image',
-      path.join(HIPPO, 'hippocampus_001_image.nii.gz'),
-      '--atlas-labels',
-      path.join(HIPPO, 'hippocampus_001_labels.nii.gz'),
-      '--scan',
-      file,
-      '--scan-labels',
-      path.join(HIPPO, 'hippocampus_003_labels.nii.gz'),
-      '--out',
-      out,
-      '--quiet',
-    ]);
+    const r = await segmentWithCli(
+      {
+        atlasImage: path.join(HIPPO, 'hippocampus_001_image.nii.gz'),
+        atlasLabels: path.join(HIPPO, 'hippocampus_001_labels.nii.gz'),
+        scan: file,
+        scanLabels: path.join(HIPPO, 'hippocampus_003_labels.nii.gz'),
+      },
+      path.join(tmp, 'out'),
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const metrics = JSON.parse(await fs.readFile(path.join(out, 'metrics.json'), 'utf8'));
-    expect(metrics.meanDice).toBeGreaterThan(0.5);
+    expect(r.metrics?.meanDice).toBeGreaterThan(0.5);
   });
 });

@@ -17,7 +17,8 @@ import { readSegmentInput, segmentScan } from '../../core/pipeline/segment.js';
 import { AppService } from '../../electron/app/app-service.js';
 import { EngineHost } from '../../electron/host/engine-host.js';
 import { SHARED } from '../helpers/synthetic.js';
-import { labelwarp, ROOT } from '../helpers/cli.js';
+import { ROOT } from '../helpers/cli.js';
+import { segmentWithCli } from '../helpers/segment-cli.js';
 
 const HIPPO = path.join(SHARED, 'hippocampus');
 const HAVE_PLASTIMATCH = spawnSync('plastimatch', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -75,13 +76,14 @@ describe.skipIf(!HAVE_PLASTIMATCH)('DICOM series from plastimatch', () => {
   });
 
   it('labelwarp segment --scan DIR reads the series and accepts the NIfTI reference labels', async () => {
-    const out = path.join(tmp, 'cli-out');
-    const r = await labelwarp(['segment', '--atlas-image', ATLAS, '--atlas-labels', ATLAS_LABELS, '--scan', dicomDir, '--scan-labels', niftiLabels, '--out', out, '--quiet']);
+    const files = { atlasImage: ATLAS, atlasLabels: ATLAS_LABELS, scan: dicomDir, scanLabels: niftiLabels };
+    const r = await segmentWithCli(files, path.join(tmp, 'cli-out'));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const metrics = JSON.parse(await fs.readFile(path.join(out, 'metrics.json'), 'utf8'));
-    expect(metrics.reoriented).toEqual([`${niftiLabels} holds the voxels of the scan in another index order (i, j, −k); reoriented exactly`]);
-    expect(metrics.meanDice).toBeGreaterThan(0.5);
+    expect(r.metrics?.reoriented).toEqual([
+      `${niftiLabels} holds the voxels of the scan in another index order (i, j, −k); reoriented exactly`,
+    ]);
+    expect(r.metrics?.meanDice).toBeGreaterThan(0.5);
   });
 
   it('the app imports the series folder, accepts the reference labels, and its job path segments it', async () => {
@@ -112,7 +114,11 @@ describe.skipIf(!HAVE_PLASTIMATCH)('DICOM series from plastimatch', () => {
   it('labels on a really different grid are still refused', async () => {
     const shifted = path.join(tmp, 'shifted_labels.nii.gz');
     const labels = await readVolume(niftiLabels, 'labels');
-    await writeVolume(shifted, { ...labels, data: Uint8Array.from(labels.data), origin: [labels.origin[0] + 0.5, labels.origin[1], labels.origin[2]] });
+    await writeVolume(shifted, {
+      ...labels,
+      data: Uint8Array.from(labels.data),
+      origin: [labels.origin[0] + 0.5, labels.origin[1], labels.origin[2]],
+    });
     const input = await readSegmentInput({ atlasImage: ATLAS, atlasLabels: ATLAS_LABELS, scan: dicomDir, scanLabels: shifted });
     await expect(segmentScan(input, { engine: 'affine' })).rejects.toThrow(/reference label map grid .* does not match the scan/);
   });

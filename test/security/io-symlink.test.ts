@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readVolume } from '../../core/volume/io.js';
 import { SHARED } from '../helpers/synthetic.js';
-import { labelwarp } from '../helpers/cli.js';
+import { segmentWithCli } from '../helpers/segment-cli.js';
 
 const HIPPO = path.join(SHARED, 'hippocampus');
 let tmp: string;
@@ -46,24 +46,17 @@ describe('symbolic links', () => {
   }
 
   it('labelwarp segment reads template, scan and reference labels through links', async () => {
-    const out = path.join(tmp, 'out');
-    const r = await labelwarp([
-      'segment',
-      '--atlas-image',
-      links['hippocampus_001_image-rel'],
-      '--atlas-labels',
-      links['hippocampus_001_labels-abs'],
-      '--scan',
-      links['hippocampus_003_image-abs'],
-      '--scan-labels',
-      links['hippocampus_003_labels-rel'],
-      '--out',
-      out,
-      '--quiet',
-    ]);
+    const r = await segmentWithCli(
+      {
+        atlasImage: links['hippocampus_001_image-rel'],
+        atlasLabels: links['hippocampus_001_labels-abs'],
+        scan: links['hippocampus_003_image-abs'],
+        scanLabels: links['hippocampus_003_labels-rel'],
+      },
+      path.join(tmp, 'out'),
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const metrics = JSON.parse(await fs.readFile(path.join(out, 'metrics.json'), 'utf8'));
-    expect(metrics.meanDice).toBeGreaterThan(0.5);
+    expect(r.metrics?.meanDice).toBeGreaterThan(0.5);
   });
 });

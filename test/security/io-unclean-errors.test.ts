@@ -12,7 +12,7 @@ import type { VolumeKind } from '../../core/volume/io.js';
 import { LabelWarpError } from '../../core/util/errors.js';
 import { rawNifti, SHARED } from '../helpers/synthetic.js';
 import { withFields } from '../helpers/nifti-fields.js';
-import { labelwarp } from '../helpers/cli.js';
+import { segmentWithCli } from '../helpers/segment-cli.js';
 
 const HIPPO = path.join(SHARED, 'hippocampus');
 /** Raw JavaScript or ITK failure text that must never reach the user. */
@@ -45,7 +45,8 @@ async function expectClean(file: string, kind: VolumeKind, reason: RegExp): Prom
   expect(msg).toMatch(reason);
 }
 
-const float32 = () => rawNifti({ dims: [4, 3, 2], datatype: 16, data: Float32Array.from({ length: 24 }, (_, i) => i), sformCode: 1, gzip: false });
+const float32 = () =>
+  rawNifti({ dims: [4, 3, 2], datatype: 16, data: Float32Array.from({ length: 24 }, (_, i) => i), sformCode: 1, gzip: false });
 
 describe('one-line reasons instead of raw errors', () => {
   it('bitpix −32 (was "Invalid DataView length")', async () => {
@@ -53,7 +54,11 @@ describe('one-line reasons instead of raw errors', () => {
   });
 
   it('vox_offset −352 (was "Start offset −352")', async () => {
-    await expectClean(await write('offset-neg.nii', withFields(float32(), { voxOffset: -352 })), 'image', /vox_offset -352 points inside the header/);
+    await expectClean(
+      await write('offset-neg.nii', withFields(float32(), { voxOffset: -352 })),
+      'image',
+      /vox_offset -352 points inside the header/,
+    );
   });
 
   for (const kind of ['image', 'labels'] as const) {
@@ -77,18 +82,14 @@ describe('one-line reasons instead of raw errors', () => {
   it('a file ITK fails on: no exception number, and ITK prints nothing on stdout', async () => {
     const mha = await write('short.mha', Buffer.from('NDims = 3\nDimSize = 10 10 10\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n'));
     await expectClean(mha, 'image', /could not be read as an image \(ITK's reader failed on its contents\)/);
-    const r = await labelwarp([
-      'segment',
-      '--atlas-image',
-      path.join(HIPPO, 'hippocampus_001_image.nii.gz'),
-      '--atlas-labels',
-      path.join(HIPPO, 'hippocampus_001_labels.nii.gz'),
-      '--scan',
-      mha,
-      '--out',
+    const r = await segmentWithCli(
+      {
+        atlasImage: path.join(HIPPO, 'hippocampus_001_image.nii.gz'),
+        atlasLabels: path.join(HIPPO, 'hippocampus_001_labels.nii.gz'),
+        scan: mha,
+      },
       path.join(tmp, 'out'),
-      '--quiet',
-    ]);
+    );
     expect(r.code).not.toBe(0);
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n');

@@ -1,0 +1,22 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { labelwarp } from './cli.js';
+
+export interface SegmentCliFiles {
+  atlasImage: string;
+  atlasLabels: string;
+  scan: string;
+  scanLabels?: string;
+}
+
+/** `labelwarp segment … --out DIR --quiet` as a user runs it, with metrics.json parsed when the run wrote one. */
+export async function segmentWithCli(
+  files: SegmentCliFiles,
+  out: string,
+): Promise<{ code: number; stdout: string; stderr: string; metrics?: Record<string, unknown> & { meanDice?: number } }> {
+  const args = ['segment', '--atlas-image', files.atlasImage, '--atlas-labels', files.atlasLabels, '--scan', files.scan];
+  if (files.scanLabels) args.push('--scan-labels', files.scanLabels);
+  const r = await labelwarp([...args, '--out', out, '--quiet']);
+  const text = r.code === 0 ? await fs.readFile(path.join(out, 'metrics.json'), 'utf8').catch(() => undefined) : undefined;
+  return { ...r, metrics: text ? JSON.parse(text) : undefined };
+}
