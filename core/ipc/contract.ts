@@ -11,6 +11,8 @@
 export interface VolumeInfo {
   dims: [number, number, number];
   spacing: [number, number, number];
+  /** The file stores no position or orientation (NIfTI without qform/sform): the grid was guessed. */
+  geometryGuessed?: boolean;
 }
 
 export interface TemplateSummary {

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { readVolume, writeVolume, isSupportedVolumeFile } from '../../core/volume/io.js';
+import { readVolume, readVolumeWithWarnings, writeVolume, isSupportedVolumeFile } from '../../core/volume/io.js';
 import { looksLikeDicomFolder } from '../../core/volume/dicom-series.js';
 import { describeGrid } from '../../core/volume/volume.js';
 import { sameLattice } from '../../core/volume/reorient.js';
@@ -195,7 +195,7 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
   }
 
   private async addOne(image: string): Promise<ScanRecord> {
-    const vol = await readVolume(image, 'image');
+    const { volume: vol, geometryGuessed } = await readVolumeWithWarnings(image, 'image');
     const existing = this.state.scans.find((s) => s.image === image);
     if (existing) return existing;
     let referenceLabels = await this.findReference(image);
@@ -212,7 +212,7 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
       name: path.basename(image).replace(/\.(nii\.gz|nii|nrrd|mha)$/i, ''),
       image,
       referenceLabels,
-      info: { dims: vol.dims, spacing: vol.spacing },
+      info: { dims: vol.dims, spacing: vol.spacing, ...(geometryGuessed ? { geometryGuessed } : {}) },
       status: 'new',
     };
     this.state.scans.push(s);

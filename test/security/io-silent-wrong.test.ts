@@ -14,6 +14,9 @@ import { LabelWarpError } from '../../core/util/errors.js';
 import { rawNifti, SHARED } from '../helpers/synthetic.js';
 import { withFields } from '../helpers/nifti-fields.js';
 import { segmentWithCli } from '../helpers/segment-cli.js';
+import { ROOT } from '../helpers/cli.js';
+import { AppService } from '../../electron/app/app-service.js';
+import { EngineHost } from '../../electron/host/engine-host.js';
 
 const HIPPO = path.join(SHARED, 'hippocampus');
 let tmp: string;
@@ -110,6 +113,25 @@ describe('silent wrong results are refused', () => {
 });
 
 describe('a guessed geometry is said plainly', () => {
+  it('the app marks a scan without qform/sform so the scan list can say so', async () => {
+    const image = await write('noform-app_image.nii.gz', withFields(imageRaw, { qformCode: 0, sformCode: 0 }));
+    const app = new AppService({
+      stateDir: path.join(tmp, 'state'),
+      resourcesDir: path.join(ROOT, 'resources'),
+      host: new EngineHost(() => {
+        throw new Error('no host in this test');
+      }),
+    });
+    try {
+      await app.init();
+      const { added, errors } = await app.addScans({ paths: [image, path.join(HIPPO, 'hippocampus_003_image.nii.gz')] });
+      expect(errors).toEqual([]);
+      expect(added.map((s) => s.info.geometryGuessed ?? false)).toEqual([true, false]);
+    } finally {
+      app.dispose();
+    }
+  });
+
   it('no qform and no sform: the reader warns, and segment puts it in metrics.json', async () => {
     const image = await write('noform_image.nii.gz', withFields(imageRaw, { qformCode: 0, sformCode: 0 }));
     const labels = await write('noform_labels.nii.gz', withFields(labelsRaw, { qformCode: 0, sformCode: 0 }));
