@@ -120,7 +120,7 @@ async function cliCase(r: Result, out: string): Promise<{ outcome: Outcome; deta
   ];
   const scan =
     r.c.kind === 'labels' ? ['--scan', path.join(HIPPO, 'hippocampus_001_image.nii.gz'), '--scan-labels', r.file] : ['--scan', r.file];
-  const res = await runCli(['segment', ...atlas, ...scan, '--out', out, '--quiet']);
+  const res = await runCli(['segment', ...atlas, ...scan, '--engine', 'affine', '--out', out, '--quiet']);
   if (res.timedOut) return { outcome: 'hang', detail: `no exit within ${CLI_TIMEOUT_MS / 1000} s` };
   if (res.code === 0) {
     if (r.outcome !== 'success') return { outcome: 'silent wrong', detail: `exit 0, but the reader says: ${r.detail}` };

@@ -9,14 +9,18 @@ export interface SegmentCliFiles {
   scanLabels?: string;
 }
 
-/** `labelwarp segment … --out DIR --quiet` as a user runs it, with metrics.json parsed when the run wrote one. */
+/**
+ * `labelwarp segment … --engine ENGINE --out DIR --quiet` as a user runs it (affine unless told:
+ * the probes test reading, not registration), with metrics.json parsed when the run wrote one.
+ */
 export async function segmentWithCli(
   files: SegmentCliFiles,
   out: string,
+  engine = 'affine',
 ): Promise<{ code: number; stdout: string; stderr: string; metrics?: Record<string, unknown> & { meanDice?: number } }> {
   const args = ['segment', '--atlas-image', files.atlasImage, '--atlas-labels', files.atlasLabels, '--scan', files.scan];
   if (files.scanLabels) args.push('--scan-labels', files.scanLabels);
-  const r = await labelwarp([...args, '--out', out, '--quiet']);
+  const r = await labelwarp([...args, '--engine', engine, '--out', out, '--quiet']);
   const text = r.code === 0 ? await fs.readFile(path.join(out, 'metrics.json'), 'utf8').catch(() => undefined) : undefined;
   return { ...r, metrics: text ? JSON.parse(text) : undefined };
 }
