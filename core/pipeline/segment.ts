@@ -92,17 +92,17 @@ export async function readSegmentInput(files: SegmentFiles): Promise<SegmentInpu
     readVolumeWithWarnings(files.scan, 'image'),
     files.scanLabels ? readVolumeWithWarnings(files.scanLabels, 'labels') : Promise.resolve(undefined),
   ]);
-  const [atlasImage, atlasLabels, scan, scanLabels] = reads.map((r) => r?.volume);
+  const [atlasImage, atlasLabels, scan, scanLabels] = reads;
   const { atlasImage: a, atlasLabels: al, scan: sc, scanLabels: sl } = files;
   const names = [a, al, sc, sl];
   return {
-    atlasImage: atlasImage!,
-    atlasLabels: atlasLabels!,
-    scan: scan!,
-    scanLabels,
+    atlasImage: atlasImage.volume,
+    atlasLabels: atlasLabels.volume,
+    scan: scan.volume,
+    scanLabels: scanLabels?.volume,
     names: { atlasImage: a, atlasLabels: al, scan: sc, scanLabels: sl },
     readWarnings: reads.flatMap((r) => r?.warnings ?? []),
-    geometryGuessed: reads.flatMap((r, i) => (r?.geometryGuessed ? [names[i]!] : [])),
+    geometryGuessed: names.filter((name, i): name is string => Boolean(name && reads[i]?.geometryGuessed)),
   };
 }
 

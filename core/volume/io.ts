@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readImageNode, writeImageNode } from '@itk-wasm/image-io';
 import type { Image } from 'itk-wasm';
@@ -10,7 +10,6 @@ import { looksLikeDicomFolder, readDicomSeriesImage } from './dicom-series.js';
 import { checkDimensionality } from './volume-kind.js';
 import { checkTextHeaderSize, hasTextHeader } from './text-header-check.js';
 import type { VolumeKind } from './volume-kind.js';
-import { DEFAULT_MAX_VOXELS } from './read-limits.js';
 import type { Mat3, Vec3, Volume, VoxelArray } from './volume.js';
 
 export type { VolumeKind } from './volume-kind.js';
@@ -21,9 +20,6 @@ export function isSupportedVolumeFile(file: string): boolean {
   const lower = file.toLowerCase();
   return SUPPORTED_EXTENSIONS.some((e) => lower.endsWith(e));
 }
-
-/** Default largest volume accepted (voxels × components); see read-limits.ts for the override. */
-export const MAX_VOXELS = DEFAULT_MAX_VOXELS;
 
 /** Largest label value: label maps are held as Int32Array. */
 export const MAX_LABEL = 2 ** 31 - 1;
@@ -56,6 +52,11 @@ export async function readVolumeWithWarnings(file: string, kind: VolumeKind = 'i
     real = await fs.realpath(file);
   } catch {
     throw new LabelWarpError('file not found', file);
+  }
+  try {
+    await fs.access(real, fsConstants.R_OK);
+  } catch {
+    throw new LabelWarpError('cannot be read (permission denied)', file);
   }
   if (stat.isDirectory()) {
     if (!(await looksLikeDicomFolder(real))) throw new LabelWarpError('is a folder but not a DICOM series', file);
