@@ -1,6 +1,6 @@
 /**
  * Issue 7, item 6 (reader part): a gzip bomb is refused before it fills memory. The header's
- * claimed size is checked before any data are decompressed, and decompression stops at what the
+ * claimed size (NIfTI, and NRRD/MetaImage text headers) is checked before any data are decompressed, and decompression stops at what the
  * header claims (plus a small slack). Peak resident memory of a child process reading the bomb is
  * compared with the same process reading a small valid file.
  */
@@ -67,6 +67,16 @@ describe('gzip bombs', () => {
     const r = await readPeak(file);
     console.log(`bomb (2000³ claim, 1 GiB inside): peak RSS ${r.maxRssMiB.toFixed(0)} MiB vs ${baseline.toFixed(0)} MiB for a valid scan`);
     expect(r.error).toBe(`${file}: is too large (2000×2000×2000); at most ${512 ** 3} voxels are supported`);
+    expect(r.maxRssMiB - baseline).toBeLessThan(MAX_GROWTH_MiB);
+  });
+
+  it('an NRRD header claiming 1200³ voxels is refused before ITK allocates them', async () => {
+    const file = path.join(tmp, 'huge-claim.nrrd');
+    const head = 'NRRD0004\ntype: uchar\ndimension: 3\nsizes: 1200 1200 1200\nencoding: gzip\n\n';
+    await fs.writeFile(file, Buffer.concat([Buffer.from(head), gzipSync(Buffer.alloc(1 << 20))]));
+    const r = await readPeak(file);
+    console.log(`NRRD (1200³ claim): peak RSS ${r.maxRssMiB.toFixed(0)} MiB vs ${baseline.toFixed(0)} MiB for a valid scan`);
+    expect(r.error).toBe(`${file}: is too large (1200×1200×1200); at most ${512 ** 3} voxels are supported`);
     expect(r.maxRssMiB - baseline).toBeLessThan(MAX_GROWTH_MiB);
   });
 
