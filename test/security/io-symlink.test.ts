@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readVolume } from '../../core/volume/io.js';
+import { labelSet, listScans, preparePair } from '../../core/learned/dataset.js';
 import { SHARED } from '../helpers/synthetic.js';
 import { segmentWithCli } from '../helpers/segment-cli.js';
 
@@ -44,6 +45,20 @@ describe('symbolic links', () => {
       expect(labels.data.length).toBe(direct.data.length);
     });
   }
+
+  it('teach/train read their scan folder through links (git-annex layout)', async () => {
+    const annexed = path.join(tmp, 'annexed');
+    await fs.mkdir(annexed);
+    for (const name of ['hippocampus_003_image', 'hippocampus_003_labels']) {
+      await fs.symlink(path.join('..', 'annex', `${name}.nii.gz`), path.join(annexed, `${name}.nii.gz`));
+    }
+    const scans = await listScans(annexed, annexed);
+    expect(scans.map((s) => s.id)).toEqual(['hippocampus_003']);
+    const atlasImage = await readVolume(links['hippocampus_001_image-rel'], 'image');
+    const atlasLabels = await readVolume(links['hippocampus_001_labels-abs'], 'labels');
+    const pair = await preparePair(atlasImage, atlasLabels, scans[0], labelSet(atlasLabels.data));
+    expect(pair.fixedLabels?.length).toBe(pair.fixedImage.length);
+  });
 
   it('labelwarp segment reads template, scan and reference labels through links', async () => {
     const r = await segmentWithCli(
