@@ -1,36 +1,45 @@
 /**
- * Electron main process: the window (context isolation, sandbox, no Node integration, strict
- * CSP), the application menu and file dialogs, and the application service whose engine host
- * runs registrations in an Electron utility process.
+ * Electron main process: the window (context isolation, sandbox, no Node integration, pages from
+ * the app:// scheme with a strict CSP, every permission request denied), the application menu and
+ * file dialogs, and the application service whose engine host and volume reader run in Electron
+ * utility processes. IPC is answered only for the app's own main frame, and requests reach only
+ * the folders the user picked (electron/security/roots.ts, as in browser mode).
  */
-import { app, BrowserWindow, Menu, dialog, ipcMain, session, utilityProcess, shell } from 'electron';
+import { app, BrowserWindow, Menu, dialog, ipcMain, protocol, session, utilityProcess, shell } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppService } from './app/app-service.js';
 import { EngineHost } from './host/engine-host.js';
 import type { HostLauncher } from './host/engine-host.js';
-import type { FromHost } from './host/protocol.js';
+import type { FromHost, ToHost } from './host/protocol.js';
+import { VolumeReader } from './host/volume-reader.js';
+import type { FromReader, ToReader } from './host/reader-protocol.js';
+import { AllowedRoots } from './security/roots.js';
+import { APP_INDEX, APP_SCHEME_PRIVILEGES, serveAppProtocol } from './security/app-protocol.js';
+import { isTrustedSender } from './security/ipc-sender.js';
+import { denyAllPermissions } from './security/permissions.js';
 import { CHANNELS, validateRequest } from '../core/ipc/contract.js';
 import { describeError } from '../core/util/errors.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = app.isPackaged ? process.resourcesPath : path.resolve(here, '..');
-const RENDERER = path.join(app.isPackaged ? path.join(process.resourcesPath, 'app.asar') : ROOT, 'renderer', 'dist', 'index.html');
+const RENDERER_DIR = path.join(app.isPackaged ? path.join(process.resourcesPath, 'app.asar') : ROOT, 'renderer', 'dist');
 
-const CSP =
-  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
-/** Engine host in an Electron utility process (crash-isolated from the window and main process). */
-const utilityLauncher: HostLauncher = () => {
-  const child = utilityProcess.fork(path.join(here, 'engine-worker.mjs'), [], { serviceName: 'LabelWarp engine host', stdio: 'inherit' });
-  return {
-    pid: child.pid,
-    send: (m) => child.postMessage(m),
-    onMessage: (fn) => child.on('message', (m: FromHost) => fn(m)),
-    onExit: (fn) => child.on('exit', (code) => fn(`exit code ${code}`)),
-    kill: () => void child.kill(),
+/** A worker bundle in an Electron utility process (crash-isolated from the window and main process). */
+function utilityLauncher<In, Out>(bundle: string, serviceName: string): HostLauncher<In, Out> {
+  return () => {
+    const child = utilityProcess.fork(path.join(here, bundle), [], { serviceName, stdio: 'inherit' });
+    return {
+      pid: child.pid,
+      send: (m) => child.postMessage(m),
+      onMessage: (fn) => child.on('message', (m: Out) => fn(m)),
+      onExit: (fn) => child.on('exit', (code) => fn(`exit code ${code}`)),
+      kill: () => void child.kill(),
+    };
   };
-};
+}
 
 let service: AppService;
 let win: BrowserWindow | undefined;
@@ -112,23 +121,27 @@ async function createWindow(): Promise<void> {
     // A closed window stops the running jobs; finished results are already on disk.
     service.host.cancelAll();
   });
-  await win.loadFile(RENDERER);
+  await win.loadURL(APP_INDEX);
 }
 
 app.whenReady().then(async () => {
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
-  });
+  denyAllPermissions(session.defaultSession);
+  serveAppProtocol(session.defaultSession.protocol, RENDERER_DIR);
+  const resourcesDir = path.join(ROOT, 'resources');
+  const roots = new AllowedRoots();
+  await roots.add(resourcesDir, false);
   service = new AppService({
     stateDir: path.join(app.getPath('userData'), 'state'),
-    resourcesDir: path.join(ROOT, 'resources'),
-    host: new EngineHost(utilityLauncher),
+    resourcesDir,
+    roots,
+    host: new EngineHost(utilityLauncher<ToHost, FromHost>('engine-worker.mjs', 'LabelWarp engine host')),
+    reader: new VolumeReader(utilityLauncher<ToReader, FromReader>('reader-worker.mjs', 'LabelWarp volume reader')),
     pick,
   });
   await service.init();
   for (const channel of CHANNELS) {
     ipcMain.handle(channel, async (event, raw) => {
-      if (!win || event.sender !== win.webContents) throw new Error('request from an unknown window');
+      if (!isTrustedSender(event, win?.webContents)) throw new Error('request from an unknown window or frame');
       try {
         return await service.call(channel, validateRequest(channel, raw));
       } catch (err) {

@@ -198,6 +198,20 @@ export class ContractError extends Error {
   }
 }
 
+/**
+ * Largest message on the wire (browser mode's WebSocket refuses anything longer and closes the
+ * connection). Every request the validator accepts fits in it, envelope included.
+ */
+export const MAX_MESSAGE_BYTES = 1 << 20;
+/** Room kept for the envelope around the arguments: `{"id":N,"channel":"…","args":…}`. */
+const ENVELOPE_BYTES = 256;
+export const MAX_ARGS_BYTES = MAX_MESSAGE_BYTES - ENVELOPE_BYTES;
+
+/** Length in bytes of a request's arguments as JSON in UTF-8 (as the transports send them). */
+export function encodedSize(args: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(args ?? {})).length;
+}
+
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const LAYERS: ViewLayer[] = ['scan', 'labels', 'reference', 'warped', 'jacobian', 'grid'];
 
@@ -236,6 +250,11 @@ function onlyKeys(o: Record<string, unknown>, keys: string[], channel: string) {
 export function validateRequest(channel: string, raw: unknown): Record<string, unknown> {
   if (!(CHANNELS as readonly string[]).includes(channel)) throw new ContractError(`unknown channel "${channel}"`);
   const o = obj(raw, channel);
+  const size = encodedSize(o);
+  if (size > MAX_ARGS_BYTES)
+    throw new ContractError(
+      `${channel}: the request is too large (${(size / 2 ** 20).toFixed(1)} MiB, at most ${MAX_ARGS_BYTES} bytes); send fewer paths at a time`,
+    );
   switch (channel as Channel) {
     case 'templates.list':
     case 'scans.list':

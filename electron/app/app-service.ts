@@ -7,18 +7,16 @@ import { EventEmitter } from 'node:events';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { readVolume, readVolumeWithWarnings, writeVolume, isSupportedVolumeFile } from '../../core/volume/io.js';
-import { looksLikeDicomFolder } from '../../core/volume/dicom-series.js';
-import { describeGrid } from '../../core/volume/volume.js';
-import { sameLattice } from '../../core/volume/reorient.js';
-import type { Volume } from '../../core/volume/volume.js';
+import { isSupportedVolumeFile } from '../../core/volume/io.js';
 import { listEngines, describeOptions } from '../../core/engines/index.js';
 import { writeTextAtomically, writeAtomically } from '../../core/util/atomic.js';
 import { LabelWarpError, describeError } from '../../core/util/errors.js';
 import { EngineHost } from '../host/engine-host.js';
 import type { Job } from '../host/engine-host.js';
-import { encodeGrayPng } from './png.js';
+import { VolumeReader } from '../host/volume-reader.js';
+import { AllowedRoots } from '../security/roots.js';
 import { readLabelNames } from './label-names.js';
+import { looksLikeDicomFolder } from '../../core/volume/dicom-series.js';
 import type {
   BackendStatus,
   EngineInfo,
@@ -53,13 +51,22 @@ const newId = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
 export interface AppServiceOptions {
   stateDir: string;
   resourcesDir: string;
+  /**
+   * What requests may read and write (electron/security/roots.ts); picks in a dialog are added.
+   * Default: nothing (only the bundled sample, which requests never name).
+   */
+  roots?: AllowedRoots;
   host?: EngineHost;
+  /** Reads volumes outside this process (defaults to a Node child process). */
+  reader?: VolumeReader;
   pick?: (kind: 'file' | 'files' | 'folder', title?: string) => Promise<string[] | null>;
 }
 
 export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }> {
   private state: State = { templates: [], scans: [] };
   readonly host: EngineHost;
+  private readonly reader: VolumeReader;
+  private readonly roots: AllowedRoots;
   private readonly runs = new Map<string, RunInfo>();
   private readonly jobRun = new Map<string, { runId: string; scanId: string; templateId: string; engine: string }>();
   private statusTimer?: NodeJS.Timeout;
@@ -67,6 +74,8 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
   constructor(private readonly options: AppServiceOptions) {
     super();
     this.host = options.host ?? new EngineHost();
+    this.reader = options.reader ?? new VolumeReader();
+    this.roots = options.roots ?? new AllowedRoots();
     this.host.on('progress', (p) => {
       const meta = this.jobRun.get(p.jobId);
       if (!meta) return;
@@ -97,6 +106,7 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
     }
     if (!this.state.templates.some((t) => t.bundled)) {
       const dir = path.join(this.options.resourcesDir, 'sample', 'ixi');
+      // Bundled data: read without the roots check (requests never name these paths).
       const t = await this.makeTemplate(
         path.join(dir, 'IXI012_t1.nii.gz'),
         path.join(dir, 'IXI012_labels.nii.gz'),
@@ -119,28 +129,14 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
   dispose(): void {
     clearInterval(this.statusTimer);
     this.host.dispose();
+    this.reader.dispose();
   }
 
   // ---------------------------------------------------------------- templates
   private async makeTemplate(image: string, labels: string, name: string, namesFile?: string): Promise<TemplateRecord> {
-    const img = await readVolume(image, 'image');
-    const lab = await readVolume(labels, 'labels');
-    if (!sameLattice(lab, img)) {
-      throw new LabelWarpError(`the label map's grid (${describeGrid(lab)}) does not match the image's (${describeGrid(img)})`, labels);
-    }
-    const present = new Set<number>();
-    for (let i = 0; i < lab.data.length; i++) if (lab.data[i] !== 0) present.add(lab.data[i]);
-    if (present.size === 0) throw new LabelWarpError('the label map holds no labels', labels);
-    return {
-      id: newId('tpl'),
-      name,
-      image,
-      labels,
-      labelCount: present.size,
-      info: { dims: img.dims, spacing: img.spacing },
-      thumbnail: thumbnail(img),
-      names: namesFile ? await readLabelNames(namesFile) : undefined,
-    };
+    const names = namesFile ? await readLabelNames(namesFile) : undefined;
+    const t = await this.reader.read({ op: 'template', image, labels });
+    return { id: newId('tpl'), name, image, labels, labelCount: t.labelCount, info: t.info, thumbnail: t.thumbnail, names };
   }
 
   async listTemplates(): Promise<TemplateSummary[]> {
@@ -148,12 +144,10 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
   }
 
   async importTemplate(a: { image: string; labels: string; names?: string; name?: string }): Promise<TemplateSummary> {
-    const t = await this.makeTemplate(
-      a.image,
-      a.labels,
-      a.name ?? path.basename(a.image).replace(/\.(nii\.gz|nii|nrrd|mha)$/i, ''),
-      a.names,
-    );
+    const image = await this.roots.resolve(a.image, 'read');
+    const labels = await this.roots.resolve(a.labels, 'read');
+    const names = a.names === undefined ? undefined : await this.roots.resolve(a.names, 'read');
+    const t = await this.makeTemplate(image, labels, a.name ?? path.basename(image).replace(/\.(nii\.gz|nii|nrrd|mha)$/i, ''), names);
     this.state.templates.push(t);
     await this.save();
     const { names: _n, ...summary } = t;
@@ -189,30 +183,24 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
     if (!m) return undefined;
     for (const c of [`${m[1]}_labels${m[2]}`, `${m[1]}_seg${m[2]}`]) {
       const f = path.join(dir, c);
-      if (f !== image && (await fs.stat(f).catch(() => undefined))) return f;
+      if (f !== image && (await this.roots.allows(f, 'read'))) return f;
     }
     return undefined;
   }
 
-  private async addOne(image: string): Promise<ScanRecord> {
-    const { volume: vol, geometryGuessed } = await readVolumeWithWarnings(image, 'image');
+  /** Adds one image: `trusted` only for files the app wrote itself (DICOM conversions in its state). */
+  private async addOne(requested: string, trusted = false): Promise<ScanRecord> {
+    const image = trusted ? requested : await this.roots.resolve(requested, 'read');
+    const candidate = await this.findReference(image);
+    const vol = await this.reader.read({ op: 'scan', image, reference: candidate });
     const existing = this.state.scans.find((s) => s.image === image);
     if (existing) return existing;
-    let referenceLabels = await this.findReference(image);
-    if (referenceLabels) {
-      try {
-        const ref = await readVolume(referenceLabels, 'labels');
-        if (!sameLattice(ref, vol)) referenceLabels = undefined;
-      } catch {
-        referenceLabels = undefined;
-      }
-    }
     const s: ScanRecord = {
       id: newId('scan'),
       name: path.basename(image).replace(/\.(nii\.gz|nii|nrrd|mha)$/i, ''),
       image,
-      referenceLabels,
-      info: { dims: vol.dims, spacing: vol.spacing, ...(geometryGuessed ? { geometryGuessed } : {}) },
+      referenceLabels: vol.referenceMatches ? candidate : undefined,
+      info: vol.info,
       status: 'new',
     };
     this.state.scans.push(s);
@@ -222,8 +210,9 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
   async addScans(a: { paths: string[] }): Promise<{ added: ScanSummary[]; errors: string[] }> {
     const added: ScanSummary[] = [];
     const errors: string[] = [];
-    for (const p of a.paths) {
+    for (const requested of a.paths) {
       try {
+        const p = await this.roots.resolve(requested, 'read');
         const st = await fs.stat(p).catch(() => undefined);
         if (st?.isDirectory()) {
           const r = await this.addFolder({ folder: p }, false);
@@ -242,19 +231,24 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
   }
 
   async addFolder(a: { folder: string }, announce = true): Promise<{ added: ScanSummary[]; errors: string[] }> {
+    const folder = await this.roots.resolve(a.folder, 'read');
     let files: string[];
     try {
-      files = (await fs.readdir(a.folder)).sort();
+      files = (await fs.readdir(folder)).sort();
     } catch {
-      throw new LabelWarpError('folder not found', a.folder);
+      throw new LabelWarpError('folder not found', folder);
     }
     const added: ScanSummary[] = [];
     const errors: string[] = [];
-    if (await looksLikeDicomFolder(a.folder, files)) {
+    if (await looksLikeDicomFolder(folder, files)) {
       try {
-        const out = path.join(this.options.stateDir, 'dicom', `${path.basename(a.folder)}-${randomBytes(3).toString('hex')}.nii.gz`);
-        await writeVolume(out, await readVolume(a.folder, 'image'));
-        added.push(await this.addOne(out));
+        const out = path.join(this.options.stateDir, 'dicom', `${path.basename(folder)}-${randomBytes(3).toString('hex')}.nii.gz`);
+        // The series reader takes every file of the folder: a link in it must not lead outside.
+        for (const f of files)
+          if (!(await this.roots.allows(path.join(folder, f), 'read')))
+            throw new LabelWarpError(`${f} in this DICOM folder links outside the folders LabelWarp may read`, folder);
+        await this.reader.read({ op: 'dicom', folder, out });
+        added.push(await this.addOne(out, true));
       } catch (err) {
         errors.push(describeError(err));
       }
@@ -262,12 +256,12 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
       for (const f of files) {
         if (!isSupportedVolumeFile(f) || /label|seg|mask/i.test(f)) continue;
         try {
-          added.push(await this.addOne(path.join(a.folder, f)));
+          added.push(await this.addOne(path.join(folder, f)));
         } catch (err) {
           errors.push(describeError(err));
         }
       }
-      if (added.length === 0 && errors.length === 0) errors.push(`${a.folder}: no NIfTI, NRRD or MHA images (and no DICOM series) found`);
+      if (added.length === 0 && errors.length === 0) errors.push(`${folder}: no NIfTI, NRRD or MHA images (and no DICOM series) found`);
     }
     if (announce) {
       await this.save();
@@ -278,13 +272,9 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
 
   async setReference(a: { scanId: string; labels: string }): Promise<ScanSummary> {
     const s = this.scan(a.scanId);
-    const [img, lab] = await Promise.all([readVolume(s.image, 'image'), readVolume(a.labels, 'labels')]);
-    if (!sameLattice(lab, img))
-      throw new LabelWarpError(
-        `the reference label map's grid (${describeGrid(lab)}) does not match the scan's (${describeGrid(img)})`,
-        a.labels,
-      );
-    s.referenceLabels = a.labels;
+    const labels = await this.roots.resolve(a.labels, 'read');
+    await this.reader.read({ op: 'reference', image: s.image, labels });
+    s.referenceLabels = labels;
     await this.save();
     this.send('scans.onChanged', this.state.scans);
     return s;
@@ -418,23 +408,16 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
     const isLabels = a.layer === 'labels' || a.layer === 'reference' || a.layer === 'grid';
     if (a.layer === 'jacobian' && !(await fs.stat(file).catch(() => undefined)))
       throw new LabelWarpError('this result has no deformation (affine engine): no Jacobian to show');
-    const v: Volume = await readVolume(file, isLabels ? 'labels' : 'image');
-    return {
-      dims: v.dims,
-      spacing: v.spacing,
-      origin: v.origin,
-      direction: [...v.direction],
-      type: isLabels ? 'uint16' : 'float32',
-      data: isLabels ? Uint16Array.from(v.data) : v.data instanceof Float32Array ? v.data : Float32Array.from(v.data),
-    };
+    return this.reader.read({ op: 'volume', file, kind: isLabels ? 'labels' : 'image' });
   }
 
   async exportResult(a: { scanId: string; folder: string }): Promise<{ files: string[] }> {
     const r = this.resultOf(a.scanId);
-    await fs.mkdir(a.folder, { recursive: true });
+    const folder = await this.roots.resolve(a.folder, 'write');
+    await fs.mkdir(folder, { recursive: true });
     const files: string[] = [];
     for (const f of await fs.readdir(r.folder)) {
-      const dest = path.join(a.folder, f);
+      const dest = path.join(folder, f);
       await writeAtomically(dest, (tmp) => fs.copyFile(path.join(r.folder, f), tmp));
       files.push(dest);
     }
@@ -460,8 +443,11 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
     return this.statusNow();
   }
 
+  /** A native dialog (Electron): what the user picks becomes readable (folders also writable). */
   async pick(a: { kind: 'file' | 'files' | 'folder'; title?: string }): Promise<string[] | null> {
-    return this.options.pick ? this.options.pick(a.kind, a.title) : null;
+    const picked = this.options.pick ? await this.options.pick(a.kind, a.title) : null;
+    if (picked) await this.roots.grantPicked(a.kind, picked);
+    return picked;
   }
 
   /** Dispatches a validated request to its method. */
@@ -504,19 +490,4 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
         throw new LabelWarpError(`unknown channel ${channel}`);
     }
   }
-}
-
-/** Middle axial slice, windowed at the 1st–99th percentile, as a PNG data URL. */
-function thumbnail(img: Volume): string {
-  const [nx, ny, nz] = img.dims;
-  const k = Math.floor(nz / 2);
-  const slice = img.data.subarray(k * nx * ny, (k + 1) * nx * ny);
-  const sorted = Float32Array.from(slice).sort();
-  const lo = sorted[Math.floor(sorted.length * 0.01)];
-  const hi = sorted[Math.floor(sorted.length * 0.99)] || lo + 1;
-  const px = new Uint8Array(nx * ny);
-  for (let j = 0; j < ny; j++)
-    for (let i = 0; i < nx; i++)
-      px[(ny - 1 - j) * nx + i] = Math.max(0, Math.min(255, Math.round((255 * (slice[j * nx + i] - lo)) / (hi - lo))));
-  return `data:image/png;base64,${encodeGrayPng(nx, ny, px).toString('base64')}`;
 }

@@ -5,25 +5,25 @@
  */
 import { EventEmitter } from 'node:events';
 import { fork } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, Serializable } from 'node:child_process';
 import type { FromHost, JobOutcome, JobRequest, ToHost } from './protocol.js';
 
 /** A started host process, whatever runs it (Node child process, Electron utility process). */
-export interface HostProcess {
-  send(m: ToHost): void;
-  onMessage(fn: (m: FromHost) => void): void;
+export interface HostProcess<In = ToHost, Out = FromHost> {
+  send(m: In): void;
+  onMessage(fn: (m: Out) => void): void;
   onExit(fn: (reason: string) => void): void;
   kill(): void;
   pid?: number;
 }
 
-export type HostLauncher = () => HostProcess;
+export type HostLauncher<In = ToHost, Out = FromHost> = () => HostProcess<In, Out>;
 
-/** Node child process running the TypeScript worker through tsx (tests, CLI, browser mode). */
-export function nodeLauncher(
+/** Node child process running a TypeScript worker through tsx (tests, CLI, browser mode). */
+export function nodeLauncher<In = ToHost, Out = FromHost>(
   workerPath = new URL('./engine-worker.ts', import.meta.url).pathname,
   execArgv = ['--import', 'tsx'],
-): HostLauncher {
+): HostLauncher<In, Out> {
   return () => {
     const child: ChildProcess = fork(workerPath, [], {
       execArgv,
@@ -33,9 +33,9 @@ export function nodeLauncher(
     return {
       pid: child.pid,
       send: (m) => {
-        if (child.connected) child.send(m);
+        if (child.connected) child.send(m as Serializable);
       },
-      onMessage: (fn) => child.on('message', (m) => fn(m as FromHost)),
+      onMessage: (fn) => child.on('message', (m) => fn(m as Out)),
       onExit: (fn) => child.on('exit', (code, signal) => fn(signal ? `signal ${signal}` : `exit code ${code}`)),
       kill: () => child.kill('SIGKILL'),
     };

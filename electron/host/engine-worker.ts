@@ -14,20 +14,9 @@ import { sampleAtCoordinates } from '../../core/kernels/resample.js';
 import { initTensorBackend } from '../../core/tensor/backend.js';
 import { describeError, CancelledError } from '../../core/util/errors.js';
 import type { FromHost, ToHost, JobRequest } from './protocol.js';
+import { parentPort } from './parent-port.js';
 
-type Port = { postMessage(m: FromHost): void; on(ev: 'message', fn: (m: ToHost) => void): void };
-
-function port(): Port {
-  // Electron utility process: process.parentPort; Node child process: process.send.
-  const parent = (
-    process as unknown as { parentPort?: { postMessage(m: unknown): void; on(ev: string, fn: (e: { data: ToHost }) => void): void } }
-  ).parentPort;
-  if (parent) return { postMessage: (m) => parent.postMessage(m), on: (_ev, fn) => parent.on('message', (e) => fn(e.data)) };
-  if (!process.send) throw new Error('engine-worker must be started as a child process');
-  return { postMessage: (m) => process.send!(m), on: (_ev, fn) => process.on('message', (m) => fn(m as ToHost)) };
-}
-
-const channel = port();
+const channel = parentPort<ToHost, FromHost>();
 const running = new Map<string, AbortController>();
 
 /** A grid pattern on the template, carried through the same transform: shows the deformation. */

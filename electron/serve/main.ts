@@ -7,15 +7,20 @@ import { promises as fs } from 'node:fs';
 import { AppService } from '../app/app-service.js';
 import { startServer } from './server.js';
 import { describeError } from '../../core/util/errors.js';
+import { AllowedRoots } from '../security/roots.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-const HELP = `npm run serve -- [--port N] [--state DIR] [--host ADDR --allow-remote]
+const HELP = `npm run serve -- [--root DIR]... [--port N] [--state DIR] [--host ADDR --allow-remote]
 
 Serves LabelWarp's interface on http://127.0.0.1 with a random access token in the URL, and runs
-registrations in a local engine host. Open the printed URL in a browser. --host with
---allow-remote listens on another address (e.g. on a GPU machine viewed from elsewhere): anyone
-with the URL can then use it.
+registrations in a local engine host. Open the printed URL in a browser.
+
+--root DIR   a folder the interface may read scans and templates from and export results to
+             (repeat for several; default: the current folder). Nothing outside these folders
+             and the bundled sample data can be read or written through the interface.
+--host ADDR --allow-remote   listen on another address (e.g. on a GPU machine viewed from
+             elsewhere): anyone with the URL can then use it.
 `;
 
 async function main(): Promise<number> {
@@ -23,6 +28,7 @@ async function main(): Promise<number> {
     options: {
       port: { type: 'string' },
       state: { type: 'string' },
+      root: { type: 'string', multiple: true },
       host: { type: 'string' },
       'allow-remote': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -37,7 +43,11 @@ async function main(): Promise<number> {
     throw new Error('the interface is not built: run `npm run build` first');
   }
   const stateDir = values.state ?? path.join(os.homedir(), '.labelwarp');
-  const app = new AppService({ stateDir, resourcesDir: path.join(ROOT, 'resources') });
+  const resourcesDir = path.join(ROOT, 'resources');
+  const roots = new AllowedRoots();
+  for (const dir of values.root ?? [process.cwd()]) await roots.add(dir, true);
+  await roots.add(resourcesDir, false);
+  const app = new AppService({ stateDir, resourcesDir, roots });
   await app.init();
   const server = await startServer({
     app,
@@ -46,7 +56,13 @@ async function main(): Promise<number> {
     host: values.host,
     allowRemote: values['allow-remote'],
   });
-  process.stdout.write(`LabelWarp is serving on loopback. Open:\n  ${server.url}\n(state in ${stateDir}; Ctrl+C to stop)\n`);
+  const shown = roots
+    .list()
+    .map((r) => `  ${r.folder}${r.writable ? '' : ' (read-only)'}`)
+    .join('\n');
+  process.stdout.write(
+    `LabelWarp is serving on loopback. Open:\n  ${server.url}\nIt may read and write in:\n${shown}\n(state in ${stateDir}; Ctrl+C to stop)\n`,
+  );
   const stop = async () => {
     await server.close();
     app.dispose();

@@ -9,14 +9,17 @@
  */
 import http from 'node:http';
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import { validateRequest, ContractError } from '../../core/ipc/contract.js';
+import { validateRequest, ContractError, MAX_MESSAGE_BYTES } from '../../core/ipc/contract.js';
 import type { VolumePayload } from '../../core/ipc/contract.js';
 import { describeError } from '../../core/util/errors.js';
 import type { AppService } from '../app/app-service.js';
+import { securityHeaders } from '../security/csp.js';
+import { contentType, staticFile } from '../security/static-files.js';
+import { LOOPBACK, hostAllowed, originAllowed, ownOrigin } from './origin.js';
+import { guardUpgradeSocket, guardWebSocket, refuseUpgrade } from './ws-guard.js';
 
 export interface ServeOptions {
   app: AppService;
@@ -34,20 +37,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.png': 'image/png',
-  '.svg': 'image/svg+xml',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
 function sameToken(a: string | null | undefined, b: string): boolean {
   if (!a) return false;
   const x = Buffer.from(a);
@@ -55,72 +44,89 @@ function sameToken(a: string | null | undefined, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function cookieToken(req: http.IncomingMessage): string | undefined {
-  const m = /(?:^|;\s*)lw_token=([A-Za-z0-9_-]+)/.exec(req.headers.cookie ?? '');
+/** The cookie carries the port in its name: cookies are shared between ports, names are not. */
+function cookieName(port: number): string {
+  return `lw_token_${port}`;
+}
+
+function cookieToken(req: http.IncomingMessage, port: number): string | undefined {
+  const m = new RegExp(`(?:^|;\\s*)${cookieName(port)}=([A-Za-z0-9_-]+)`).exec(req.headers.cookie ?? '');
   return m?.[1];
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
-  if (!LOOPBACK.has(host) && !options.allowRemote)
-    throw new Error(`refusing to listen on ${host} without allowRemote (use --allow-remote)`);
+  const allowRemote = options.allowRemote === true;
+  if (!LOOPBACK.has(host) && !allowRemote) throw new Error(`refusing to listen on ${host} without allowRemote (use --allow-remote)`);
   const token = options.token ?? randomBytes(24).toString('base64url');
   const app = options.app;
-  const root = path.resolve(options.rendererDir);
+  const root = options.rendererDir;
+  let port = 0;
 
   const server = http.createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       // DNS-rebinding guard: only our own host names when bound to loopback.
-      const hostHeader = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-      if (!options.allowRemote && !LOOPBACK.has(hostHeader)) {
-        res.writeHead(403).end('forbidden host');
+      if (!hostAllowed(req, allowRemote)) {
+        res.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden host');
         return;
       }
-      const authorised = sameToken(url.searchParams.get('token'), token) || sameToken(cookieToken(req), token);
+      const authorised = sameToken(url.searchParams.get('token'), token) || sameToken(cookieToken(req, port), token);
       if (!authorised) {
         res
           .writeHead(401, { 'content-type': 'text/plain' })
           .end('LabelWarp: open the URL printed by `npm run serve` (it carries the access token).');
         return;
       }
-      let rel = decodeURIComponent(url.pathname);
-      if (rel === '/' || rel === '') rel = '/index.html';
-      const file = path.resolve(root, '.' + rel);
-      if (!file.startsWith(root + path.sep)) {
-        res.writeHead(403).end('forbidden');
+      const file = staticFile(root, url.pathname);
+      if (file === 'bad-request' || file === 'forbidden') {
+        res
+          .writeHead(file === 'bad-request' ? 400 : 403, { 'content-type': 'text/plain' })
+          .end(file === 'bad-request' ? 'bad request' : 'forbidden');
         return;
       }
       const body = await fs.readFile(file).catch(() => undefined);
       if (!body) {
-        res.writeHead(404).end('not found');
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;
       }
+      // connect-src: 'self' covers the socket in current browsers; the explicit ws:// origin covers the rest.
+      const own = ownOrigin(req);
       const headers: Record<string, string> = {
-        'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-        'x-content-type-options': 'nosniff',
+        ...securityHeaders(own ? [own.replace(/^http:/, 'ws:')] : []),
+        'content-type': contentType(file),
         'cache-control': 'no-store',
-        'cross-origin-opener-policy': 'same-origin',
-        'cross-origin-embedder-policy': 'require-corp',
       };
-      if (rel === '/index.html') headers['set-cookie'] = `lw_token=${token}; HttpOnly; SameSite=Strict; Path=/`;
+      if (file.endsWith('index.html')) headers['set-cookie'] = `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
       res.writeHead(200, headers).end(body);
     } catch (err) {
-      res.writeHead(500).end(describeError(err));
+      // Never the exception's text: it may hold paths or content.
+      process.stderr.write(`labelwarp serve: ${describeError(err)}\n`);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('internal error');
     }
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const hostHeader = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    const ok =
-      url.pathname === '/ws' &&
-      (sameToken(url.searchParams.get('token'), token) || sameToken(cookieToken(req), token)) &&
-      (options.allowRemote || LOOPBACK.has(hostHeader));
-    if (!ok) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\n\r\n');
-      socket.destroy();
+    guardUpgradeSocket(socket);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      refuseUpgrade(socket, 400, 'bad request');
+      return;
+    }
+    if (url.pathname !== '/ws' || !hostAllowed(req, allowRemote)) {
+      refuseUpgrade(socket, 403, 'forbidden');
+      return;
+    }
+    if (!originAllowed(req)) {
+      refuseUpgrade(socket, 403, 'cross-origin WebSocket refused');
+      return;
+    }
+    if (!(sameToken(url.searchParams.get('token'), token) || sameToken(cookieToken(req, port), token))) {
+      refuseUpgrade(socket, 401, 'token required');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
@@ -134,6 +140,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   app.on('event', onEvent);
 
   wss.on('connection', (ws: WebSocket) => {
+    guardWebSocket(ws);
     sockets.add(ws);
     ws.on('close', () => sockets.delete(ws));
     ws.on('message', async (raw, isBinary) => {
@@ -141,7 +148,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       try {
         if (isBinary) throw new ContractError('binary requests are not accepted');
         const msg = JSON.parse(raw.toString()) as { id?: unknown; channel?: unknown; args?: unknown };
-        id = msg.id;
+        id = typeof msg.id === 'number' ? msg.id : null;
         if (typeof msg.id !== 'number' || typeof msg.channel !== 'string')
           throw new ContractError('a request needs a numeric id and a channel');
         const args = validateRequest(msg.channel, msg.args);
@@ -169,7 +176,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
   });
-  const port = (server.address() as { port: number }).port;
+  port = (server.address() as { port: number }).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shownHost}:${port}/?token=${token}`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateRequest, ContractError, CHANNELS } from '../../core/ipc/contract.js';
+import { validateRequest, ContractError, CHANNELS, MAX_MESSAGE_BYTES, encodedSize } from '../../core/ipc/contract.js';
 
 describe('IPC contract validation', () => {
   it('accepts well-formed requests and returns cleaned arguments', () => {
@@ -30,6 +30,30 @@ describe('IPC contract validation', () => {
       expect(() => validateRequest(channel, args), channel).toThrow(ContractError);
       expect(() => validateRequest(channel, args), channel).toThrow(pattern);
     }
+  });
+
+  it('accepts no request that the transport could not carry (1 MiB per message, envelope included)', () => {
+    // 300 paths of 4,000 characters: within the per-path limits, too large as a whole.
+    const paths = Array.from({ length: 300 }, (_, i) => `/data/${i}/${'x'.repeat(3990)}`);
+    expect(() => validateRequest('scans.add', { paths })).toThrow(/too large/);
+    // Characters that JSON escapes (6 bytes each) and multi-byte UTF-8 count as sent.
+    expect(() => validateRequest('scans.add', { paths: Array.from({ length: 60 }, () => '/' + '\u0001'.repeat(4000)) })).toThrow(
+      /too large/,
+    );
+    expect(() => validateRequest('scans.add', { paths: Array.from({ length: 150 }, () => '/' + 'é'.repeat(4000)) })).toThrow(/too large/);
+    // The largest accepted request fits in one message.
+    let n = 200;
+    let accepted: Record<string, unknown> | undefined;
+    while (!accepted) {
+      try {
+        accepted = validateRequest('scans.add', { paths: Array.from({ length: n }, () => '/' + 'é'.repeat(4000)) });
+      } catch {
+        n--;
+      }
+    }
+    const envelope = JSON.stringify({ id: Number.MAX_SAFE_INTEGER, channel: 'scans.add', args: accepted });
+    expect(new TextEncoder().encode(envelope).length).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    expect(encodedSize(accepted)).toBeGreaterThan(MAX_MESSAGE_BYTES - 8192);
   });
 
   it('every channel is handled by the validator', () => {

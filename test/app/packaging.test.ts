@@ -27,6 +27,18 @@ describe('packaging (electron-builder)', () => {
     expect(existsSync(path.join(ROOT, 'resources', 'sample', 'ixi', 'LICENSE.md'))).toBe(true);
   });
 
+  it('sets the Electron fuses of the security checklist', () => {
+    expect(config.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+  });
+
   const binary = electronBinary();
   if (!binary) console.warn('electron-builder --linux dir skipped: no local Electron distribution (its download is blocked here).');
   it.runIf(binary !== undefined)(

@@ -1,53 +1,23 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import http from 'node:http';
 import { WebSocket } from 'ws';
-import { AppService } from '../../electron/app/app-service.js';
 import { startServer } from '../../electron/serve/server.js';
 import type { RunningServer } from '../../electron/serve/server.js';
-import { EngineHost } from '../../electron/host/engine-host.js';
+import type { AppService } from '../../electron/app/app-service.js';
+import { httpGet as get, startTestServer } from '../helpers/test-server.js';
+import type { TestServer } from '../helpers/test-server.js';
 
-const ROOT = path.resolve(new URL('../..', import.meta.url).pathname);
+let running: TestServer;
 let app: AppService;
 let server: RunningServer;
 let rendererDir: string;
 
-function get(
-  url: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { headers }, (res) => {
-        let body = '';
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-      })
-      .on('error', reject);
-  });
-}
-
 beforeAll(async () => {
-  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'lw-server-'));
-  rendererDir = path.join(tmp, 'renderer');
-  await fs.mkdir(rendererDir);
-  await fs.writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>LabelWarp</title>');
-  app = new AppService({
-    stateDir: path.join(tmp, 'state'),
-    resourcesDir: path.join(ROOT, 'resources'),
-    host: new EngineHost(() => {
-      throw new Error('no host in this test');
-    }),
-  });
-  await app.init();
-  server = await startServer({ app, rendererDir });
+  running = await startTestServer();
+  ({ app, server, rendererDir } = running);
 });
 
 afterAll(async () => {
-  await server.close();
-  app.dispose();
+  await running.close();
 });
 
 describe('browser-mode server', () => {

@@ -12,6 +12,7 @@ import { AppService } from '../../electron/app/app-service.js';
 import { startServer } from '../../electron/serve/server.js';
 import type { RunningServer } from '../../electron/serve/server.js';
 import { SHARED } from '../helpers/synthetic.js';
+import { AllowedRoots } from '../../electron/security/roots.js';
 import { chromiumAvailable, colouredShare, launchBrowser } from './helpers.js';
 
 const ROOT = path.resolve(new URL('../..', import.meta.url).pathname);
@@ -38,7 +39,12 @@ describe.runIf(ready)('LabelWarp in the browser (end to end)', () => {
   beforeAll(async () => {
     await fs.mkdir(ARTIFACTS, { recursive: true });
     stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'lw-e2e-'));
-    app = new AppService({ stateDir, resourcesDir: path.join(ROOT, 'resources') });
+    // What `npm run serve -- --root DATA --root WORK` allows: the scans (read) and a work folder
+    // (this test writes bad inputs there and exports into it).
+    const roots = new AllowedRoots();
+    await roots.add(SHARED, false);
+    await roots.add(stateDir, true);
+    app = new AppService({ stateDir, resourcesDir: path.join(ROOT, 'resources'), roots });
     await app.init();
     server = await startServer({ app, rendererDir: path.join(ROOT, 'renderer', 'dist') });
     browser = await launchBrowser();

@@ -2,6 +2,7 @@
  * The renderer's handle on the application: Electron's preload bridge when present, otherwise a
  * WebSocket to the browser-mode server (same contract, core/ipc/contract.ts).
  */
+import { MAX_MESSAGE_BYTES } from '../../../core/ipc/contract';
 import type { Channel, Events, LabelWarpApi, VolumePayload } from '../../../core/ipc/contract';
 
 type Invoke = (channel: Channel, args?: unknown) => Promise<unknown>;
@@ -68,9 +69,14 @@ function webSocketBridge(): Bridge {
       if (socket.readyState > WebSocket.OPEN) connect();
       await opened;
       const id = nextId++;
+      const message = JSON.stringify({ id, channel, args: args ?? {} });
+      // The server closes the connection on a longer message; say why here instead.
+      const bytes = new TextEncoder().encode(message).length;
+      if (bytes > MAX_MESSAGE_BYTES)
+        throw new Error(`this request is too large (${(bytes / 2 ** 20).toFixed(1)} MiB, at most 1 MiB): send fewer paths at a time`);
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        socket.send(JSON.stringify({ id, channel, args: args ?? {} }));
+        socket.send(message);
       });
     },
     on(event, fn) {

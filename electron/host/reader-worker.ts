@@ -1,0 +1,90 @@
+/**
+ * The volume reader process: reads, decodes and checks the volumes that the user interface asks
+ * about (template import, adding scans, reference labels, the viewers' layers, DICOM series), and
+ * answers with summaries or voxel data. A hostile or huge file costs this process, never the
+ * server's event loop; if it dies, the main side fails the request and starts a fresh one.
+ */
+import { readVolume, readVolumeWithWarnings, writeVolume } from '../../core/volume/io.js';
+import { describeGrid } from '../../core/volume/volume.js';
+import { sameLattice } from '../../core/volume/reorient.js';
+import type { Volume } from '../../core/volume/volume.js';
+import { LabelWarpError, describeError } from '../../core/util/errors.js';
+import type { VolumePayload } from '../../core/ipc/contract.js';
+import { thumbnail } from '../app/thumbnail.js';
+import { parentPort } from './parent-port.js';
+import type { FromReader, ReadRequest, ReadResults, ToReader } from './reader-protocol.js';
+
+const channel = parentPort<ToReader, FromReader>();
+
+const info = (v: Volume) => ({ dims: v.dims, spacing: v.spacing });
+
+async function template(image: string, labels: string): Promise<ReadResults['template']> {
+  const img = await readVolume(image, 'image');
+  const lab = await readVolume(labels, 'labels');
+  if (!sameLattice(lab, img))
+    throw new LabelWarpError(`the label map's grid (${describeGrid(lab)}) does not match the image's (${describeGrid(img)})`, labels);
+  const present = new Set<number>();
+  for (let i = 0; i < lab.data.length; i++) if (lab.data[i] !== 0) present.add(lab.data[i]);
+  if (present.size === 0) throw new LabelWarpError('the label map holds no labels', labels);
+  return { info: info(img), labelCount: present.size, thumbnail: thumbnail(img) };
+}
+
+async function scan(image: string, reference?: string): Promise<ReadResults['scan']> {
+  const { volume: vol, geometryGuessed } = await readVolumeWithWarnings(image, 'image');
+  let referenceMatches = false;
+  if (reference) {
+    try {
+      referenceMatches = sameLattice(await readVolume(reference, 'labels'), vol);
+    } catch {
+      referenceMatches = false;
+    }
+  }
+  return { info: { ...info(vol), ...(geometryGuessed ? { geometryGuessed } : {}) }, referenceMatches };
+}
+
+async function reference(image: string, labels: string): Promise<ReadResults['reference']> {
+  const [img, lab] = await Promise.all([readVolume(image, 'image'), readVolume(labels, 'labels')]);
+  if (!sameLattice(lab, img))
+    throw new LabelWarpError(
+      `the reference label map's grid (${describeGrid(lab)}) does not match the scan's (${describeGrid(img)})`,
+      labels,
+    );
+  return { info: info(img) };
+}
+
+async function volume(file: string, kind: 'image' | 'labels' | 'vector'): Promise<VolumePayload> {
+  const v = await readVolume(file, kind);
+  const isLabels = kind === 'labels';
+  return {
+    dims: v.dims,
+    spacing: v.spacing,
+    origin: v.origin,
+    direction: [...v.direction],
+    type: isLabels ? 'uint16' : 'float32',
+    data: isLabels ? Uint16Array.from(v.data) : v.data instanceof Float32Array ? v.data : Float32Array.from(v.data),
+  };
+}
+
+async function answer(r: ReadRequest): Promise<unknown> {
+  switch (r.op) {
+    case 'template':
+      return template(r.image, r.labels);
+    case 'scan':
+      return scan(r.image, r.reference);
+    case 'reference':
+      return reference(r.image, r.labels);
+    case 'volume':
+      return volume(r.file, r.kind);
+    case 'dicom':
+      await writeVolume(r.out, await readVolume(r.folder, 'image'));
+      return { out: r.out };
+  }
+}
+
+channel.on('message', (m) => {
+  if (m.type !== 'read') return;
+  answer(m.request).then(
+    (value) => channel.postMessage({ type: 'result', id: m.id, ok: true, value }),
+    (err) => channel.postMessage({ type: 'result', id: m.id, ok: false, error: describeError(err) }),
+  );
+});
