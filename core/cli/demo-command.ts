@@ -39,7 +39,7 @@ export async function demoCommand(args: string[]): Promise<number> {
     rows.push([
       `IXI012 → ${scan.id}`,
       m.engine,
-      Object.keys(m.dice ?? {}).length,
+      m.labels?.length ?? 0,
       m.meanDice!.toFixed(3),
       m.meanHd95?.toFixed(2) ?? 'n/a',
       m.seconds.toFixed(1),

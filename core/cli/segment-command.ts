@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { segmentScan, readSegmentInput } from '../pipeline/segment.js';
 import type { SegmentResult, SegmentFiles } from '../pipeline/segment.js';
-import { writeSegmentResult } from './outputs.js';
+import { prepareResultFolder, writeSegmentResult } from '../results/result-folder.js';
 import { terminalProgress } from './progress-display.js';
 import { parse, required, keyValues } from './args.js';
 import { listEngines } from '../engines/index.js';
@@ -22,9 +22,10 @@ Usage:
   --engine NAME         registration engine (default: gn); see 'labelwarp engines'
   --option key=value    an engine option (repeatable), e.g. --option levels=3
   --model DIR           a trained model for the engine (same as --option model=DIR)
-  --out DIR             output folder; receives labels.nii.gz (template labels on the scan's
-                        grid), warped-atlas.nii.gz, transform.json (+ transform.tfm for
-                        affines), displacement.nii.gz for deformable engines, metrics.json
+  --out DIR             result folder, replaced as a whole: labels.nii.gz (template labels on
+                        the scan's grid), warped-atlas.nii.gz, grid.nii.gz, transform.json
+                        (+ transform.tfm for affines), displacement.nii and jacobian.nii for
+                        deformable engines, metrics.json; a folder holding other files is refused
   --quiet               no progress display
 `;
 
@@ -34,12 +35,16 @@ export async function segmentFiles(
   engine: string,
   engineOptions: Record<string, unknown>,
   outDir: string,
-  opts: { quiet?: boolean; label?: string; signal?: AbortSignal } = {},
+  opts: { quiet?: boolean; label?: string; signal?: AbortSignal; startSeconds?: number } = {},
 ): Promise<SegmentResult> {
+  await prepareResultFolder(outDir);
+  const readStarted = performance.now();
   const input = await readSegmentInput(files);
+  const read = (performance.now() - readStarted) / 1000;
   const progress = terminalProgress(opts.label ?? path.basename(files.scan), process.stderr, opts.quiet);
   try {
     const result = await segmentScan(input, { engine, engineOptions, onProgress: progress.onProgress, signal: opts.signal });
+    result.metrics.stages = { start: opts.startSeconds, read, ...result.metrics.stages };
     await writeSegmentResult(outDir, result, { inputs: files });
     return result;
   } finally {
@@ -48,6 +53,8 @@ export async function segmentFiles(
 }
 
 export async function segmentCommand(args: string[]): Promise<number> {
+  // performance.now() counts from the start of the process.
+  const startSeconds = performance.now() / 1000;
   const { values } = parse(args, {
     'atlas-image': { type: 'string' },
     'atlas-labels': { type: 'string' },
@@ -77,12 +84,12 @@ export async function segmentCommand(args: string[]): Promise<number> {
   const out = required(values, 'out');
   const engineOptions: Record<string, unknown> = keyValues(values.option);
   if (values.model) engineOptions.model = values.model;
-  const result = await segmentFiles(files, values.engine as string, engineOptions, out, { quiet: Boolean(values.quiet) });
+  const result = await segmentFiles(files, values.engine as string, engineOptions, out, { quiet: Boolean(values.quiet), startSeconds });
   const m = result.metrics;
   const parts = [`engine ${m.engine}`, `${m.seconds.toFixed(1)} s`, `backend ${m.backend}`];
   if (m.meanDice !== undefined)
     parts.unshift(
-      `mean Dice ${m.meanDice.toFixed(3)} over ${Object.keys(m.dice ?? {}).length} labels`,
+      `mean Dice ${m.meanDice.toFixed(3)} over ${m.labels?.length ?? 0} labels`,
       `mean HD95 ${m.meanHd95?.toFixed(2) ?? 'n/a'} mm`,
     );
   process.stdout.write(`${parts.join(', ')}\nwrote ${path.resolve(out)}\n`);

@@ -2,14 +2,14 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { parse, required, keyValues } from './args.js';
 import { terminalProgress } from './progress-display.js';
-import { readVolume, writeVolume, compactLabels } from '../volume/io.js';
-import { createVolume, gridOf } from '../volume/volume.js';
+import { readVolume } from '../volume/io.js';
+import { gridOf } from '../volume/volume.js';
 import { registerScan } from '../pipeline/register.js';
 import { segmentMemory } from '../pipeline/segment-memory.js';
-import { displacementOnGrid, sourceIndexCoordinates } from '../registration/transform.js';
+import { evaluateOnGrid } from '../registration/transform.js';
 import { sampleAtCoordinates } from '../kernels/resample.js';
 import { listScans } from '../learned/dataset.js';
-import { writeTextAtomically } from '../util/atomic.js';
+import { resultFile, writeResultFolder } from '../results/result-folder.js';
 import { describeError } from '../util/errors.js';
 
 export const TEACH_HELP = `labelwarp teach — export teacher deformations for the learned engines
@@ -19,11 +19,12 @@ Usage:
                   [--engine gn] [--model MODEL_DIR] [--option key=value …]
 
 For every scan in DIR, registers the template to it (Gauss-Newton by default) and writes
-OUT/<scan id>/displacement.nii.gz: the whole template-to-scan mapping (affine and deformable) as
-u(x) = T(x) − x on the scan's grid, 3 components in LPS millimetres (ITK/ANTs convention: a scan
-point x corresponds to template point x + u(x)); transform.json; labels.nii.gz when --atlas-labels
-is given; and done.json last. Finished scans (with done.json) are skipped, so an interrupted run
-resumes where it stopped. A scan that fails is reported and the others go on.
+OUT/<scan id>/, a result folder written as a whole: displacement.nii, the whole template-to-scan
+mapping (affine and deformable) as u(x) = T(x) − x on the scan's grid, 3 components in LPS
+millimetres (ITK/ANTs convention: a scan point x corresponds to template point x + u(x));
+transform.json; labels.nii.gz when --atlas-labels is given; metrics.json (engine, seconds,
+warnings). Finished scans (with metrics.json) are skipped, so an interrupted run resumes where it
+stopped. A scan that fails is reported and the others go on.
 `;
 
 export async function teachCommand(args: string[]): Promise<number> {
@@ -54,8 +55,9 @@ export async function teachCommand(args: string[]): Promise<number> {
   let failed = 0;
   for (const [i, scan] of scans.entries()) {
     const dir = path.join(out, scan.id);
-    const marker = path.join(dir, 'done.json');
-    if (await fs.stat(marker).catch(() => undefined)) {
+    // done.json: the marker of folders written by earlier versions.
+    const finished = await Promise.all([resultFile(dir, 'metrics'), path.join(dir, 'done.json')].map((f) => fs.stat(f).catch(() => undefined)));
+    if (finished.some(Boolean)) {
       skipped++;
       continue;
     }
@@ -70,20 +72,14 @@ export async function teachCommand(args: string[]): Promise<number> {
         callerBytes: segmentMemory(image),
       });
       const grid = gridOf(image);
-      await writeVolume(path.join(dir, 'displacement.nii.gz'), createVolume(grid, displacementOnGrid(r.transform, grid), 3));
-      await writeTextAtomically(path.join(dir, 'transform.json'), JSON.stringify({ transform: r.transform.describe() }, null, 2) + '\n');
-      if (atlasLabels) {
-        const labels = sampleAtCoordinates(atlasLabels, grid, sourceIndexCoordinates(grid, atlasImage, r.transform), 'label-linear');
-        await writeVolume(path.join(dir, 'labels.nii.gz'), createVolume(grid, compactLabels(labels.data)));
-      }
-      await writeTextAtomically(
-        marker,
-        JSON.stringify(
-          { scan: path.resolve(scan.image), engine, seconds: r.seconds, warnings: r.warnings, finishedAt: new Date().toISOString() },
-          null,
-          2,
-        ) + '\n',
-      );
+      const evaluated = evaluateOnGrid(r.transform, grid, { displacement: true, source: atlasLabels ? atlasImage : undefined });
+      await writeResultFolder(dir, {
+        grid,
+        labels: atlasLabels ? sampleAtCoordinates(atlasLabels, grid, evaluated.sourceIndex!, 'label-linear').data : undefined,
+        transform: r.transform,
+        displacementMm: evaluated.displacementMm,
+        metrics: { scan: path.resolve(scan.image), engine, seconds: r.seconds, warnings: r.warnings, finishedAt: new Date().toISOString() },
+      });
       done++;
     } catch (err) {
       failed++;

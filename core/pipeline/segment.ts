@@ -8,11 +8,13 @@ import { sampleAtCoordinates } from '../kernels/resample.js';
 import { registerScan } from './register.js';
 import { readVolumeWithWarnings } from '../volume/io.js';
 import { onLattice, describeMapping } from '../volume/reorient.js';
-import { sourceIndexCoordinates, displacementOnGrid } from '../registration/transform.js';
+import { evaluateOnGrid } from '../registration/transform.js';
 import type { SpatialTransform } from '../registration/transform.js';
 import { segmentationMetrics } from '../metrics/overlap.js';
 import type { LabelMetric } from '../metrics/overlap.js';
-import { deformationMetrics } from '../metrics/deformation.js';
+import { jacobianStatistics } from '../metrics/deformation.js';
+import { jacobianDeterminant } from '../kernels/jacobian.js';
+import { warpedGridPattern } from './review-layers.js';
 import { LabelWarpError, throwIfAborted } from '../util/errors.js';
 import { subProgress } from './progress.js';
 import type { ProgressFn } from './progress.js';
@@ -42,6 +44,19 @@ export interface SegmentOptions {
   onProgress?: ProgressFn;
 }
 
+/** Seconds spent in each stage of a run (those a caller measured outside the pipeline included). */
+export interface StageSeconds {
+  /** Process start until the command began (CLI only). */
+  start?: number;
+  /** Reading the input files. */
+  read?: number;
+  registration: number;
+  /** Evaluating the transform once, carrying labels, image and grid pattern onto the scan. */
+  labels: number;
+  /** Dice, HD95, Jacobian determinant and its statistics. */
+  metrics: number;
+}
+
 export interface SegmentMetrics {
   engine: string;
   backend: string;
@@ -49,11 +64,11 @@ export interface SegmentMetrics {
   seconds: number;
   /** Wall time of the registration alone. */
   registrationSeconds: number;
+  stages: StageSeconds;
   /** Present only with reference labels. */
   meanDice?: number;
-  dice?: Record<string, number>;
-  hd95?: Record<string, number | null>;
   meanHd95?: number | null;
+  /** One row per reference label: Dice, HD95 (mm), voxel counts and volume; the only per-label record. */
   labels?: LabelMetric[];
   nonPositiveJacobianPercent: number;
   sdLogJacobian: number;
@@ -73,6 +88,10 @@ export interface SegmentResult {
   transform: SpatialTransform;
   /** u(x) = T(x) − x on the scan's grid, LPS mm, interleaved (only for deformable engines). */
   displacementMm?: Float32Array;
+  /** Jacobian determinant of T on the scan's grid (only for deformable engines). */
+  jacobian?: Float32Array;
+  /** The template's grid pattern carried onto the scan (review layer). */
+  gridLayer: Uint8Array;
   metrics: SegmentMetrics;
 }
 
@@ -161,18 +180,26 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
   const descriptor = out.descriptor;
   throwIfAborted(options.signal);
   progress?.({ stage: 'labels', fraction: 0.86, message: 'warping template labels' });
-  const coords = sourceIndexCoordinates(input.scan, input.atlasImage, out.transform);
+  const labelsStarted = performance.now();
+  // The transform is evaluated once; labels, image, grid layer and Jacobian all come from it.
+  const evaluated = evaluateOnGrid(out.transform, input.scan, { displacement: true, source: input.atlasImage });
+  const coords = evaluated.sourceIndex!;
+  const field = evaluated.displacementMm!;
   const labels = sampleAtCoordinates(input.atlasLabels, input.scan, coords, options.labelInterpolation ?? 'label-linear');
   const warpedAtlas = sampleAtCoordinates(input.atlasImage, input.scan, coords, 'linear');
+  const gridLayer = warpedGridPattern(input.atlasImage, coords);
+  const labelsSeconds = (performance.now() - labelsStarted) / 1000;
   throwIfAborted(options.signal);
   progress?.({ stage: 'metrics', fraction: 0.9, message: 'computing metrics' });
-  const field = displacementOnGrid(out.transform, input.scan);
-  const deformation = deformationMetrics(gridOf(input.scan), field);
+  const metricsStarted = performance.now();
+  const jacobian = jacobianDeterminant(gridOf(input.scan), field);
+  const deformation = jacobianStatistics(jacobian);
   const metrics: SegmentMetrics = {
     engine: descriptor.name,
     backend: backend.description,
     seconds: 0,
     registrationSeconds: out.seconds,
+    stages: { registration: out.seconds, labels: labelsSeconds, metrics: 0 },
     nonPositiveJacobianPercent: deformation.nonPositiveJacobianPercent,
     sdLogJacobian: deformation.sdLogJacobian,
     warnings: [...(input.readWarnings ?? []), ...out.warnings],
@@ -183,16 +210,24 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
   if (input.scanLabels) {
     const seg = segmentationMetrics(labels.data, input.scanLabels.data, input.scan);
     metrics.meanDice = seg.meanDice;
-    metrics.dice = Object.fromEntries(seg.labels.map((l) => [String(l.label), l.dice]));
-    metrics.hd95 = Object.fromEntries(seg.labels.map((l) => [String(l.label), l.hd95]));
     metrics.meanHd95 = seg.meanHd95;
     metrics.labels = seg.labels;
   }
+  metrics.stages.metrics = (performance.now() - metricsStarted) / 1000;
   metrics.seconds = (performance.now() - started) / 1000;
   progress?.({
     stage: 'done',
     fraction: 1,
     message: metrics.meanDice !== undefined ? `mean Dice ${metrics.meanDice.toFixed(3)}` : 'done',
   });
-  return { labels, warpedAtlas, transform: out.transform, displacementMm: descriptor.deformable ? field : undefined, metrics };
+  const deformable = descriptor.deformable;
+  return {
+    labels,
+    warpedAtlas,
+    transform: out.transform,
+    displacementMm: deformable ? field : undefined,
+    jacobian: deformable ? jacobian : undefined,
+    gridLayer,
+    metrics,
+  };
 }

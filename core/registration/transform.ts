@@ -101,46 +101,75 @@ export class CompositeTransform implements SpatialTransform {
   }
 }
 
+/** World coordinates of the voxel centres of slice k, written into out[offset…] (LPS mm, interleaved). */
+function slicePointsWorld(i2w: ArrayLike<number>, nx: number, ny: number, k: number, out: Float64Array, offset: number): void {
+  let o = offset;
+  for (let j = 0; j < ny; j++)
+    for (let i = 0; i < nx; i++) {
+      out[o++] = i2w[0] * i + i2w[1] * j + i2w[2] * k + i2w[3];
+      out[o++] = i2w[4] * i + i2w[5] * j + i2w[6] * k + i2w[7];
+      out[o++] = i2w[8] * i + i2w[9] * j + i2w[10] * k + i2w[11];
+    }
+}
+
 /** World coordinates (LPS mm, interleaved) of every voxel centre of a grid. */
 export function gridPointsWorld(grid: Grid): Float64Array {
   const m = indexToWorldMatrix(grid);
   const [nx, ny, nz] = grid.dims;
   const out = new Float64Array(nx * ny * nz * 3);
-  let o = 0;
-  for (let k = 0; k < nz; k++)
-    for (let j = 0; j < ny; j++)
-      for (let i = 0; i < nx; i++) {
-        out[o++] = m[0] * i + m[1] * j + m[2] * k + m[3];
-        out[o++] = m[4] * i + m[5] * j + m[6] * k + m[7];
-        out[o++] = m[8] * i + m[9] * j + m[10] * k + m[11];
-      }
+  for (let k = 0; k < nz; k++) slicePointsWorld(m, nx, ny, k, out, 3 * nx * ny * k);
   return out;
+}
+
+/** What `evaluateOnGrid` returns; each array is present when it was asked for. */
+export interface GridEvaluation {
+  /** u(x) = T(x) − x for every voxel x of the target grid (LPS mm, interleaved). */
+  displacementMm?: Float32Array;
+  /** Continuous index of T(x) in the source grid, for every voxel x of the target (interleaved). */
+  sourceIndex?: Float32Array;
+}
+
+/**
+ * Evaluates T once on every voxel centre of `target`, slice by slice (memory stays at the
+ * outputs), giving the displacement field, the source-grid coordinates, or both from the same
+ * mapped points.
+ */
+export function evaluateOnGrid(t: SpatialTransform, target: Grid, want: { displacement?: boolean; source?: Grid }): GridEvaluation {
+  const { source } = want;
+  if (t instanceof AffineTransform && source && !want.displacement) return { sourceIndex: sourceIndexCoordinatesAffine(target, source, t.matrix) };
+  const [nx, ny, nz] = target.dims;
+  const slice = nx * ny;
+  const i2w = indexToWorldMatrix(target);
+  const w2i = source ? worldToIndexMatrix(source) : undefined;
+  const displacementMm = want.displacement ? new Float32Array(3 * slice * nz) : undefined;
+  const sourceIndex = w2i ? new Float32Array(3 * slice * nz) : undefined;
+  const pts = new Float64Array(3 * slice);
+  for (let k = 0; k < nz; k++) {
+    slicePointsWorld(i2w, nx, ny, k, pts, 0);
+    const mapped = t.mapPointsWorld(pts);
+    const base = 3 * slice * k;
+    if (displacementMm) for (let q = 0; q < pts.length; q++) displacementMm[base + q] = mapped[q] - pts[q];
+    if (sourceIndex && w2i)
+      for (let q = 0; q < pts.length; q += 3) {
+        const x = mapped[q];
+        const y = mapped[q + 1];
+        const z = mapped[q + 2];
+        sourceIndex[base + q] = w2i[0] * x + w2i[1] * y + w2i[2] * z + w2i[3];
+        sourceIndex[base + q + 1] = w2i[4] * x + w2i[5] * y + w2i[6] * z + w2i[7];
+        sourceIndex[base + q + 2] = w2i[8] * x + w2i[9] * y + w2i[10] * z + w2i[11];
+      }
+  }
+  return { displacementMm, sourceIndex };
 }
 
 /** Continuous source-grid index of T(x) for every voxel x of `target` (Float32, interleaved). */
 export function sourceIndexCoordinates(target: Grid, source: Grid, t: SpatialTransform): Float32Array {
-  if (t instanceof AffineTransform) return sourceIndexCoordinatesAffine(target, source, t.matrix);
-  const mapped = t.mapPointsWorld(gridPointsWorld(target));
-  const w2i = worldToIndexMatrix(source);
-  const out = new Float32Array(mapped.length);
-  for (let i = 0; i < mapped.length; i += 3) {
-    const x = mapped[i];
-    const y = mapped[i + 1];
-    const z = mapped[i + 2];
-    out[i] = w2i[0] * x + w2i[1] * y + w2i[2] * z + w2i[3];
-    out[i + 1] = w2i[4] * x + w2i[5] * y + w2i[6] * z + w2i[7];
-    out[i + 2] = w2i[8] * x + w2i[9] * y + w2i[10] * z + w2i[11];
-  }
-  return out;
+  return evaluateOnGrid(t, target, { source }).sourceIndex!;
 }
 
 /** The transform as a displacement field u(x) = T(x) − x on `grid` (LPS mm, interleaved). */
 export function displacementOnGrid(t: SpatialTransform, grid: Grid): Float32Array {
-  const pts = gridPointsWorld(grid);
-  const mapped = t.mapPointsWorld(pts);
-  const out = new Float32Array(pts.length);
-  for (let i = 0; i < pts.length; i++) out[i] = mapped[i] - pts[i];
-  return out;
+  return evaluateOnGrid(t, grid, { displacement: true }).displacementMm!;
 }
 
 /**

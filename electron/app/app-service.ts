@@ -11,6 +11,8 @@ import { isSupportedVolumeFile } from '../../core/volume/io.js';
 import { listEngines, describeOptions } from '../../core/engines/index.js';
 import { writeTextAtomically, writeAtomically } from '../../core/util/atomic.js';
 import { LabelWarpError, describeError } from '../../core/util/errors.js';
+import { readResultMetrics, resultFile } from '../../core/results/result-folder.js';
+import type { SegmentMetrics } from '../../core/pipeline/segment.js';
 import { EngineHost } from '../host/engine-host.js';
 import type { Job } from '../host/engine-host.js';
 import { VolumeReader } from '../host/volume-reader.js';
@@ -374,9 +376,7 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
 
   async labels(a: { scanId: string }): Promise<LabelRow[]> {
     const r = this.resultOf(a.scanId);
-    const metrics = JSON.parse(await fs.readFile(path.join(r.folder, 'metrics.json'), 'utf8')) as {
-      labels?: { label: number; dice: number; hd95: number | null; referenceVolumeMm3: number }[];
-    };
+    const metrics = await readResultMetrics<Partial<SegmentMetrics>>(r.folder);
     const names = this.state.templates.find((t) => t.id === r.templateId)?.names ?? {};
     return (metrics.labels ?? []).map((l) => ({
       label: l.label,
@@ -399,10 +399,7 @@ export class AppService extends EventEmitter<{ event: [keyof Events, unknown] }>
           return s.referenceLabels;
         default:
           if (!folder) throw new LabelWarpError(`${s.name} has no result yet`);
-          return path.join(
-            folder,
-            { labels: 'labels.nii.gz', warped: 'warped-atlas.nii.gz', jacobian: 'jacobian.nii.gz', grid: 'grid.nii.gz' }[a.layer],
-          );
+          return resultFile(folder, ({ labels: 'labels', warped: 'warpedAtlas', jacobian: 'jacobian', grid: 'grid' } as const)[a.layer]);
       }
     })();
     const isLabels = a.layer === 'labels' || a.layer === 'reference' || a.layer === 'grid';

@@ -53,7 +53,7 @@ describe('engine host (separate process, one queue)', () => {
     expect(stages).toContain('gauss-newton');
     const files = await fs.readdir(out);
     expect(files).toEqual(
-      expect.arrayContaining(['labels.nii.gz', 'displacement.nii.gz', 'jacobian.nii.gz', 'grid.nii.gz', 'metrics.json']),
+      expect.arrayContaining(['labels.nii.gz', 'displacement.nii', 'jacobian.nii', 'grid.nii.gz', 'metrics.json']),
     );
   });
 

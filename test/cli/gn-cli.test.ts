@@ -37,13 +37,15 @@ describe('Gauss-Newton engine from the command line', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect((await fs.readdir(out)).sort()).toEqual([
-      'displacement.nii.gz',
+      'displacement.nii',
+      'grid.nii.gz',
+      'jacobian.nii',
       'labels.nii.gz',
       'metrics.json',
       'transform.json',
       'warped-atlas.nii.gz',
     ]);
-    const field = await readVolume(path.join(out, 'displacement.nii.gz'), 'vector');
+    const field = await readVolume(path.join(out, 'displacement.nii'), 'vector');
     const scan = await readVolume(H('003', 'image'));
     expect(field.components).toBe(3);
     expect(sameGrid(field, scan)).toBe(true);
@@ -76,7 +78,7 @@ describe('Gauss-Newton engine from the command line', () => {
     const first = await labelwarp(args);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/2 written, 0 already done, 0 failed/);
-    const f = await readVolume(path.join(out, 'hippocampus_003', 'displacement.nii.gz'), 'vector');
+    const f = await readVolume(path.join(out, 'hippocampus_003', 'displacement.nii'), 'vector');
     expect(f.components).toBe(3);
     expect(await fs.readdir(path.join(out, 'hippocampus_004'))).toContain('labels.nii.gz');
     const second = await labelwarp(args);

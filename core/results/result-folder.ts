@@ -1,0 +1,137 @@
+/**
+ * The result folder of one segmentation: its file names, writing it as a whole (see
+ * commit-folder.ts: a run killed while writing leaves the previous result, never a mix), and
+ * reading it back. Used by `segment`, `demo`, `bench`, `teach`, the engine host and the app.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { writeVolume, compactLabels } from '../volume/io.js';
+import { createVolume, gridOf } from '../volume/volume.js';
+import type { Grid } from '../volume/volume.js';
+import { AffineTransform, CompositeTransform, affineToItkText } from '../registration/transform.js';
+import type { SpatialTransform } from '../registration/transform.js';
+import { LabelWarpError } from '../util/errors.js';
+import { commitFolder, prepareFolder } from './commit-folder.js';
+import type { SegmentResult } from '../pipeline/segment.js';
+
+/**
+ * File of each part. Dense float fields are stored uncompressed: gzip shrinks them by about a
+ * tenth at the cost of seconds per run; label maps and the warped template compress well.
+ */
+export const RESULT_FILES = {
+  labels: 'labels.nii.gz',
+  warpedAtlas: 'warped-atlas.nii.gz',
+  transform: 'transform.json',
+  transformItk: 'transform.tfm',
+  displacement: 'displacement.nii',
+  jacobian: 'jacobian.nii',
+  grid: 'grid.nii.gz',
+  metrics: 'metrics.json',
+} as const;
+
+export type ResultPart = keyof typeof RESULT_FILES;
+
+/** What a result folder holds; every part but the transform and the metrics is optional. */
+export interface ResultContent {
+  /** The scan's grid: every volume below lies on it. */
+  grid: Grid;
+  /** Template labels on the scan grid. */
+  labels?: ArrayLike<number>;
+  /** Template image on the scan grid. */
+  warpedAtlas?: Float32Array;
+  transform: SpatialTransform;
+  /** u(x) = T(x) − x, LPS mm, interleaved (ITK/ANTs displacement convention). */
+  displacementMm?: Float32Array;
+  /** Jacobian determinant of x ↦ T(x). */
+  jacobian?: Float32Array;
+  /** A grid pattern on the template carried onto the scan (0/1). */
+  gridLayer?: Uint8Array;
+  /** metrics.json; written last. */
+  metrics: object;
+}
+
+export function resultFile(dir: string, part: ResultPart): string {
+  return path.join(dir, RESULT_FILES[part]);
+}
+
+const OWN_NAMES = new Set<string>(Object.values(RESULT_FILES));
+// Files of earlier LabelWarp versions: the gzip-compressed fields and per-file temporary names.
+const LEGACY = [/^displacement\.nii\.gz$/, /^jacobian\.nii\.gz$/, /^\..+\.tmp-\d+-[0-9a-f]+(\.[a-z.]+)?$/];
+
+/** Whether an entry of a result folder belongs to a LabelWarp result (the rest is never replaced). */
+export function isResultEntry(name: string): boolean {
+  return OWN_NAMES.has(name) || LEGACY.some((re) => re.test(name));
+}
+
+/**
+ * Checks before a run that `dir` can receive a result (recovering an interrupted commit), so that
+ * a folder holding other files is refused before any work is done.
+ */
+export function prepareResultFolder(dir: string): Promise<void> {
+  return prepareFolder(dir, isResultEntry);
+}
+
+/** The affine of a transform that is one affine (exported as an ITK transform file). */
+function affinePart(t: SpatialTransform): AffineTransform | undefined {
+  if (t instanceof AffineTransform) return t;
+  if (t instanceof CompositeTransform && t.transforms.length === 1) return affinePart(t.transforms[0]);
+  return undefined;
+}
+
+const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
+
+/** Writes the result into `dir` as a whole, replacing what was there; returns the files' paths. */
+export async function writeResultFolder(dir: string, content: ResultContent): Promise<string[]> {
+  const grid = gridOf(content.grid);
+  const parts: [ResultPart, (file: string) => Promise<void>][] = [];
+  const volume = (part: ResultPart, data: ArrayLike<number> | undefined, make: (d: ArrayLike<number>) => Parameters<typeof writeVolume>[1]) => {
+    if (data) parts.push([part, (file) => writeVolume(file, make(data))]);
+  };
+  volume('labels', content.labels, (d) => createVolume(grid, compactLabels(d)));
+  volume('warpedAtlas', content.warpedAtlas, (d) => createVolume(grid, d as Float32Array));
+  volume('displacement', content.displacementMm, (d) => createVolume(grid, d as Float32Array, 3));
+  volume('jacobian', content.jacobian, (d) => createVolume(grid, d as Float32Array));
+  volume('grid', content.gridLayer, (d) => createVolume(grid, d as Uint8Array));
+  const affine = affinePart(content.transform);
+  if (affine) parts.push(['transformItk', (file) => fs.writeFile(file, affineToItkText(affine))]);
+  const transformDoc = {
+    convention: 'maps scan (fixed) world points to template (moving) world points; LPS millimetres',
+    transform: content.transform.describe(),
+  };
+  parts.push(['transform', (file) => fs.writeFile(file, json(transformDoc))]);
+  await commitFolder(dir, isResultEntry, async (staging) => {
+    for (const [part, write] of parts) await write(resultFile(staging, part));
+    await fs.writeFile(resultFile(staging, 'metrics'), json(content.metrics));
+  });
+  return [...parts.map(([part]) => resultFile(dir, part)), resultFile(dir, 'metrics')];
+}
+
+/** Writes a segmentation's result folder; `extra` goes into metrics.json beside the metrics. */
+export function writeSegmentResult(dir: string, result: SegmentResult, extra: Record<string, unknown> = {}): Promise<string[]> {
+  return writeResultFolder(dir, {
+    grid: result.labels,
+    labels: result.labels.data,
+    warpedAtlas: result.warpedAtlas.data as Float32Array,
+    transform: result.transform,
+    displacementMm: result.displacementMm,
+    jacobian: result.jacobian,
+    gridLayer: result.gridLayer,
+    metrics: { ...extra, ...result.metrics },
+  });
+}
+
+/** Reads metrics.json of a result folder (a missing or damaged file is an error naming it). */
+export async function readResultMetrics<T = Record<string, unknown>>(dir: string): Promise<T> {
+  const file = resultFile(dir, 'metrics');
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    throw new LabelWarpError('is missing: not a LabelWarp result folder', file);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new LabelWarpError('is not valid JSON', file);
+  }
+}
