@@ -1,11 +1,15 @@
 /**
  * The main process's side of the engine host: one job queue, one host process at a time, progress
- * events, cancellation, and crash isolation — if the host process dies, the running job fails
- * with the reason and the next job starts a fresh process.
+ * events, cancellation, and crash isolation — if the host process dies or falls silent (no
+ * heartbeat within the stall timeout), the running job fails with the reason and the next job
+ * starts a fresh process.
  */
 import { EventEmitter } from 'node:events';
 import { fork } from 'node:child_process';
 import type { ChildProcess, Serializable } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { HEARTBEAT_MS } from './protocol.js';
 import type { FromHost, JobOutcome, JobRequest, ToHost } from './protocol.js';
 
 /** A started host process, whatever runs it (Node child process, Electron utility process). */
@@ -19,11 +23,17 @@ export interface HostProcess<In = ToHost, Out = FromHost> {
 
 export type HostLauncher<In = ToHost, Out = FromHost> = () => HostProcess<In, Out>;
 
-/** Node child process running a TypeScript worker through tsx (tests, CLI, browser mode). */
+/**
+ * Node child process running a TypeScript worker through tsx (tests, browser mode). tsx is
+ * resolved from this module's location, so the host starts whatever the working directory;
+ * `extraExecArgv` follows it (e.g. more --import hooks).
+ */
 export function nodeLauncher<In = ToHost, Out = FromHost>(
-  workerPath = new URL('./engine-worker.ts', import.meta.url).pathname,
-  execArgv = ['--import', 'tsx'],
+  workerPath = fileURLToPath(new URL('./engine-worker.ts', import.meta.url)),
+  extraExecArgv: string[] = [],
 ): HostLauncher<In, Out> {
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const execArgv = ['--import', tsx, ...extraExecArgv];
   return () => {
     const child: ChildProcess = fork(workerPath, [], {
       execArgv,
@@ -56,6 +66,20 @@ export interface HostEvents {
   status: [{ running: boolean; rss: number | null; backend?: string; device?: 'gpu' | 'cpu' }];
 }
 
+export interface EngineHostOptions {
+  /** A host silent this long after its first message is taken as frozen (default 180 s). */
+  stallTimeoutMs?: number;
+  /** A host silent this long after its start is taken as hung (default 180 s). */
+  startTimeoutMs?: number;
+}
+
+/**
+ * Longest silence accepted from a host: its event loop may be held by one synchronous kernel on a
+ * large scan (warping, Jacobian, HD95 of a 512³ grid on a slow laptop), which must not be
+ * mistaken for a freeze.
+ */
+const DEFAULT_STALL_MS = 180_000;
+
 export class EngineHost extends EventEmitter<HostEvents> {
   private readonly queue: Job[] = [];
   private current?: Job;
@@ -66,9 +90,20 @@ export class EngineHost extends EventEmitter<HostEvents> {
   device?: 'gpu' | 'cpu';
   private cancelTimer?: NodeJS.Timeout;
   private readonly cancelling = new Set<string>();
+  /** When the current host was last heard from (any message), and whether it has spoken yet. */
+  private lastHeard = 0;
+  private heard = false;
+  private watchdog?: NodeJS.Timeout;
+  private readonly stallTimeoutMs: number;
+  private readonly startTimeoutMs: number;
 
-  constructor(private readonly launch: HostLauncher = nodeLauncher()) {
+  constructor(
+    private readonly launch: HostLauncher = nodeLauncher(),
+    options: EngineHostOptions = {},
+  ) {
     super();
+    this.stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_MS;
+    this.startTimeoutMs = options.startTimeoutMs ?? DEFAULT_STALL_MS;
   }
 
   submit(id: string, request: JobRequest): Job {
@@ -120,10 +155,27 @@ export class EngineHost extends EventEmitter<HostEvents> {
   private start(): HostProcess {
     const proc = this.launch();
     this.ready = false;
+    this.heard = false;
+    this.lastHeard = Date.now();
     proc.onMessage((m) => this.onMessage(proc, m));
     proc.onExit((reason) => this.onExit(proc, reason));
     this.proc = proc;
+    clearInterval(this.watchdog);
+    this.watchdog = setInterval(() => this.checkAlive(), Math.min(HEARTBEAT_MS, this.stallTimeoutMs / 2));
+    this.watchdog.unref();
     return proc;
+  }
+
+  /** Replaces a host that fell silent: its job fails with the reason, the next job gets a fresh host. */
+  private checkAlive(): void {
+    const proc = this.proc;
+    if (!proc) return;
+    const silentMs = Date.now() - this.lastHeard;
+    const limit = this.heard ? this.stallTimeoutMs : this.startTimeoutMs;
+    if (silentMs <= limit) return;
+    const what = this.heard ? `stopped responding (no heartbeat for ${Math.round(silentMs / 1000)} s)` : `did not start within ${Math.round(silentMs / 1000)} s`;
+    proc.kill();
+    this.onExit(proc, what, `the engine host ${what} and was replaced; the next job starts a fresh one`);
   }
 
   private pump(): void {
@@ -138,6 +190,8 @@ export class EngineHost extends EventEmitter<HostEvents> {
 
   private onMessage(proc: HostProcess, m: FromHost): void {
     if (proc !== this.proc) return;
+    this.lastHeard = Date.now();
+    this.heard = true;
     switch (m.type) {
       case 'ready':
         this.ready = true;
@@ -174,9 +228,10 @@ export class EngineHost extends EventEmitter<HostEvents> {
     }
   }
 
-  private onExit(proc: HostProcess, reason: string): void {
+  private onExit(proc: HostProcess, reason: string, error?: string): void {
     if (proc !== this.proc) return;
     this.proc = undefined;
+    clearInterval(this.watchdog);
     this.rss = null;
     this.emit('status', this.status());
     const job = this.current;
@@ -185,7 +240,7 @@ export class EngineHost extends EventEmitter<HostEvents> {
       this.current = undefined;
       const wasCancelled = this.cancelling.delete(job.id);
       job.state = wasCancelled ? 'cancelled' : 'failed';
-      job.error = wasCancelled ? 'cancelled' : `the engine host stopped unexpectedly (${reason}); the next job starts a fresh one`;
+      job.error = wasCancelled ? 'cancelled' : (error ?? `the engine host stopped unexpectedly (${reason}); the next job starts a fresh one`);
       this.emit('finished', job);
     }
     this.pump();
@@ -194,6 +249,7 @@ export class EngineHost extends EventEmitter<HostEvents> {
   /** Stops the host process (app quit). */
   dispose(): void {
     clearTimeout(this.cancelTimer);
+    clearInterval(this.watchdog);
     this.queue.length = 0;
     this.proc?.kill();
     this.proc = undefined;

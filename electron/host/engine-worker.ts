@@ -7,6 +7,7 @@ import { segmentScan, readSegmentInput } from '../../core/pipeline/segment.js';
 import { writeSegmentResult, prepareResultFolder } from '../../core/results/result-folder.js';
 import { initTensorBackend } from '../../core/tensor/backend.js';
 import { describeError, CancelledError } from '../../core/util/errors.js';
+import { HEARTBEAT_MS } from './protocol.js';
 import type { FromHost, ToHost, JobRequest } from './protocol.js';
 import { parentPort } from './parent-port.js';
 
@@ -46,6 +47,9 @@ channel.on('message', (m) => {
   else if (m.type === 'cancel') running.get(m.jobId)?.abort();
   else if (m.type === 'status') channel.postMessage({ type: 'memory', rss: process.memoryUsage().rss });
 });
+
+// A heartbeat as long as the event loop turns: EngineHost replaces a host that falls silent.
+setInterval(() => channel.postMessage({ type: 'heartbeat' }), HEARTBEAT_MS).unref();
 
 const backend = await initTensorBackend();
 channel.postMessage({ type: 'ready', backend: backend.description, device: backend.device });

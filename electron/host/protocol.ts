@@ -18,7 +18,11 @@ export interface JobOutcome {
   files: string[];
 }
 
+/** The host sends a heartbeat this often while its event loop runs (see EngineHost's stall timeout). */
+export const HEARTBEAT_MS = 1000;
+
 export type FromHost =
+  | { type: 'heartbeat' }
   | { type: 'ready'; backend: string; device: 'gpu' | 'cpu' }
   | { type: 'progress'; jobId: string; stage: string; fraction: number; message?: string }
   | { type: 'done'; jobId: string; outcome: JobOutcome }
