@@ -3,9 +3,6 @@ import path from 'node:path';
 import os from 'node:os';
 import { promises as fs } from 'node:fs';
 import { readVolume } from '../volume/io.js';
-import { gridOf, gridCentreWorld } from '../volume/volume.js';
-import type { Grid, Vec3 } from '../volume/volume.js';
-import { resampleToGrid } from '../kernels/resample.js';
 import { segmentScan } from '../pipeline/segment.js';
 import { initTensorBackend } from '../tensor/backend.js';
 import { LabelWarpError } from '../util/errors.js';
@@ -16,6 +13,7 @@ import { getEngineDefinition, engineOptions } from '../engines/index.js';
 import { runMemory } from '../engines/memory.js';
 import { segmentMemory } from '../pipeline/segment-memory.js';
 import type { GnModelConfig } from '../engines/gn/model.js';
+import { brainPair1mm } from './brain-pair-1mm.js';
 
 /** Gauss-Newton with MIND-SSC alone beside the learned features, on held-out hippocampus pairs. */
 export async function learnedBench(values: Record<string, unknown>): Promise<number> {
@@ -78,34 +76,9 @@ export async function learnedBench(values: Record<string, unknown>): Promise<num
 
 /** Registers a 256×256×160 pair at 1 mm (the aligned brains resampled) and reports peak memory. */
 export async function memoryBench(values: Record<string, unknown>): Promise<number> {
-  const dir = path.join((values.data as string | undefined) ?? sharedDataDir(), 'aligned-brain-pair');
   const backend = await initTensorBackend();
-  const read = (f: string, kind: 'image' | 'labels') => readVolume(path.join(dir, f), kind);
-  const [a, al, b, bl] = await Promise.all([
-    read('subject-a_t1.nii.gz', 'image'),
-    read('subject-a_labels.nii.gz', 'labels'),
-    read('subject-b_t1.nii.gz', 'image'),
-    read('subject-b_labels.nii.gz', 'labels'),
-  ]);
-  const big = (ref: Grid): Grid => {
-    const dims: Vec3 = [256, 256, 160];
-    const c = gridCentreWorld(ref);
-    const g = gridOf(ref);
-    // Same orientation as the scan, 1 mm, centred on it.
-    const half = dims.map((d) => (d - 1) / 2);
-    const origin = [0, 1, 2].map(
-      (r) => c[r] - (g.direction[r * 3] * half[0] + g.direction[r * 3 + 1] * half[1] + g.direction[r * 3 + 2] * half[2]),
-    ) as Vec3;
-    return { dims, spacing: [1, 1, 1], origin, direction: g.direction };
-  };
-  const ga = big(a);
-  const gb = big(b);
-  const input = {
-    atlasImage: resampleToGrid(a, ga, 'linear'),
-    atlasLabels: resampleToGrid(al, ga, 'nearest'),
-    scan: resampleToGrid(b, gb, 'linear'),
-    scanLabels: resampleToGrid(bl, gb, 'nearest'),
-  };
+  const input = await brainPair1mm(values.data as string | undefined);
+  const ga = input.atlasImage;
   const gn = getEngineDefinition('gn');
   const estimate = runMemory(gn, engineOptions(gn, {}), { fixed: input.scan, moving: input.atlasImage }, segmentMemory(input.scan));
   const before = process.memoryUsage().rss;

@@ -12,6 +12,7 @@ import { initTensorBackend } from '../tensor/backend.js';
 import type { SegmentMetrics } from '../pipeline/segment.js';
 import { learnedBench, memoryBench } from '../bench/suites.js';
 import { getEngineDefinition, listEngines } from '../engines/index.js';
+import { overheadBench } from '../bench/overhead.js';
 import { fmt, mean, machineLine, report } from '../bench/report.js';
 
 export const BENCH_HELP = `labelwarp bench — benchmarks on the shared real scans, printed as tables
@@ -26,6 +27,8 @@ Suites:
   gn-learned  held-out hippocampus pairs: Gauss-Newton with MIND-SSC alone beside the learned
               features of --model (default resources/models/gn-hippocampus)
   gn-memory   a 256×256×160 1 mm pair (the aligned brains resampled): time and peak resident memory
+  overhead    a 'labelwarp segment --engine gn' process on that 1 mm pair: seconds of process start,
+              reading, registration, label transfer, metrics and writing, and the wall clock
 
   --data DIR        the shared data folder (default: $LABELWARP_DATA or ../shared/data)
   --no-elastix      run our engine only
@@ -206,10 +209,12 @@ export async function benchCommand(args: string[]): Promise<number> {
       return learnedBench(values);
     case 'gn-memory':
       return memoryBench(values);
+    case 'overhead':
+      return overheadBench(values);
     default:
       if (!listEngines().some((e) => e.name === suite))
         throw new LabelWarpError(
-          `unknown benchmark suite "${suite}"; available: ${[...listEngines().map((e) => e.name), 'gn-learned', 'gn-memory'].join(', ')}`,
+          `unknown benchmark suite "${suite}"; available: ${[...listEngines().map((e) => e.name), 'gn-learned', 'gn-memory', 'overhead'].join(', ')}`,
         );
       return registrationBench(suite, values);
   }

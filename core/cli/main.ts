@@ -1,13 +1,5 @@
 /** The `labelwarp` command line: one entry point dispatching to commands over the same core. */
 import { describeError, LabelWarpError } from '../util/errors.js';
-import { segmentCommand } from './segment-command.js';
-import { demoCommand } from './demo-command.js';
-import { benchCommand } from './bench-command.js';
-import { trainCommand } from './train-command.js';
-import { teachCommand } from './teach-command.js';
-import { enginesCommand } from './engines-command.js';
-import { modelsCommand } from './models-command.js';
-import { initTensorBackend } from '../tensor/backend.js';
 
 export const MAIN_HELP = `labelwarp — one-shot atlas segmentation by registration
 
@@ -29,19 +21,21 @@ async function backendCommand(args: string[]): Promise<number> {
     process.stdout.write('labelwarp backend — print the TensorFlow.js backend selected on this machine\n');
     return 0;
   }
+  const { initTensorBackend } = await import('../tensor/backend.js');
   const b = await initTensorBackend();
   process.stdout.write(`${b.description}\n`);
   return 0;
 }
 
+// Each command's module is loaded only when that command runs, so starting (and --help) stays quick.
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
-  segment: segmentCommand,
-  demo: demoCommand,
-  bench: benchCommand,
-  train: trainCommand,
-  teach: teachCommand,
-  engines: enginesCommand,
-  models: modelsCommand,
+  segment: async (a) => (await import('./segment-command.js')).segmentCommand(a),
+  demo: async (a) => (await import('./demo-command.js')).demoCommand(a),
+  bench: async (a) => (await import('./bench-command.js')).benchCommand(a),
+  train: async (a) => (await import('./train-command.js')).trainCommand(a),
+  teach: async (a) => (await import('./teach-command.js')).teachCommand(a),
+  engines: async (a) => (await import('./engines-command.js')).enginesCommand(a),
+  models: async (a) => (await import('./models-command.js')).modelsCommand(a),
   backend: backendCommand,
 };
 

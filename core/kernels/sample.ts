@@ -88,6 +88,22 @@ export function labelLinearAt(
   const y0 = Math.floor(y);
   const z0 = Math.floor(z);
   if (x0 < -1 || y0 < -1 || z0 < -1 || x0 >= nx || y0 >= ny || z0 >= nz) return 0;
+  if (x0 >= 0 && y0 >= 0 && z0 >= 0 && x0 < nx - 1 && y0 < ny - 1 && z0 < nz - 1) {
+    // Inside one label (most voxels): every corner holds it, so it wins whatever the weights.
+    const nxy = nx * ny;
+    const b = x0 + nx * y0 + nxy * z0;
+    const l = data[b];
+    if (
+      data[b + 1] === l &&
+      data[b + nx] === l &&
+      data[b + nx + 1] === l &&
+      data[b + nxy] === l &&
+      data[b + nxy + 1] === l &&
+      data[b + nxy + nx] === l &&
+      data[b + nxy + nx + 1] === l
+    )
+      return l;
+  }
   const fx = x - x0;
   const fy = y - y0;
   const fz = z - z0;

@@ -60,18 +60,24 @@ export function squaredDistanceTransform(
   const d = new Float64Array(nmax);
   const v = new Int32Array(nmax);
   const z = new Float64Array(nmax + 1);
-  const pass = (n: number, stride: number, starts: Iterable<number>, s2: number) => {
-    for (const start of starts) {
-      for (let q = 0; q < n; q++) f[q] = out[start + q * stride];
-      edt1d(f, n, s2, d, v, z);
-      for (let q = 0; q < n; q++) out[start + q * stride] = d[q];
-    }
+  // One pass along an axis: every line (n voxels, `stride` apart) starting at a + strideA·x + strideB·y.
+  const pass = (n: number, stride: number, a: number, strideA: number, b: number, strideB: number, s2: number) => {
+    for (let y = 0; y < b; y++)
+      for (let x = 0; x < a; x++) {
+        const start = x * strideA + y * strideB;
+        let any = false;
+        for (let q = 0; q < n; q++) {
+          f[q] = out[start + q * stride];
+          if (f[q] < INF) any = true;
+        }
+        // A line without any finite distance stays infinite.
+        if (!any) continue;
+        edt1d(f, n, s2, d, v, z);
+        for (let q = 0; q < n; q++) out[start + q * stride] = d[q];
+      }
   };
-  function* lines(a: number, b: number, strideA: number, strideB: number) {
-    for (let y = 0; y < b; y++) for (let x = 0; x < a; x++) yield x * strideA + y * strideB;
-  }
-  pass(nx, 1, lines(ny, nz, nx, nx * ny), spacing[0] ** 2);
-  pass(ny, nx, lines(nx, nz, 1, nx * ny), spacing[1] ** 2);
-  pass(nz, nx * ny, lines(nx, ny, 1, nx), spacing[2] ** 2);
+  pass(nx, 1, ny, nx, nz, nx * ny, spacing[0] ** 2);
+  pass(ny, nx, nx, 1, nz, nx * ny, spacing[1] ** 2);
+  pass(nz, nx * ny, nx, 1, ny, nx, spacing[2] ** 2);
   return out;
 }

@@ -84,9 +84,8 @@ function boundingBoxes(data: ArrayLike<number>, dims: [number, number, number], 
 /** Boundary of (data == label) within a box: voxels in the label with a 6-neighbour not in it. */
 function boundaryInBox(data: ArrayLike<number>, dims: [number, number, number], label: number, lo: number[], bd: number[]): Uint8Array {
   const [nx, ny, nz] = dims;
+  const nxy = nx * ny;
   const out = new Uint8Array(bd[0] * bd[1] * bd[2]);
-  const at = (i: number, j: number, k: number) =>
-    i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz ? -1 : data[i + nx * (j + ny * k)];
   let o = 0;
   for (let k = 0; k < bd[2]; k++)
     for (let j = 0; j < bd[1]; j++)
@@ -94,28 +93,45 @@ function boundaryInBox(data: ArrayLike<number>, dims: [number, number, number], 
         const gi = i + lo[0];
         const gj = j + lo[1];
         const gk = k + lo[2];
-        if (at(gi, gj, gk) !== label) continue;
+        const v = gi + nx * gj + nxy * gk;
+        if (data[v] !== label) continue;
+        // Beyond the volume counts as outside the label.
         if (
-          at(gi - 1, gj, gk) !== label ||
-          at(gi + 1, gj, gk) !== label ||
-          at(gi, gj - 1, gk) !== label ||
-          at(gi, gj + 1, gk) !== label ||
-          at(gi, gj, gk - 1) !== label ||
-          at(gi, gj, gk + 1) !== label
+          gi === 0 ||
+          gj === 0 ||
+          gk === 0 ||
+          gi === nx - 1 ||
+          gj === ny - 1 ||
+          gk === nz - 1 ||
+          data[v - 1] !== label ||
+          data[v + 1] !== label ||
+          data[v - nx] !== label ||
+          data[v + nx] !== label ||
+          data[v - nxy] !== label ||
+          data[v + nxy] !== label
         )
           out[o] = 1;
       }
   return out;
 }
 
-function percentile95(values: number[]): number {
+/** 95th percentile by linear interpolation between order statistics (NumPy's default); 0 when empty. */
+function percentile95(values: Float64Array): number {
   if (values.length === 0) return 0;
-  values.sort((a, b) => a - b);
-  // Linear interpolation between order statistics (NumPy's default).
+  values.sort();
   const pos = 0.95 * (values.length - 1);
   const lo = Math.floor(pos);
   const hi = Math.min(lo + 1, values.length - 1);
   return values[lo] + (pos - lo) * (values[hi] - values[lo]);
+}
+
+/** Distances (mm) from each voxel marked in `from` to the nearest marked voxel of the squared-distance map. */
+function distancesAt(from: Uint8Array, squared: Float64Array): Float64Array {
+  let n = 0;
+  for (let i = 0; i < from.length; i++) n += from[i];
+  const out = new Float64Array(n);
+  for (let i = 0, o = 0; i < from.length; i++) if (from[i]) out[o++] = Math.sqrt(squared[i]);
+  return out;
 }
 
 /** HD95 (mm) per label in `labels`; boxes padded so that distances within the union are exact. */
@@ -141,39 +157,37 @@ export function hd95Scores(pred: ArrayLike<number>, ref: ArrayLike<number>, grid
     const sp = grid.spacing;
     const bp = boundaryInBox(pred, dims, l, lo, bd);
     const br = boundaryInBox(ref, dims, l, lo, bd);
-    const dToRef = squaredDistanceTransform(br, bd, sp);
-    const dToPred = squaredDistanceTransform(bp, bd, sp);
-    const ab: number[] = [];
-    const ba: number[] = [];
-    for (let i = 0; i < bp.length; i++) {
-      if (bp[i]) ab.push(Math.sqrt(dToRef[i]));
-      if (br[i]) ba.push(Math.sqrt(dToPred[i]));
-    }
+    const ab = distancesAt(bp, squaredDistanceTransform(br, bd, sp));
+    const ba = distancesAt(br, squaredDistanceTransform(bp, bd, sp));
     out.set(l, Math.max(percentile95(ab), percentile95(ba)));
   }
   return out;
 }
 
-export function segmentationMetrics(pred: ArrayLike<number>, ref: ArrayLike<number>, grid: Grid): SegmentationMetrics {
-  const dice = diceScores(pred, ref);
-  const labels = [...dice.keys()];
-  const hd = hd95Scores(pred, ref, grid, labels);
+/** Per-label rows and their means, from Dice (with voxel counts) and HD95 scores. */
+export function combineScores(
+  dice: Map<number, { dice: number; ref: number; pred: number }>,
+  hd: Map<number, number | null>,
+  grid: Grid,
+): SegmentationMetrics {
   const voxelMm3 = grid.spacing[0] * grid.spacing[1] * grid.spacing[2];
-  const rows: LabelMetric[] = labels.map((l) => {
-    const d = dice.get(l)!;
-    return {
-      label: l,
-      dice: d.dice,
-      hd95: hd.get(l) ?? null,
-      referenceVoxels: d.ref,
-      predictedVoxels: d.pred,
-      referenceVolumeMm3: d.ref * voxelMm3,
-    };
-  });
+  const rows: LabelMetric[] = [...dice].map(([l, d]) => ({
+    label: l,
+    dice: d.dice,
+    hd95: hd.get(l) ?? null,
+    referenceVoxels: d.ref,
+    predictedVoxels: d.pred,
+    referenceVolumeMm3: d.ref * voxelMm3,
+  }));
   const finite = rows.map((r) => r.hd95).filter((h): h is number => h !== null && Number.isFinite(h));
   return {
     meanDice: rows.length ? rows.reduce((s, r) => s + r.dice, 0) / rows.length : NaN,
     meanHd95: finite.length ? finite.reduce((s, h) => s + h, 0) / finite.length : null,
     labels: rows,
   };
+}
+
+export function segmentationMetrics(pred: ArrayLike<number>, ref: ArrayLike<number>, grid: Grid): SegmentationMetrics {
+  const dice = diceScores(pred, ref);
+  return combineScores(dice, hd95Scores(pred, ref, grid, [...dice.keys()]), grid);
 }

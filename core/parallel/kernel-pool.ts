@@ -9,10 +9,14 @@ import os from 'node:os';
 import { mindSsc } from '../kernels/mind.js';
 import type { MindOptions } from '../kernels/mind.js';
 import { normalEquationTermsRange } from '../registration/gn-terms.js';
-import type { Vec3 } from '../volume/volume.js';
+import { gridOf } from '../volume/volume.js';
+import type { Grid, Vec3 } from '../volume/volume.js';
+import { combineScores, diceScores, hd95Scores } from '../metrics/overlap.js';
+import type { SegmentationMetrics } from '../metrics/overlap.js';
 
 export type KernelRequest =
   | { id: number; op: 'mind'; image: Float32Array; dims: Vec3; options: MindOptions }
+  | { id: number; op: 'hd95'; pred: Int32Array; ref: Int32Array; grid: Grid; labels: number[] }
   | {
       id: number;
       op: 'terms';
@@ -90,7 +94,7 @@ export function warmUpKernelPool(): void {
 }
 
 /** A copy of `a` in shared memory (or `a` itself when it already is). */
-export function shared<T extends Float32Array | Uint8Array>(a: T): T {
+export function shared<T extends Float32Array | Uint8Array | Int32Array>(a: T): T {
   if (a.buffer instanceof SharedArrayBuffer) return a;
   const Ctor = a.constructor as { new (b: SharedArrayBuffer): T };
   const out = new Ctor(new SharedArrayBuffer(a.byteLength));
@@ -148,4 +152,36 @@ export async function normalEquationTermsParallel(
     other = r ?? normalEquationTermsRange(F, M, C, dims, u, termScale, mask, half, dims[2], H, g);
   }
   return { H, g, residual: (mine.ssd + other.ssd) / (Math.max(1, mine.counted + other.counted) * C) };
+}
+
+/**
+ * Dice and HD95 per label (metrics/overlap.ts), the HD95 of about half the labels (by voxel
+ * count, its cost) on the worker.
+ */
+export async function segmentationMetricsParallel(pred: Int32Array, ref: Int32Array, grid: Grid): Promise<SegmentationMetrics> {
+  const dice = diceScores(pred, ref);
+  const mine: number[] = [];
+  const theirs: number[] = [];
+  // Largest first, each to the side with less work so far.
+  let balance = 0;
+  for (const [label, d] of [...dice].sort((a, b) => b[1].ref + b[1].pred - (a[1].ref + a[1].pred))) {
+    if (balance <= 0) {
+      theirs.push(label);
+      balance += d.ref + d.pred;
+    } else {
+      mine.push(label);
+      balance -= d.ref + d.pred;
+    }
+  }
+  const parallel = pred.length >= 200_000 && theirs.length > 0 && mine.length > 0;
+  const remote = parallel
+    ? run<[number, number | null][]>({ op: 'hd95', pred: shared(pred), ref: shared(ref), grid: gridOf(grid), labels: theirs })?.catch(() => null)
+    : null;
+  const hd = hd95Scores(pred, ref, grid, remote ? mine : [...dice.keys()]);
+  if (remote) {
+    // A worker that failed leaves its labels to this thread.
+    const r = (await remote) ?? [...hd95Scores(pred, ref, grid, theirs)];
+    for (const [label, value] of r) hd.set(label, value);
+  }
+  return combineScores(dice, hd, grid);
 }

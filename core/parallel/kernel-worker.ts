@@ -2,6 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import { mindSsc } from '../kernels/mind.js';
 import { normalEquationTermsRange } from '../registration/gn-terms.js';
+import { hd95Scores } from '../metrics/overlap.js';
 import type { KernelRequest } from './kernel-pool.js';
 
 parentPort!.on('message', (req: KernelRequest) => {
@@ -11,6 +12,8 @@ parentPort!.on('message', (req: KernelRequest) => {
       const shared = new Float32Array(new SharedArrayBuffer(out.byteLength));
       shared.set(out);
       parentPort!.postMessage({ id: req.id, result: shared });
+    } else if (req.op === 'hd95') {
+      parentPort!.postMessage({ id: req.id, result: [...hd95Scores(req.pred, req.ref, req.grid, req.labels)] });
     } else {
       const r = normalEquationTermsRange(req.F, req.M, req.C, req.dims, req.u, req.termScale, req.mask, req.k0, req.k1, req.H, req.g);
       parentPort!.postMessage({ id: req.id, result: r });

@@ -10,7 +10,7 @@ import { readVolumeWithWarnings } from '../volume/io.js';
 import { onLattice, describeMapping } from '../volume/reorient.js';
 import { evaluateOnGrid } from '../registration/transform.js';
 import type { SpatialTransform } from '../registration/transform.js';
-import { segmentationMetrics } from '../metrics/overlap.js';
+import { segmentationMetricsParallel } from '../parallel/kernel-pool.js';
 import type { LabelMetric } from '../metrics/overlap.js';
 import { jacobianStatistics } from '../metrics/deformation.js';
 import { jacobianDeterminant } from '../kernels/jacobian.js';
@@ -208,7 +208,8 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
     details: out.details,
   };
   if (input.scanLabels) {
-    const seg = segmentationMetrics(labels.data, input.scanLabels.data, input.scan);
+    const int32 = (a: ArrayLike<number>) => (a instanceof Int32Array ? a : Int32Array.from(a));
+    const seg = await segmentationMetricsParallel(int32(labels.data), int32(input.scanLabels.data), input.scan);
     metrics.meanDice = seg.meanDice;
     metrics.meanHd95 = seg.meanHd95;
     metrics.labels = seg.labels;

@@ -5,7 +5,7 @@
  * pre-alignment followed by a dense deformation, and every consumer (label warping, metrics,
  * export) treats it the same way.
  */
-import { indexToWorldMatrix, worldToIndexMatrix, gridOf } from '../volume/volume.js';
+import { indexToWorldMatrix, worldToIndexMatrix, gridOf, sameGrid } from '../volume/volume.js';
 import type { Grid, Mat3, Vec3 } from '../volume/volume.js';
 import { sourceIndexCoordinatesAffine } from '../kernels/resample.js';
 import { sampleVec3Clamped } from '../kernels/sample.js';
@@ -130,6 +130,24 @@ export interface GridEvaluation {
 }
 
 /**
+ * T applied to the voxel centres `pts` of slice k of `target`. A displacement field on the
+ * target's own grid (what deformable engines return) is read at its voxels, not interpolated.
+ */
+function mapSlice(t: SpatialTransform, pts: Float64Array, target: Grid, k: number): Float64Array {
+  if (t instanceof CompositeTransform && t.transforms.length > 0) {
+    const [first, ...rest] = t.transforms;
+    return rest.reduce((p, next) => next.mapPointsWorld(p), mapSlice(first, pts, target, k));
+  }
+  if (t instanceof DisplacementFieldTransform && sameGrid(t.grid, target)) {
+    const base = pts.length * k;
+    const out = new Float64Array(pts.length);
+    for (let q = 0; q < pts.length; q++) out[q] = pts[q] + t.fieldMm[base + q];
+    return out;
+  }
+  return t.mapPointsWorld(pts);
+}
+
+/**
  * Evaluates T once on every voxel centre of `target`, slice by slice (memory stays at the
  * outputs), giving the displacement field, the source-grid coordinates, or both from the same
  * mapped points.
@@ -146,7 +164,7 @@ export function evaluateOnGrid(t: SpatialTransform, target: Grid, want: { displa
   const pts = new Float64Array(3 * slice);
   for (let k = 0; k < nz; k++) {
     slicePointsWorld(i2w, nx, ny, k, pts, 0);
-    const mapped = t.mapPointsWorld(pts);
+    const mapped = mapSlice(t, pts, target, k);
     const base = 3 * slice * k;
     if (displacementMm) for (let q = 0; q < pts.length; q++) displacementMm[base + q] = mapped[q] - pts[q];
     if (sourceIndex && w2i)

@@ -5,9 +5,10 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeVolume, compactLabels } from '../volume/io.js';
+import { compactLabels } from '../volume/io.js';
+import { writeNifti } from '../volume/nifti-writer.js';
 import { createVolume, gridOf } from '../volume/volume.js';
-import type { Grid } from '../volume/volume.js';
+import type { Grid, Volume } from '../volume/volume.js';
 import { AffineTransform, CompositeTransform, affineToItkText } from '../registration/transform.js';
 import type { SpatialTransform } from '../registration/transform.js';
 import { LabelWarpError } from '../util/errors.js';
@@ -15,8 +16,9 @@ import { commitFolder, prepareFolder } from './commit-folder.js';
 import type { SegmentResult } from '../pipeline/segment.js';
 
 /**
- * File of each part. Dense float fields are stored uncompressed: gzip shrinks them by about a
- * tenth at the cost of seconds per run; label maps and the warped template compress well.
+ * File of each part (NIfTI-1, written as ITK writes it: see nifti-writer.ts). Dense float fields
+ * are stored uncompressed: gzip shrinks them by about a tenth at the cost of seconds per run;
+ * label maps, the grid layer and the warped template (zero outside the head) compress well.
  */
 export const RESULT_FILES = {
   labels: 'labels.nii.gz',
@@ -84,8 +86,8 @@ const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
 export async function writeResultFolder(dir: string, content: ResultContent): Promise<string[]> {
   const grid = gridOf(content.grid);
   const parts: [ResultPart, (file: string) => Promise<void>][] = [];
-  const volume = (part: ResultPart, data: ArrayLike<number> | undefined, make: (d: ArrayLike<number>) => Parameters<typeof writeVolume>[1]) => {
-    if (data) parts.push([part, (file) => writeVolume(file, make(data))]);
+  const volume = (part: ResultPart, data: ArrayLike<number> | undefined, make: (d: ArrayLike<number>) => Volume) => {
+    if (data) parts.push([part, (file) => writeNifti(file, make(data))]);
   };
   volume('labels', content.labels, (d) => createVolume(grid, compactLabels(d)));
   volume('warpedAtlas', content.warpedAtlas, (d) => createVolume(grid, d as Float32Array));
@@ -100,7 +102,8 @@ export async function writeResultFolder(dir: string, content: ResultContent): Pr
   };
   parts.push(['transform', (file) => fs.writeFile(file, json(transformDoc))]);
   await commitFolder(dir, isResultEntry, async (staging) => {
-    for (const [part, write] of parts) await write(resultFile(staging, part));
+    // The files are written concurrently (compression runs on Node's thread pool).
+    await Promise.all(parts.map(([part, write]) => write(resultFile(staging, part))));
     await fs.writeFile(resultFile(staging, 'metrics'), json(content.metrics));
   });
   return [...parts.map(([part]) => resultFile(dir, part)), resultFile(dir, 'metrics')];

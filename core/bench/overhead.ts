@@ -1,0 +1,93 @@
+/**
+ * `labelwarp bench overhead`: what a run costs beyond its registration. Runs a real
+ * `labelwarp segment --engine gn` process on the 1 mm 256×256×160 pair and prints the seconds of
+ * each stage (as the process recorded them in metrics.json) beside the process's wall-clock time.
+ */
+import path from 'node:path';
+import os from 'node:os';
+import { promises as fs } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { writeVolume, compactLabels } from '../volume/io.js';
+import { createVolume, gridOf } from '../volume/volume.js';
+import { ROOT } from '../cli/sample-data.js';
+import { LabelWarpError } from '../util/errors.js';
+import { readResultMetrics } from '../results/result-folder.js';
+import type { SegmentMetrics } from '../pipeline/segment.js';
+import { brainPair1mm, PAIR_DIMS } from './brain-pair-1mm.js';
+import { fmt, machineLine, report } from './report.js';
+
+/** Runs the command line as a user would; resolves with the wall-clock seconds until it exits. */
+function timedProcess(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'labelwarp.mjs'), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const seconds = (performance.now() - started) / 1000;
+      if (code === 0) resolve(seconds);
+      else reject(new LabelWarpError(`labelwarp ${args[0]} exited with code ${code}`));
+    });
+  });
+}
+
+export async function overheadBench(values: Record<string, unknown>): Promise<number> {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'labelwarp-overhead-'));
+  try {
+    const pair = await brainPair1mm(values.data as string | undefined);
+    const files = {
+      atlasImage: path.join(tmp, 'template_t1.nii.gz'),
+      atlasLabels: path.join(tmp, 'template_labels.nii.gz'),
+      scan: path.join(tmp, 'scan_t1.nii.gz'),
+      scanLabels: path.join(tmp, 'scan_labels.nii.gz'),
+    };
+    await writeVolume(files.atlasImage, pair.atlasImage);
+    await writeVolume(files.atlasLabels, createVolume(gridOf(pair.atlasLabels), compactLabels(pair.atlasLabels.data)));
+    await writeVolume(files.scan, pair.scan);
+    await writeVolume(files.scanLabels, createVolume(gridOf(pair.scanLabels), compactLabels(pair.scanLabels.data)));
+    const helpSeconds = await timedProcess(['--help']);
+    const out = path.join(tmp, 'result');
+    // Flags spelled out so that the run does not depend on the command's defaults.
+    const wall = await timedProcess([
+      'segment',
+      '--atlas-image',
+      files.atlasImage,
+      '--atlas-labels',
+      files.atlasLabels,
+      '--scan',
+      files.scan,
+      '--scan-labels',
+      files.scanLabels,
+      '--engine',
+      'gn',
+      '--out',
+      out,
+      '--quiet',
+    ]);
+    const m = await readResultMetrics<SegmentMetrics>(out);
+    const s = m.stages;
+    const measured = (s.start ?? 0) + (s.read ?? 0) + s.registration + s.labels + s.metrics;
+    const rows: (string | number)[][] = [
+      ['process start (until the command runs)', fmt(s.start, 2)],
+      ['read the four inputs', fmt(s.read, 2)],
+      ['registration', fmt(s.registration, 2)],
+      ['label transfer (transform evaluated once, labels, image, grid layer)', fmt(s.labels, 2)],
+      ['metrics (Dice, HD95, Jacobian)', fmt(s.metrics, 2)],
+      ['write the result folder and exit (the rest of the wall clock)', fmt(wall - measured, 2)],
+      ['whole `labelwarp segment` process, wall clock', fmt(wall, 2)],
+    ];
+    const ratio = wall / s.registration;
+    await report(
+      'overhead',
+      `Benchmark overhead: labelwarp segment --engine gn, aligned brain pair resampled to ${PAIR_DIMS.join('×')} at 1 mm, ${new Date().toISOString().slice(0, 10)}, ${machineLine(m.backend)}`,
+      ['stage', 'seconds'],
+      rows,
+      [
+        `wall clock / registration: ${fmt(ratio, 2)} (target ≤ 1.25); labelwarp --help alone: ${fmt(helpSeconds, 2)} s; mean Dice ${fmt(m.meanDice)}`,
+      ],
+      values.markdown as string | undefined,
+    );
+    return 0;
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
