@@ -56,7 +56,9 @@ export async function teachCommand(args: string[]): Promise<number> {
   for (const [i, scan] of scans.entries()) {
     const dir = path.join(out, scan.id);
     // done.json: the marker of folders written by earlier versions.
-    const finished = await Promise.all([resultFile(dir, 'metrics'), path.join(dir, 'done.json')].map((f) => fs.stat(f).catch(() => undefined)));
+    const finished = await Promise.all(
+      [resultFile(dir, 'metrics'), path.join(dir, 'done.json')].map((f) => fs.stat(f).catch(() => undefined)),
+    );
     if (finished.some(Boolean)) {
       skipped++;
       continue;

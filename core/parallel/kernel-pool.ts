@@ -175,7 +175,9 @@ export async function segmentationMetricsParallel(pred: Int32Array, ref: Int32Ar
   }
   const parallel = pred.length >= 200_000 && theirs.length > 0 && mine.length > 0;
   const remote = parallel
-    ? run<[number, number | null][]>({ op: 'hd95', pred: shared(pred), ref: shared(ref), grid: gridOf(grid), labels: theirs })?.catch(() => null)
+    ? run<[number, number | null][]>({ op: 'hd95', pred: shared(pred), ref: shared(ref), grid: gridOf(grid), labels: theirs })?.catch(
+        () => null,
+      )
     : null;
   const hd = hd95Scores(pred, ref, grid, remote ? mine : [...dice.keys()]);
   if (remote) {

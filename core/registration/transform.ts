@@ -154,7 +154,8 @@ function mapSlice(t: SpatialTransform, pts: Float64Array, target: Grid, k: numbe
  */
 export function evaluateOnGrid(t: SpatialTransform, target: Grid, want: { displacement?: boolean; source?: Grid }): GridEvaluation {
   const { source } = want;
-  if (t instanceof AffineTransform && source && !want.displacement) return { sourceIndex: sourceIndexCoordinatesAffine(target, source, t.matrix) };
+  if (t instanceof AffineTransform && source && !want.displacement)
+    return { sourceIndex: sourceIndexCoordinatesAffine(target, source, t.matrix) };
   const [nx, ny, nz] = target.dims;
   const slice = nx * ny;
   const i2w = indexToWorldMatrix(target);

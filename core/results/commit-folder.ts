@@ -19,10 +19,11 @@ interface Sibling {
   pid: number;
 }
 
-const exists = (p: string) => fs.lstat(p).then(
-  () => true,
-  () => false,
-);
+const exists = (p: string) =>
+  fs.lstat(p).then(
+    () => true,
+    () => false,
+  );
 
 function siblingPrefix(dir: string): string {
   return `.${path.basename(dir)}.lw-`;
@@ -96,7 +97,11 @@ export async function prepareFolder(dir: string, owned: (name: string) => boolea
  * Writes a folder as a whole: `write` fills a fresh staging folder, which then replaces `dir` by
  * renames. If `write` fails, the staging folder is removed and `dir` is untouched.
  */
-export async function commitFolder(dir: string, owned: (name: string) => boolean, write: (staging: string) => Promise<void>): Promise<void> {
+export async function commitFolder(
+  dir: string,
+  owned: (name: string) => boolean,
+  write: (staging: string) => Promise<void>,
+): Promise<void> {
   const target = path.resolve(dir);
   const parent = path.dirname(target);
   await fs.mkdir(parent, { recursive: true });

@@ -173,7 +173,9 @@ export class EngineHost extends EventEmitter<HostEvents> {
     const silentMs = Date.now() - this.lastHeard;
     const limit = this.heard ? this.stallTimeoutMs : this.startTimeoutMs;
     if (silentMs <= limit) return;
-    const what = this.heard ? `stopped responding (no heartbeat for ${Math.round(silentMs / 1000)} s)` : `did not start within ${Math.round(silentMs / 1000)} s`;
+    const what = this.heard
+      ? `stopped responding (no heartbeat for ${Math.round(silentMs / 1000)} s)`
+      : `did not start within ${Math.round(silentMs / 1000)} s`;
     proc.kill();
     this.onExit(proc, what, `the engine host ${what} and was replaced; the next job starts a fresh one`);
   }
@@ -240,7 +242,9 @@ export class EngineHost extends EventEmitter<HostEvents> {
       this.current = undefined;
       const wasCancelled = this.cancelling.delete(job.id);
       job.state = wasCancelled ? 'cancelled' : 'failed';
-      job.error = wasCancelled ? 'cancelled' : (error ?? `the engine host stopped unexpectedly (${reason}); the next job starts a fresh one`);
+      job.error = wasCancelled
+        ? 'cancelled'
+        : (error ?? `the engine host stopped unexpectedly (${reason}); the next job starts a fresh one`);
       this.emit('finished', job);
     }
     this.pump();

@@ -52,9 +52,7 @@ describe('engine host (separate process, one queue)', () => {
     expect(job.outcome?.meanDice).toBeGreaterThan(0.5);
     expect(stages).toContain('gauss-newton');
     const files = await fs.readdir(out);
-    expect(files).toEqual(
-      expect.arrayContaining(['labels.nii.gz', 'displacement.nii', 'jacobian.nii', 'grid.nii.gz', 'metrics.json']),
-    );
+    expect(files).toEqual(expect.arrayContaining(['labels.nii.gz', 'displacement.nii', 'jacobian.nii', 'grid.nii.gz', 'metrics.json']));
   });
 
   it('cancels a running job, and survives a crash of the host process (next job starts a fresh one)', async () => {

@@ -139,7 +139,9 @@ describe.runIf(ready)('LabelWarp in the browser (end to end)', () => {
       { encoding: 'utf8' },
     );
     expect(r.status, r.stderr).toBe(0);
-    const metrics = JSON.parse(await fs.readFile(path.join(cliOut, 'metrics.json'), 'utf8')) as { labels: { label: number; dice: number }[] };
+    const metrics = JSON.parse(await fs.readFile(path.join(cliOut, 'metrics.json'), 'utf8')) as {
+      labels: { label: number; dice: number }[];
+    };
     const cliDice = new Map(metrics.labels.map((l) => [l.label, l.dice]));
     expect(rows.length).toBe(cliDice.size);
     for (const [label, dice] of rows) expect(dice, `label ${label}`).toBe(cliDice.get(label)!.toFixed(3));

@@ -89,7 +89,12 @@ async function snapshot(dir: string): Promise<{ files: Snapshot; metrics: { engi
   const files: Snapshot = new Map();
   for (const name of await listing(dir)) {
     if (name === 'metrics.json') continue;
-    files.set(name, createHash('sha256').update(await fs.readFile(path.join(dir, name))).digest('hex'));
+    files.set(
+      name,
+      createHash('sha256')
+        .update(await fs.readFile(path.join(dir, name)))
+        .digest('hex'),
+    );
   }
   const metrics = JSON.parse(await fs.readFile(path.join(dir, 'metrics.json'), 'utf8')) as { engine: string; meanDice: number };
   return { files, metrics };
