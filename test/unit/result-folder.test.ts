@@ -1,0 +1,107 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import { promises as fs } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { commitFolder, prepareFolder, recoverFolder } from '../../core/results/commit-folder.js';
+import { isResultEntry } from '../../core/results/result-folder.js';
+import { AffineTransform, CompositeTransform, DisplacementFieldTransform, evaluateOnGrid } from '../../core/registration/transform.js';
+import { segmentationMetrics } from '../../core/metrics/overlap.js';
+import { segmentationMetricsParallel } from '../../core/parallel/kernel-pool.js';
+import type { Grid } from '../../core/volume/volume.js';
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'lw-result-folder-'));
+});
+
+/** The id of a process that has ended. */
+const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
+const owned = (name: string) => name.endsWith('.txt');
+
+describe('committing a folder as a whole', () => {
+  it('replaces the folder, and leaves it untouched when writing fails', async () => {
+    const dir = path.join(tmp, 'a', 'out');
+    await commitFolder(dir, owned, (s) => fs.writeFile(path.join(s, 'one.txt'), '1'));
+    await commitFolder(dir, owned, (s) => fs.writeFile(path.join(s, 'two.txt'), '2'));
+    expect(await fs.readdir(dir)).toEqual(['two.txt']);
+    await expect(
+      commitFolder(dir, owned, async (s) => {
+        await fs.writeFile(path.join(s, 'three.txt'), '3');
+        throw new Error('disk full');
+      }),
+    ).rejects.toThrow('disk full');
+    expect(await fs.readdir(dir)).toEqual(['two.txt']);
+    expect(await fs.readdir(path.dirname(dir))).toEqual(['out']);
+  });
+
+  it('restores the old folder when a process died between the two renames, and removes leftovers', async () => {
+    const parent = path.join(tmp, 'b');
+    const pid = deadPid();
+    await fs.mkdir(path.join(parent, `.out.lw-old-${pid}-0a0b0c0d`), { recursive: true });
+    await fs.writeFile(path.join(parent, `.out.lw-old-${pid}-0a0b0c0d`, 'old.txt'), 'old');
+    await fs.mkdir(path.join(parent, `.out.lw-new-${pid}-01020304`));
+    await recoverFolder(path.join(parent, 'out'));
+    expect((await fs.readdir(parent)).sort()).toEqual(['out']);
+    expect(await fs.readdir(path.join(parent, 'out'))).toEqual(['old.txt']);
+  });
+
+  it('keeps the staging folder of a process still running', async () => {
+    const parent = path.join(tmp, 'c');
+    const live = path.join(parent, `.out.lw-new-${process.ppid}-01020304`);
+    await fs.mkdir(live, { recursive: true });
+    await recoverFolder(path.join(parent, 'out'));
+    expect(await fs.readdir(parent)).toEqual([path.basename(live)]);
+  });
+
+  it('refuses a folder holding files that are not part of a result', async () => {
+    const dir = path.join(tmp, 'd');
+    await fs.mkdir(dir);
+    await fs.writeFile(path.join(dir, 'labels.nii.gz'), '');
+    await fs.writeFile(path.join(dir, 'notes.md'), '');
+    await expect(prepareFolder(dir, isResultEntry)).rejects.toThrow(/d: holds files that are not part of a LabelWarp result \(notes\.md\)/);
+    expect(isResultEntry('metrics.json')).toBe(true);
+    expect(isResultEntry('.labels.tmp-123-0a1b2c3d.nii.gz')).toBe(true);
+  });
+});
+
+describe('evaluating a transform once on a grid', () => {
+  const grid: Grid = { dims: [6, 5, 4], spacing: [1.2, 0.9, 2], origin: [3, -4, 5], direction: [0, 1, 0, -1, 0, 0, 0, 0, 1] };
+  const n = 6 * 5 * 4;
+  const field = new Float32Array(3 * n).map((_, i) => Math.sin(i) * 0.7);
+  const affine = new AffineTransform(Float64Array.from([1.05, 0.02, 0, 1, -0.03, 0.97, 0.01, -2, 0, 0.02, 1.1, 0.5, 0, 0, 0, 1]));
+  const t = new CompositeTransform([new DisplacementFieldTransform(grid, field), affine]);
+
+  it('gives the same displacement and source coordinates as mapping every point', () => {
+    const source: Grid = { dims: [7, 7, 7], spacing: [1, 1, 1], origin: [-2, -9, 1], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
+    const e = evaluateOnGrid(t, grid, { displacement: true, source });
+    const generic = evaluateOnGrid({ kind: 'composite', mapPointsWorld: (p) => t.mapPointsWorld(p), describe: () => t.describe() }, grid, {
+      displacement: true,
+      source,
+    });
+    for (let i = 0; i < 3 * n; i++) {
+      expect(e.displacementMm![i]).toBeCloseTo(generic.displacementMm![i], 4);
+      expect(e.sourceIndex![i]).toBeCloseTo(generic.sourceIndex![i], 4);
+    }
+  });
+});
+
+describe('segmentation metrics on two threads', () => {
+  it('equal those of one thread', async () => {
+    const dims: [number, number, number] = [80, 70, 60];
+    const grid: Grid = { dims, spacing: [1, 1.5, 2], origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
+    const ref = new Int32Array(80 * 70 * 60);
+    const pred = new Int32Array(ref.length);
+    let v = 0;
+    for (let k = 0; k < 60; k++)
+      for (let j = 0; j < 70; j++)
+        for (let i = 0; i < 80; i++, v++) {
+          ref[v] = 1 + Math.floor(i / 20) + 4 * Math.floor(k / 30);
+          pred[v] = 1 + Math.floor((i + (j % 3)) / 20) + 4 * Math.floor((k + 1) / 30);
+        }
+    const one = segmentationMetrics(pred, ref, grid);
+    const two = await segmentationMetricsParallel(pred, ref, grid);
+    expect(two).toEqual(one);
+    expect(one.labels).toHaveLength(8);
+  });
+});
