@@ -6,6 +6,7 @@ import { EngineHost, nodeLauncher } from '../../electron/host/engine-host.js';
 import type { HostProcess, Job } from '../../electron/host/engine-host.js';
 import type { JobRequest } from '../../electron/host/protocol.js';
 import { SHARED } from '../helpers/synthetic.js';
+import { finishedJob } from '../helpers/host.js';
 
 const H = (id: string, w: 'image' | 'labels') => path.join(SHARED, 'hippocampus', `hippocampus_${id}_${w}.nii.gz`);
 const procs: HostProcess[] = [];
@@ -29,16 +30,7 @@ function request(out: string, engine = 'gn', scan = '003'): JobRequest {
   };
 }
 
-function finished(id: string): Promise<Job> {
-  return new Promise((resolve) => {
-    const on = (job: Job) => {
-      if (job.id !== id) return;
-      host.off('finished', on);
-      resolve(job);
-    };
-    host.on('finished', on);
-  });
-}
+const finished = (id: string): Promise<Job> => finishedJob(host, id);
 
 describe('engine host (separate process, one queue)', () => {
   it('runs a job with progress and writes the results', async () => {

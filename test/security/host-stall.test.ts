@@ -9,10 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EngineHost, nodeLauncher } from '../../electron/host/engine-host.js';
-import type { Job } from '../../electron/host/engine-host.js';
 import type { JobRequest } from '../../electron/host/protocol.js';
 import { SHARED } from '../helpers/synthetic.js';
 import { ROOT } from '../helpers/cli.js';
+import { finishedJob } from '../helpers/host.js';
 
 const H = (id: string, w: 'image' | 'labels') => path.join(SHARED, 'hippocampus', `hippocampus_${id}_${w}.nii.gz`);
 const FREEZE = pathToFileURL(path.join(ROOT, 'test', 'helpers', 'freeze-host.mjs')).href;
@@ -27,16 +27,7 @@ const request = (outDir: string, engine: string): JobRequest => ({
   outDir,
 });
 
-function finished(host: EngineHost, id: string): Promise<Job> {
-  return new Promise((resolve) => {
-    const on = (job: Job) => {
-      if (job.id !== id) return;
-      host.off('finished', on);
-      resolve(job);
-    };
-    host.on('finished', on);
-  });
-}
+const finished = finishedJob;
 
 const hosts: EngineHost[] = [];
 const cwd = process.cwd();
