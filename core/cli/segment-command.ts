@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { segmentScan, readSegmentInput } from '../pipeline/segment.js';
 import type { SegmentResult, SegmentFiles } from '../pipeline/segment.js';
-import { prepareResultFolder, writeSegmentResult } from '../results/result-folder.js';
+import { segmentToFolder } from '../pipeline/segment-to-folder.js';
 import { terminalProgress } from './progress-display.js';
 import { parse, required, keyValues } from './args.js';
 import { listEngines } from '../engines/index.js';
@@ -37,15 +36,15 @@ export async function segmentFiles(
   outDir: string,
   opts: { quiet?: boolean; label?: string; signal?: AbortSignal; startSeconds?: number } = {},
 ): Promise<SegmentResult> {
-  await prepareResultFolder(outDir);
-  const readStarted = performance.now();
-  const input = await readSegmentInput(files);
-  const read = (performance.now() - readStarted) / 1000;
   const progress = terminalProgress(opts.label ?? path.basename(files.scan), process.stderr, opts.quiet);
   try {
-    const result = await segmentScan(input, { engine, engineOptions, onProgress: progress.onProgress, signal: opts.signal });
-    result.metrics.stages = { start: opts.startSeconds, read, ...result.metrics.stages };
-    await writeSegmentResult(outDir, result, { inputs: files });
+    const { result } = await segmentToFolder(files, outDir, {
+      engine,
+      engineOptions,
+      onProgress: progress.onProgress,
+      signal: opts.signal,
+      startSeconds: opts.startSeconds,
+    });
     return result;
   } finally {
     progress.done();

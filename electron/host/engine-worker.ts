@@ -3,8 +3,7 @@
  * freezes and a crash here never takes the app down. Started by EngineHost (engine-host.ts) as an
  * Electron utility process or a Node child process; talks through process messages.
  */
-import { segmentScan, readSegmentInput } from '../../core/pipeline/segment.js';
-import { writeSegmentResult, prepareResultFolder } from '../../core/results/result-folder.js';
+import { segmentToFolder } from '../../core/pipeline/segment-to-folder.js';
 import { initTensorBackend } from '../../core/tensor/backend.js';
 import { describeError, CancelledError } from '../../core/util/errors.js';
 import { HEARTBEAT_MS } from './protocol.js';
@@ -18,16 +17,11 @@ async function run(jobId: string, req: JobRequest): Promise<void> {
   const controller = new AbortController();
   running.set(jobId, controller);
   try {
-    await prepareResultFolder(req.outDir);
-    const input = await readSegmentInput(req);
-    const result = await segmentScan(input, {
+    const { result, files } = await segmentToFolder(req, req.outDir, {
       engine: req.engine,
       engineOptions: req.options,
       signal: controller.signal,
       onProgress: (p) => channel.postMessage({ type: 'progress', jobId, stage: p.stage, fraction: p.fraction, message: p.message }),
-    });
-    const files = await writeSegmentResult(req.outDir, result, {
-      inputs: { atlasImage: req.atlasImage, atlasLabels: req.atlasLabels, scan: req.scan, scanLabels: req.scanLabels },
     });
     channel.postMessage({
       type: 'done',
