@@ -9,14 +9,16 @@ import os from 'node:os';
 import { mindSsc } from '../kernels/mind.js';
 import type { MindOptions } from '../kernels/mind.js';
 import { normalEquationTermsRange } from '../registration/gn-terms.js';
-import { gridOf } from '../volume/volume.js';
+import { gridOf, voxelCount } from '../volume/volume.js';
 import type { Grid, Vec3 } from '../volume/volume.js';
 import { combineScores, diceScores, hd95Scores } from '../metrics/overlap.js';
+import { jacobianDeterminant } from '../kernels/jacobian.js';
 import type { SegmentationMetrics } from '../metrics/overlap.js';
 
 export type KernelRequest =
   | { id: number; op: 'mind'; image: Float32Array; dims: Vec3; options: MindOptions }
   | { id: number; op: 'hd95'; pred: Int32Array; ref: Int32Array; grid: Grid; labels: number[] }
+  | { id: number; op: 'jacobian'; grid: Grid; field: Float32Array }
   | {
       id: number;
       op: 'terms';
@@ -186,4 +188,14 @@ export async function segmentationMetricsParallel(pred: Int32Array, ref: Int32Ar
     for (const [label, value] of r) hd.set(label, value);
   }
   return combineScores(dice, hd, grid);
+}
+
+/**
+ * The Jacobian determinant of a displacement field (kernels/jacobian.ts), started on the worker
+ * so that this thread can go on with other work until it awaits the result.
+ */
+export function jacobianInBackground(grid: Grid, fieldMm: Float32Array): Promise<Float32Array> {
+  const remote = voxelCount(grid) >= 200_000 ? run<Float32Array>({ op: 'jacobian', grid: gridOf(grid), field: shared(fieldMm) }) : null;
+  // A worker that failed (or none) leaves the work to this thread.
+  return remote ? remote.catch(() => jacobianDeterminant(grid, fieldMm)) : Promise.resolve().then(() => jacobianDeterminant(grid, fieldMm));
 }

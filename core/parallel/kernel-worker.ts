@@ -3,6 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import { mindSsc } from '../kernels/mind.js';
 import { normalEquationTermsRange } from '../registration/gn-terms.js';
 import { hd95Scores } from '../metrics/overlap.js';
+import { jacobianDeterminant } from '../kernels/jacobian.js';
 import type { KernelRequest } from './kernel-pool.js';
 
 parentPort!.on('message', (req: KernelRequest) => {
@@ -11,6 +12,11 @@ parentPort!.on('message', (req: KernelRequest) => {
       const out = mindSsc(req.image, req.dims, req.options);
       const shared = new Float32Array(new SharedArrayBuffer(out.byteLength));
       shared.set(out);
+      parentPort!.postMessage({ id: req.id, result: shared });
+    } else if (req.op === 'jacobian') {
+      const det = jacobianDeterminant(req.grid, req.field);
+      const shared = new Float32Array(new SharedArrayBuffer(det.byteLength));
+      shared.set(det);
       parentPort!.postMessage({ id: req.id, result: shared });
     } else if (req.op === 'hd95') {
       parentPort!.postMessage({ id: req.id, result: [...hd95Scores(req.pred, req.ref, req.grid, req.labels)] });

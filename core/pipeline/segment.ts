@@ -10,10 +10,9 @@ import { readVolumeWithWarnings } from '../volume/io.js';
 import { onLattice, describeMapping } from '../volume/reorient.js';
 import { evaluateOnGrid } from '../registration/transform.js';
 import type { SpatialTransform } from '../registration/transform.js';
-import { segmentationMetricsParallel } from '../parallel/kernel-pool.js';
+import { segmentationMetricsParallel, jacobianInBackground } from '../parallel/kernel-pool.js';
 import type { LabelMetric } from '../metrics/overlap.js';
 import { jacobianStatistics } from '../metrics/deformation.js';
-import { jacobianDeterminant } from '../kernels/jacobian.js';
 import { warpedGridPattern } from './review-layers.js';
 import { LabelWarpError, throwIfAborted } from '../util/errors.js';
 import { subProgress } from './progress.js';
@@ -185,6 +184,8 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
   const evaluated = evaluateOnGrid(out.transform, input.scan, { displacement: true, source: input.atlasImage });
   const coords = evaluated.sourceIndex!;
   const field = evaluated.displacementMm!;
+  // det J on the second core while this one carries labels and images over.
+  const jacobianPending = jacobianInBackground(gridOf(input.scan), field);
   const labels = sampleAtCoordinates(input.atlasLabels, input.scan, coords, options.labelInterpolation ?? 'label-linear');
   const warpedAtlas = sampleAtCoordinates(input.atlasImage, input.scan, coords, 'linear');
   const gridLayer = warpedGridPattern(input.atlasImage, coords);
@@ -192,7 +193,7 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
   throwIfAborted(options.signal);
   progress?.({ stage: 'metrics', fraction: 0.9, message: 'computing metrics' });
   const metricsStarted = performance.now();
-  const jacobian = jacobianDeterminant(gridOf(input.scan), field);
+  const jacobian = await jacobianPending;
   const deformation = jacobianStatistics(jacobian);
   const metrics: SegmentMetrics = {
     engine: descriptor.name,
