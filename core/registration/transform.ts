@@ -85,7 +85,7 @@ export class DisplacementFieldTransform implements SpatialTransform {
     return out;
   }
   describe(): TransformDescription {
-    return { kind: 'displacement', grid: this.grid, note: 'T(x) = x + u(x), u in LPS mm; see displacement.nii.gz' };
+    return { kind: 'displacement', grid: this.grid, note: 'T(x) = x + u(x), u in LPS mm; see displacement.nii' };
   }
 }
 
