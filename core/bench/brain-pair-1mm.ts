@@ -21,7 +21,9 @@ function grid1mm(ref: Grid): Grid {
 }
 
 /** Template subject-a, scan subject-b, each with its labels, on 1 mm grids of PAIR_DIMS. */
-export async function brainPair1mm(data = sharedDataDir()): Promise<Required<Omit<SegmentInput, 'names'>>> {
+export async function brainPair1mm(
+  data = sharedDataDir(),
+): Promise<Required<Pick<SegmentInput, 'atlasImage' | 'atlasLabels' | 'scan' | 'scanLabels'>>> {
   const dir = path.join(data, 'aligned-brain-pair');
   const read = (f: string, kind: 'image' | 'labels') => readVolume(path.join(dir, f), kind);
   const [a, al, b, bl] = await Promise.all([
