@@ -2,36 +2,52 @@
  * Jacobian determinant of the mapping φ(x) = x + u(x), for u in world millimetres on `grid`.
  * Derivatives by central differences in index space (one-sided at the border), converted to
  * world derivatives through the grid's direction and spacing, so the value is physical.
+ * The same definition in tfjs ops, differentiable, is core/tensor/jacobian-op.ts.
  */
-import type { Grid } from '../volume/volume.js';
+import type { Grid, Vec3 } from '../volume/volume.js';
 import { displacementWorldToIndex } from './warp.js';
+
+/**
+ * det(I + ∇w) at voxel (i, j, k) for a displacement w in voxel units (interleaved, 3 per voxel) on
+ * a lattice of `dims`: central differences inside, one-sided at the border, 0 along a flat axis.
+ */
+export function jacobianDeterminantAt(w: Float32Array, dims: Vec3, i: number, j: number, k: number): number {
+  const [nx, ny, nz] = dims;
+  const v = i + nx * (j + ny * k);
+  const nxy = nx * ny;
+  const xl = i > 0 ? v - 1 : v;
+  const xh = i < nx - 1 ? v + 1 : v;
+  const yl = j > 0 ? v - nx : v;
+  const yh = j < ny - 1 ? v + nx : v;
+  const zl = k > 0 ? v - nxy : v;
+  const zh = k < nz - 1 ? v + nxy : v;
+  const hx = nx > 1 ? 1 / (i > 0 && i < nx - 1 ? 2 : 1) : 0;
+  const hy = ny > 1 ? 1 / (j > 0 && j < ny - 1 ? 2 : 1) : 0;
+  const hz = nz > 1 ? 1 / (k > 0 && k < nz - 1 ? 2 : 1) : 0;
+  // d_ca = ∂(x_c + w_c)/∂x_a
+  const d00 = 1 + (w[3 * xh] - w[3 * xl]) * hx;
+  const d01 = (w[3 * yh] - w[3 * yl]) * hy;
+  const d02 = (w[3 * zh] - w[3 * zl]) * hz;
+  const d10 = (w[3 * xh + 1] - w[3 * xl + 1]) * hx;
+  const d11 = 1 + (w[3 * yh + 1] - w[3 * yl + 1]) * hy;
+  const d12 = (w[3 * zh + 1] - w[3 * zl + 1]) * hz;
+  const d20 = (w[3 * xh + 2] - w[3 * xl + 2]) * hx;
+  const d21 = (w[3 * yh + 2] - w[3 * yl + 2]) * hy;
+  const d22 = 1 + (w[3 * zh + 2] - w[3 * zl + 2]) * hz;
+  return d00 * (d11 * d22 - d12 * d21) - d01 * (d10 * d22 - d12 * d20) + d02 * (d10 * d21 - d11 * d20);
+}
+
+/** det(I + ∇w) at every voxel, for a displacement w in voxel units. */
+export function jacobianDeterminantIndex(w: Float32Array, dims: Vec3): Float32Array {
+  const [nx, ny, nz] = dims;
+  const out = new Float32Array(nx * ny * nz);
+  let v = 0;
+  for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++, v++) out[v] = jacobianDeterminantAt(w, dims, i, j, k);
+  return out;
+}
 
 export function jacobianDeterminant(grid: Grid, fieldMm: Float32Array): Float32Array {
   // Work in index units: φ_idx(p) = p + w(p) with w = A⁻¹u; det(Dφ_world) = det(I + Dw) because
   // Dφ_world = A (I + Dw) A⁻¹.
-  const w = displacementWorldToIndex(grid, fieldMm);
-  const [nx, ny, nz] = grid.dims;
-  const nxy = nx * ny;
-  const out = new Float32Array(nx * ny * nz);
-  // d[c·3 + a] = ∂w_c/∂index_a + δ_ca; central differences inside, one-sided at the border.
-  const d = new Float64Array(9);
-  const derivative = (a: number, lo: number, hi: number, h: number) => {
-    for (let c = 0; c < 3; c++) d[c * 3 + a] = (w[3 * hi + c] - w[3 * lo + c]) / h + (c === a ? 1 : 0);
-  };
-  const flat = (a: number) => {
-    for (let c = 0; c < 3; c++) d[c * 3 + a] = c === a ? 1 : 0;
-  };
-  let v = 0;
-  for (let k = 0; k < nz; k++)
-    for (let j = 0; j < ny; j++)
-      for (let i = 0; i < nx; i++, v++) {
-        if (nx > 1) derivative(0, i > 0 ? v - 1 : v, i < nx - 1 ? v + 1 : v, i > 0 && i < nx - 1 ? 2 : 1);
-        else flat(0);
-        if (ny > 1) derivative(1, j > 0 ? v - nx : v, j < ny - 1 ? v + nx : v, j > 0 && j < ny - 1 ? 2 : 1);
-        else flat(1);
-        if (nz > 1) derivative(2, k > 0 ? v - nxy : v, k < nz - 1 ? v + nxy : v, k > 0 && k < nz - 1 ? 2 : 1);
-        else flat(2);
-        out[v] = d[0] * (d[4] * d[8] - d[5] * d[7]) - d[1] * (d[3] * d[8] - d[5] * d[6]) + d[2] * (d[3] * d[7] - d[4] * d[6]);
-      }
-  return out;
+  return jacobianDeterminantIndex(displacementWorldToIndex(grid, fieldMm), grid.dims);
 }

@@ -1,14 +1,16 @@
 /**
- * Gauss-Newton steps written with tfjs ops, differentiable end to end: the warp and the linear
- * solve are typed-array kernels with custom gradients (warp-op.ts, solve-op.ts); everything else
- * is elementwise. Used to train feature networks through the unrolled optimisation.
+ * Gauss-Newton steps written with tfjs ops, differentiable end to end: the data terms, the linear
+ * solve and the warp are typed-array kernels with custom gradients (gn-terms-op.ts, solve-op.ts,
+ * warp-op.ts). The data terms and the step limit are the code inference runs
+ * (core/registration/gn-terms.ts, step-limit.ts), so a step here is the engine's step.
  *
  * Features are [nz, ny, nx, C] tensors on one grid; u is [nz, ny, nx, 3] in voxel units (x, y, z).
  */
 import * as tf from '@tensorflow/tfjs';
-import { warpChannelsOp } from '../tensor/warp-op.js';
 import { gnUpdateOp } from '../tensor/solve-op.js';
 import { gnTermsOp } from '../tensor/gn-terms-op.js';
+import { stepScale } from '../registration/step-limit.js';
+import type { StepLimit } from '../registration/step-limit.js';
 import type { Vec3 } from '../volume/volume.js';
 
 export interface DiffGnOptions {
@@ -19,6 +21,36 @@ export interface DiffGnOptions {
   cgTolerance?: number;
   /** Weight of the data terms (default 1/C). */
   termScale?: number;
+  /** Voxels whose data terms count (inference's foreground mask); all when absent. */
+  mask?: Uint8Array;
+  /**
+   * Per-voxel step limit as in inference (largest step, fold-aware halving); the scale is a
+   * constant for the gradient, like a line search's step. No limit when absent.
+   */
+  limit?: StepLimit;
+}
+
+/** One Gauss-Newton update Δu [N, 3] at the field u [N, 3] (voxel units). */
+export function gaussNewtonUpdate(
+  fixedFlat: tf.Tensor2D,
+  movingFlat: tf.Tensor2D,
+  u: tf.Tensor2D,
+  dims: Vec3,
+  options: Omit<DiffGnOptions, 'steps'>,
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    const terms = gnTermsOp(movingFlat, fixedFlat, u, dims, options.termScale, options.mask);
+    const du = gnUpdateOp(terms, u, dims, {
+      lambda: options.lambda,
+      delta: options.delta,
+      maxIterations: options.cgIterations ?? 40,
+      tolerance: options.cgTolerance ?? 1e-3,
+    });
+    if (!options.limit) return du;
+    const n = dims[0] * dims[1] * dims[2];
+    const scale = stepScale(u.dataSync() as Float32Array, du.dataSync() as Float32Array, dims, options.limit);
+    return tf.mul(du, tf.tensor2d(scale, [n, 1])) as tf.Tensor2D;
+  });
 }
 
 /** Runs `steps` Gauss-Newton steps from u = 0 and returns the displacement [nz, ny, nx, 3]. */
@@ -27,20 +59,11 @@ export function differentiableGaussNewton(fixedFeatures: tf.Tensor4D, movingFeat
     const [nz, ny, nx, C] = fixedFeatures.shape;
     const dims: Vec3 = [nx, ny, nz];
     const n = nx * ny * nz;
-    let u = tf.zeros([nz, ny, nx, 3]) as tf.Tensor4D;
     const fixedFlat = tf.reshape(fixedFeatures, [n, C]) as tf.Tensor2D;
-    for (let s = 0; s < options.steps; s++) {
-      const w = tf.reshape(warpChannelsOp(movingFeatures, u), [n, C]) as tf.Tensor2D;
-      const terms = gnTermsOp(w, fixedFlat, dims, options.termScale);
-      const du = gnUpdateOp(terms, tf.reshape(u, [n, 3]) as tf.Tensor2D, dims, {
-        lambda: options.lambda,
-        delta: options.delta,
-        maxIterations: options.cgIterations ?? 40,
-        tolerance: options.cgTolerance ?? 1e-3,
-      });
-      u = tf.add(u, tf.reshape(du, [nz, ny, nx, 3])) as tf.Tensor4D;
-    }
-    return u;
+    const movingFlat = tf.reshape(movingFeatures, [n, C]) as tf.Tensor2D;
+    let u = tf.zeros([n, 3]) as tf.Tensor2D;
+    for (let s = 0; s < options.steps; s++) u = tf.add(u, gaussNewtonUpdate(fixedFlat, movingFlat, u, dims, options)) as tf.Tensor2D;
+    return tf.reshape(u, [nz, ny, nx, 3]) as tf.Tensor4D;
   });
 }
 

@@ -1,8 +1,11 @@
 /**
  * Training the Gauss-Newton engine's feature network end to end through unrolled Gauss-Newton
- * steps, with weak label supervision: loss = (1 − soft Dice of the warped template labels) +
- * imageWeight · mean squared intensity difference. Progress, a CSV loss log, periodic checkpoints,
- * validation on held-out subjects (best model kept), and resume from the last checkpoint.
+ * steps (the engine's own data terms and step-length limit), with weak label supervision:
+ *   loss = (1 − soft Dice of the warped template labels) + imageWeight · mean squared intensity
+ *          difference + foldWeight · mean max(0, 0.1 − det J)   (folding penalty, jacobian-op.ts)
+ * Progress, a CSV loss log, periodic checkpoints, validation on held-out subjects (the best model
+ * whose validation fields fold on at most maxFoldPercent of the voxels is kept), and resume from
+ * the last checkpoint.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -15,7 +18,9 @@ import type { PreparedPair, ScanEntry } from './dataset.js';
 import { warpChannelsOp } from '../tensor/warp-op.js';
 import { mindSsc, MIND_CHANNELS } from '../kernels/mind.js';
 import { learnedFeatures } from './learned-features.js';
-import { registerGaussNewton, mindFeatureExtractor } from '../registration/gauss-newton.js';
+import { registerGaussNewton, mindFeatureExtractor, foregroundMask } from '../registration/gauss-newton.js';
+import { foldingPenalty } from '../tensor/jacobian-op.js';
+import { deformationMetrics } from '../metrics/deformation.js';
 import type { FeatureExtractor } from '../registration/gauss-newton.js';
 import { GN_OPTIONS, gaussNewtonSettings } from '../engines/gn/options.js';
 import { defaultOptions } from '../engines/options.js';
@@ -48,6 +53,10 @@ export interface TrainGnOptions {
   steps?: number;
   lambda?: number;
   imageWeight?: number;
+  /** Weight of the folding penalty (default 5). */
+  foldWeight?: number;
+  /** Checkpoints whose validation fields fold on more than this % of voxels rank below all others (default 0.5). */
+  maxFoldPercent?: number;
   seed?: number;
   resume?: boolean;
   signal?: AbortSignal;
@@ -70,10 +79,15 @@ function rng(seed: number) {
 /** MIND-SSC settings the network is trained beside (recorded in the model). */
 const MIND = { radius: 1, dilation: 1 };
 
-/** Mean Dice of the held-out pairs registered by the (typed-array) engine with these features. */
-export async function validate(pairs: PreparedPair[], features: FeatureExtractor, signal?: AbortSignal): Promise<number> {
+/** Mean Dice and mean % det J ≤ 0 of the held-out pairs registered by the (typed-array) engine with these features. */
+export async function validate(
+  pairs: PreparedPair[],
+  features: FeatureExtractor,
+  signal?: AbortSignal,
+): Promise<{ dice: number; foldPercent: number }> {
   const settings = gaussNewtonSettings(defaultOptions(GN_OPTIONS), features);
   let sum = 0;
+  let folds = 0;
   let count = 0;
   for (const p of pairs) {
     throwIfAborted(signal);
@@ -81,6 +95,7 @@ export async function validate(pairs: PreparedPair[], features: FeatureExtractor
     const fixed = createVolume(p.grid, p.fixedImage);
     const moving = createVolume(p.grid, p.movingImage);
     const gn = await registerGaussNewton(fixed, moving, settings);
+    folds += deformationMetrics(p.grid, gn.fieldMm).nonPositiveJacobianPercent;
     const idx = displacementWorldToIndex(p.grid, gn.fieldMm);
     const [nx, ny] = p.grid.dims;
     for (let v = 0; v < idx.length / 3; v++) {
@@ -94,7 +109,7 @@ export async function validate(pairs: PreparedPair[], features: FeatureExtractor
     sum += scores.reduce((a, b) => a + b, 0) / Math.max(1, scores.length);
     count++;
   }
-  return count ? sum / count : NaN;
+  return count ? { dice: sum / count, foldPercent: folds / count } : { dice: NaN, foldPercent: NaN };
 }
 
 function pairTensors(p: PreparedPair, net: FeatureNet) {
@@ -113,6 +128,8 @@ function pairTensors(p: PreparedPair, net: FeatureNet) {
     mImg: tf.tensor4d(p.movingImage, [nz, ny, nx, 1]),
     fLab: p.fixedOneHot ? tf.tensor4d(p.fixedOneHot, [nz, ny, nx, L]) : undefined,
     mLab: tf.tensor4d(p.movingOneHot, [nz, ny, nx, L]),
+    // The engine's default foreground mask: data terms only where there is something to match.
+    mask: foregroundMask(p.fixedImage, p.movingImage, p.grid.dims, 0.05),
     n,
   };
 }
@@ -124,6 +141,10 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
   const steps = options.steps ?? 4;
   const lambda = options.lambda ?? 0.02;
   const imageWeight = options.imageWeight ?? 0.5;
+  const foldWeight = options.foldWeight ?? 5;
+  const maxFold = options.maxFoldPercent ?? 0.5;
+  // Selection score: validation Dice, ranked below every acceptable checkpoint when it folds too much.
+  const score = (v: { dice: number; foldPercent: number }) => (v.foldPercent <= maxFold ? v.dice : v.dice - 1);
   const log = options.log ?? (() => {});
   const out = options.outDir;
   const ckptDir = path.join(out, 'checkpoint');
@@ -146,6 +167,7 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
   let net: FeatureNet;
   let start = 0;
   let best = -Infinity;
+  let bestScore = -Infinity;
   let baseline = NaN;
   let earlierSeconds = 0;
   const started = performance.now();
@@ -154,20 +176,29 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
     net = loaded.net;
     start = Number(loaded.card.training.iteration ?? 0);
     best = Number(loaded.card.training.bestValidationDice ?? -Infinity);
+    bestScore = Number(loaded.card.training.bestScore ?? best);
     baseline = Number(loaded.card.validation.baselineDice ?? NaN);
     earlierSeconds = loaded.card.training.seconds ?? 0;
     log(`resuming from iteration ${start} (best validation Dice so far ${best.toFixed(4)})`);
   } else {
     net = new FeatureNet({ hidden: options.hidden ?? 4, outChannels: options.outChannels ?? 4 }, undefined, options.seed ?? 1);
-    await fs.writeFile(path.join(out, 'log.csv'), 'iteration,subject,loss,dice_loss,image_loss,seconds\n');
-    await fs.writeFile(path.join(out, 'validation.csv'), 'iteration,mean_dice\n');
+    await fs.writeFile(path.join(out, 'log.csv'), 'iteration,subject,loss,dice_loss,image_loss,fold_loss,seconds\n');
+    await fs.writeFile(path.join(out, 'validation.csv'), 'iteration,mean_dice,mean_fold_percent\n');
   }
   const modelInfo = (validationDice: number | null, extra: Record<string, unknown>): FeatureModelInfo => ({
     templateImage: options.atlasImage,
     templateLabels: options.atlasLabels,
     subjects: { training: train.map((s) => s.id), validation: held.map((s) => s.id) },
     mind: MIND,
-    settings: { steps, lambda, imageWeight, learningRate: options.learningRate ?? 3e-3, labels: classes },
+    settings: {
+      steps,
+      lambda,
+      imageWeight,
+      foldWeight,
+      maxFoldPercent: maxFold,
+      learningRate: options.learningRate ?? 3e-3,
+      labels: classes,
+    },
     seconds: earlierSeconds + (performance.now() - started) / 1000,
     validation: { dice: validationDice, baselineDice: baseline, scoredSubjects: valSubjects.map((s) => s.id) },
     extra,
@@ -187,10 +218,22 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
     valPairs.push(await prepare(s));
   }
   if (Number.isNaN(baseline)) {
-    baseline = await validate(valPairs, mindFeatureExtractor(MIND.radius, MIND.dilation, 0), options.signal);
-    log(`validation Dice with MIND-SSC alone (baseline): ${baseline.toFixed(4)}`);
+    const b = await validate(valPairs, mindFeatureExtractor(MIND.radius, MIND.dilation, 0), options.signal);
+    baseline = b.dice;
+    log(`validation Dice with MIND-SSC alone (baseline): ${baseline.toFixed(4)}, ${b.foldPercent.toFixed(2)} % det J ≤ 0`);
   }
 
+  // Written after every validation too, so that an interrupted run still records which held-out
+  // subjects were used for model selection (benchmarks exclude them).
+  const writeSummary = (done: number) =>
+    writeTextAtomically(
+      path.join(out, 'summary.json'),
+      JSON.stringify(
+        { iterations: done, bestValidationDice: best, baselineValidationDice: baseline, validationSubjects: valSubjects.map((s) => s.id) },
+        null,
+        2,
+      ) + '\n',
+    );
   const optimizer = tf.train.adam(options.learningRate ?? 3e-3);
   const vars = [...net.variables.values()];
   const random = rng((options.seed ?? 1) + start * 7919);
@@ -205,16 +248,26 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
       });
       const pair = await prepare(subject);
       const t0 = performance.now();
-      let parts = [0, 0];
+      let parts = [0, 0, 0];
       const loss = optimizer.minimize(
         () => {
           const t = pairTensors(pair, net);
-          const u = differentiableGaussNewton(t.ff, t.fm, { steps, lambda, delta: 0.01, termScale: 1 / MIND_CHANNELS });
+          const u = differentiableGaussNewton(t.ff, t.fm, {
+            steps,
+            lambda,
+            delta: 0.01,
+            termScale: 1 / MIND_CHANNELS,
+            mask: t.mask,
+            // The engine's step-length limit, without its fold-aware halving: the penalty below has
+            // to see the folds the features cause (inference keeps the halving as a safety net).
+            limit: { maxStep: 1.5 },
+          });
           const warpedImg = warpChannelsOp(t.mImg, u);
           const imageLoss = tf.mean(tf.square(tf.sub(warpedImg, t.fImg))) as tf.Scalar;
           const diceLoss = t.fLab ? softDiceLoss(warpChannelsOp(t.mLab, u), t.fLab) : tf.scalar(0);
-          parts = [diceLoss.dataSync()[0], imageLoss.dataSync()[0]];
-          return tf.add(diceLoss, tf.mul(imageLoss, imageWeight)) as tf.Scalar;
+          const foldLoss = foldingPenalty(u);
+          parts = [diceLoss.dataSync()[0], imageLoss.dataSync()[0], foldLoss.dataSync()[0]];
+          return tf.addN([diceLoss, tf.mul(imageLoss, imageWeight), tf.mul(foldLoss, foldWeight)]) as tf.Scalar;
         },
         true,
         vars,
@@ -225,36 +278,33 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
       const secs = (performance.now() - t0) / 1000;
       await fs.appendFile(
         path.join(out, 'log.csv'),
-        `${it + 1},${subject.id},${value.toFixed(6)},${parts[0].toFixed(6)},${parts[1].toFixed(6)},${secs.toFixed(2)}\n`,
+        `${it + 1},${subject.id},${value.toFixed(6)},${parts[0].toFixed(6)},${parts[1].toFixed(6)},${parts[2].toFixed(6)},${secs.toFixed(2)}\n`,
       );
       log(
-        `iteration ${it + 1}/${iterations}  loss ${value.toFixed(4)} (dice ${parts[0].toFixed(4)}, image ${parts[1].toFixed(4)})  ${secs.toFixed(1)} s`,
+        `iteration ${it + 1}/${iterations}  loss ${value.toFixed(4)} (dice ${parts[0].toFixed(4)}, image ${parts[1].toFixed(4)}, fold ${parts[2].toFixed(4)})  ${secs.toFixed(1)} s`,
       );
       const last = it + 1 === iterations;
       if ((it + 1) % validateEvery === 0 || last) {
-        const score = await validate(valPairs, learnedFeatures(net, MIND.radius, MIND.dilation), options.signal);
-        await fs.appendFile(path.join(out, 'validation.csv'), `${it + 1},${score.toFixed(6)}\n`);
-        log(`validation Dice at iteration ${it + 1}: ${score.toFixed(4)} (baseline ${baseline.toFixed(4)})`);
-        if (score > best) {
-          best = score;
-          await saveFeatureModel(out, net, modelInfo(score, { iteration: it + 1 }));
+        const v = await validate(valPairs, learnedFeatures(net, MIND.radius, MIND.dilation), options.signal);
+        await fs.appendFile(path.join(out, 'validation.csv'), `${it + 1},${v.dice.toFixed(6)},${v.foldPercent.toFixed(4)}\n`);
+        log(
+          `validation at iteration ${it + 1}: Dice ${v.dice.toFixed(4)} (baseline ${baseline.toFixed(4)}), ${v.foldPercent.toFixed(2)} % det J ≤ 0`,
+        );
+        if (score(v) > bestScore) {
+          bestScore = score(v);
+          best = v.dice;
+          await saveFeatureModel(out, net, modelInfo(v.dice, { iteration: it + 1, validationFoldPercent: v.foldPercent }));
+          await writeSummary(it + 1);
         }
       }
       if ((it + 1) % checkpointEvery === 0 || last) {
-        await saveFeatureModel(ckptDir, net, modelInfo(null, { iteration: it + 1, bestValidationDice: best }));
+        await saveFeatureModel(ckptDir, net, modelInfo(null, { iteration: it + 1, bestValidationDice: best, bestScore }));
       }
     }
   } finally {
     optimizer.dispose();
     net.dispose();
   }
-  await writeTextAtomically(
-    path.join(out, 'summary.json'),
-    JSON.stringify(
-      { iterations, bestValidationDice: best, baselineValidationDice: baseline, validationSubjects: valSubjects.map((s) => s.id) },
-      null,
-      2,
-    ) + '\n',
-  );
+  await writeSummary(iterations);
   return { iterations, bestValidationDice: best, baselineValidationDice: baseline, modelDir: out };
 }

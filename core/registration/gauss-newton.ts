@@ -20,6 +20,8 @@ import { sampleVec3Clamped } from '../kernels/sample.js';
 import { applyLaplacian, solveNormalEquations } from './linear-solve.js';
 import { normalEquationTerms } from './gn-terms.js';
 import { normalEquationTermsParallel, shared, mindPair } from '../parallel/kernel-pool.js';
+import { stepScale } from './step-limit.js';
+import type { StepLimit } from './step-limit.js';
 import { throwIfAborted } from '../util/errors.js';
 import type { ProgressFn } from '../pipeline/progress.js';
 
@@ -92,6 +94,11 @@ export interface GaussNewtonSettings {
   maxFeatureVoxels: number;
   features: FeatureExtractor;
   /**
+   * Fold-aware steps (step-limit.ts): where a step would push det J below this (and lower than
+   * before), it is halved there (0: off).
+   */
+  minJacobian: number;
+  /**
    * Voxels where both normalised images are below this (background), further than one voxel
    * from anything brighter, contribute no data terms (0 uses every voxel).
    */
@@ -128,7 +135,7 @@ export function solveAndUpdate(
   lambda: number,
   delta: number,
   cg: { tolerance: number; maxIterations: number },
-  maxStep: number,
+  limit: StepLimit,
 ): StepResult {
   // rhs = −(Jᵀr + λLu)
   const Lu = new Float32Array(u.length);
@@ -136,12 +143,12 @@ export function solveAndUpdate(
   const rhs = new Float32Array(u.length);
   for (let i = 0; i < u.length; i++) rhs[i] = -(g[i] + lambda * Lu[i]);
   const { x, stats } = solveNormalEquations(H, rhs, dims, { lambda, delta, tolerance: cg.tolerance, maxIterations: cg.maxIterations });
-  for (let v = 0; v < u.length; v += 3) {
-    const n = Math.hypot(x[v], x[v + 1], x[v + 2]);
-    const s = n > maxStep ? maxStep / n : 1;
-    u[v] += s * x[v];
-    u[v + 1] += s * x[v + 1];
-    u[v + 2] += s * x[v + 2];
+  const scale = stepScale(u, x, dims, limit);
+  for (let v = 0; v < scale.length; v++) {
+    const s = scale[v];
+    u[3 * v] += s * x[3 * v];
+    u[3 * v + 1] += s * x[3 * v + 1];
+    u[3 * v + 2] += s * x[3 * v + 2];
   }
   return { residual, cgIterations: stats.iterations };
 }
@@ -193,7 +200,8 @@ export async function registerGaussNewton(
   moving: Volume<Float32Array>,
   options: GaussNewtonOptions,
 ): Promise<GaussNewtonResult> {
-  const { levels, delta, features, maxStep } = options;
+  const { levels, delta, features } = options;
+  const limit: StepLimit = { maxStep: options.maxStep, minJacobian: options.minJacobian };
   const cg = { tolerance: options.cgTolerance, maxIterations: options.cgIterations };
   const progress = options.onProgress;
 
@@ -264,7 +272,7 @@ export async function registerGaussNewton(
         for (let i = 0; i < H.length; i++) H[i] *= sc[i % 6];
         for (let i = 0; i < g.length; i++) g[i] *= pool[i % 3];
       }
-      const s = solveAndUpdate(H, g, terms.residual, ctrl.dims, u, level.lambda, delta, cg, maxStep);
+      const s = solveAndUpdate(H, g, terms.residual, ctrl.dims, u, level.lambda, delta, cg, limit);
       cgTotal += s.cgIterations;
       done++;
     }

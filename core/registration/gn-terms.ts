@@ -1,5 +1,57 @@
-/** The Gauss-Newton data terms on typed arrays (see gauss-newton.ts). */
+/**
+ * The Gauss-Newton data terms on typed arrays (see gauss-newton.ts), the one definition used by
+ * inference (gauss-newton.ts, on two cores through core/parallel/*) and by training (the tfjs op
+ * in core/tensor/gn-terms-op.ts, whose forward is `normalEquationTerms` and whose backward is
+ * `normalEquationTermsBackward` below).
+ *
+ * Per voxel x and channel c, with p = x + u(x) clamped to the lattice:
+ *   r_c = M_c(p) − F_c(x)                the residual, M_c trilinearly interpolated
+ *   J_c = ∂M_c(p)/∂u                     the derivative of that trilinear interpolant
+ * J is exactly the derivative of the residual the step reduces (finite differences of the warped
+ * features would be ∇(M∘φ) = (I + ∇u)ᵀ∇M(p), not ∂r/∂u); it is zero along an axis where p was
+ * clamped, since the residual does not change there.
+ */
 import type { Vec3 } from '../volume/volume.js';
+
+/**
+ * The trilinear cell holding x + u(x) at voxel v = (i, j, k): `base` (the cell's first corner
+ * times C), the fractions, and per axis 1 where the position lies inside the lattice (0 where it
+ * was clamped). Written into `out` to avoid allocation in the voxel loops.
+ */
+interface Cell {
+  base: number;
+  fx: number;
+  fy: number;
+  fz: number;
+  inX: number;
+  inY: number;
+  inZ: number;
+}
+
+function locateCell(dims: Vec3, C: number, i: number, j: number, k: number, ux: number, uy: number, uz: number, out: Cell): void {
+  const [nx, ny, nz] = dims;
+  const x = i + ux;
+  const y = j + uy;
+  const z = k + uz;
+  const px = Math.min(nx - 1, Math.max(0, x));
+  const py = Math.min(ny - 1, Math.max(0, y));
+  const pz = Math.min(nz - 1, Math.max(0, z));
+  const x0 = Math.min(Math.max(0, nx - 2), Math.floor(px));
+  const y0 = Math.min(Math.max(0, ny - 2), Math.floor(py));
+  const z0 = Math.min(Math.max(0, nz - 2), Math.floor(pz));
+  out.fx = px - x0;
+  out.fy = py - y0;
+  out.fz = pz - z0;
+  out.base = (x0 + nx * (y0 + ny * z0)) * C;
+  out.inX = x === px && nx > 1 ? 1 : 0;
+  out.inY = y === py && ny > 1 ? 1 : 0;
+  out.inZ = z === pz && nz > 1 ? 1 : 0;
+}
+
+/** Strides (in array elements) to the cell's neighbouring corners along x, y, z (0 on a flat axis). */
+function cornerStrides(dims: Vec3, C: number): Vec3 {
+  return [dims[0] > 1 ? C : 0, dims[1] > 1 ? C * dims[0] : 0, dims[2] > 1 ? C * dims[0] * dims[1] : 0];
+}
 
 /**
  * JᵀJ (6 per voxel), Jᵀr (3 per voxel) and the mean squared residual for features warped by u;
@@ -35,17 +87,13 @@ export function normalEquationTermsRange(
   H: Float32Array,
   g: Float32Array,
 ): { ssd: number; counted: number } {
-  const [nx, ny, nz] = dims;
+  const [nx, ny] = dims;
   const nxy = nx * ny;
   const invC = termScale;
   let ssd = 0;
   let counted = 0;
-  const maxX = Math.max(0, nx - 2);
-  const maxY = Math.max(0, ny - 2);
-  const maxZ = Math.max(0, nz - 2);
-  const sx = nx > 1 ? C : 0;
-  const sy = ny > 1 ? C * nx : 0;
-  const sz = nz > 1 ? C * nxy : 0;
+  const [sx, sy, sz] = cornerStrides(dims, C);
+  const cell: Cell = { base: 0, fx: 0, fy: 0, fz: 0, inX: 0, inY: 0, inZ: 0 };
   let v = k0 * nxy;
   for (let k = k0; k < k1; k++)
     for (let j = 0; j < ny; j++)
@@ -53,16 +101,8 @@ export function normalEquationTermsRange(
         // Outside the mask (empty background) the data terms are zero.
         if (mask && !mask[v]) continue;
         counted++;
-        const px = Math.min(nx - 1, Math.max(0, i + u[3 * v]));
-        const py = Math.min(ny - 1, Math.max(0, j + u[3 * v + 1]));
-        const pz = Math.min(nz - 1, Math.max(0, k + u[3 * v + 2]));
-        const x0 = Math.min(maxX, Math.floor(px));
-        const y0 = Math.min(maxY, Math.floor(py));
-        const z0 = Math.min(maxZ, Math.floor(pz));
-        const fx = px - x0;
-        const fy = py - y0;
-        const fz = pz - z0;
-        const base = (x0 + nx * y0 + nxy * z0) * C;
+        locateCell(dims, C, i, j, k, u[3 * v], u[3 * v + 1], u[3 * v + 2], cell);
+        const { base, fx, fy, fz } = cell;
         let h0 = 0,
           h1 = 0,
           h2 = 0,
@@ -116,4 +156,108 @@ export function normalEquationTermsRange(
         g[3 * v + 2] = g2 * invC;
       }
   return { ssd, counted };
+}
+
+/**
+ * Backward pass of `normalEquationTerms`: given ∂L/∂H ([N, 6]) and ∂L/∂g ([N, 3]), returns
+ * ∂L/∂M, ∂L/∂F ([N, C]) and ∂L/∂u ([N, 3]). Per channel the interpolated value w and its three
+ * derivatives are linear in the cell's eight corners (so ∂L/∂M scatters onto them), and their
+ * derivatives in the fractions are the interpolant's mixed second derivatives (∂L/∂u, zero along
+ * a clamped axis).
+ */
+export function normalEquationTermsBackward(
+  F: Float32Array,
+  M: Float32Array,
+  C: number,
+  dims: Vec3,
+  u: Float32Array,
+  termScale: number,
+  mask: Uint8Array | undefined,
+  dH: Float32Array,
+  dg: Float32Array,
+): { dM: Float32Array; dF: Float32Array; du: Float32Array } {
+  const [nx, ny, nz] = dims;
+  const n = nx * ny * nz;
+  const s = termScale;
+  const dM = new Float32Array(n * C);
+  const dF = new Float32Array(n * C);
+  const du = new Float32Array(3 * n);
+  const [sx, sy, sz] = cornerStrides(dims, C);
+  const cell: Cell = { base: 0, fx: 0, fy: 0, fz: 0, inX: 0, inY: 0, inZ: 0 };
+  let v = 0;
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++, v++) {
+        if (mask && !mask[v]) continue;
+        locateCell(dims, C, i, j, k, u[3 * v], u[3 * v + 1], u[3 * v + 2], cell);
+        const { base, fx, fy, fz } = cell;
+        const gx = 1 - fx;
+        const gy = 1 - fy;
+        const gz = 1 - fz;
+        const a = 6 * v;
+        const hxx = dH[a],
+          hyy = dH[a + 1],
+          hzz = dH[a + 2],
+          hxy = dH[a + 3],
+          hxz = dH[a + 4],
+          hyz = dH[a + 5];
+        const bx = dg[3 * v],
+          by = dg[3 * v + 1],
+          bz = dg[3 * v + 2];
+        let ux = 0,
+          uy = 0,
+          uz = 0;
+        for (let c = 0; c < C; c++) {
+          const b = base + c;
+          const v000 = M[b];
+          const v100 = M[b + sx];
+          const v010 = M[b + sy];
+          const v110 = M[b + sx + sy];
+          const v001 = M[b + sz];
+          const v101 = M[b + sx + sz];
+          const v011 = M[b + sy + sz];
+          const v111 = M[b + sx + sy + sz];
+          const c00 = v000 + fx * (v100 - v000);
+          const c10 = v010 + fx * (v110 - v010);
+          const c01 = v001 + fx * (v101 - v001);
+          const c11 = v011 + fx * (v111 - v011);
+          const c0 = c00 + fy * (c10 - c00);
+          const c1 = c01 + fy * (c11 - c01);
+          const w = c0 + fz * (c1 - c0);
+          const dx = gz * (gy * (v100 - v000) + fy * (v110 - v010)) + fz * (gy * (v101 - v001) + fy * (v111 - v011));
+          const dy = gz * (c10 - c00) + fz * (c11 - c01);
+          const dz = c1 - c0;
+          const r = w - F[v * C + c];
+          // Upstream gradients of the channel's r, dx, dy, dz.
+          const gr = s * (bx * dx + by * dy + bz * dz);
+          const gdx = s * (2 * hxx * dx + hxy * dy + hxz * dz + bx * r);
+          const gdy = s * (2 * hyy * dy + hxy * dx + hyz * dz + by * r);
+          const gdz = s * (2 * hzz * dz + hxz * dx + hyz * dy + bz * r);
+          dF[v * C + c] -= gr;
+          // Mixed second derivatives of the interpolant.
+          const dxy = gz * (v110 - v010 - v100 + v000) + fz * (v111 - v011 - v101 + v001);
+          const dxz = gy * (v101 - v001 - v100 + v000) + fy * (v111 - v011 - v110 + v010);
+          const dyz = gx * (v011 - v001 - v010 + v000) + fx * (v111 - v101 - v110 + v100);
+          ux += gr * dx + gdy * dxy + gdz * dxz;
+          uy += gr * dy + gdx * dxy + gdz * dyz;
+          uz += gr * dz + gdx * dxz + gdy * dyz;
+          // Corner (a, b, c) weights: w: wx·wy·wz; dx: ±wy·wz; dy: wx·±wz; dz: wx·wy·±.
+          for (let corner = 0; corner < 8; corner++) {
+            const ox = corner & 1;
+            const oy = (corner >> 1) & 1;
+            const oz = corner >> 2;
+            const wx = ox ? fx : gx;
+            const wy = oy ? fy : gy;
+            const wz = oz ? fz : gz;
+            const ex = ox ? 1 : -1;
+            const ey = oy ? 1 : -1;
+            const ez = oz ? 1 : -1;
+            dM[b + ox * sx + oy * sy + oz * sz] += gr * wx * wy * wz + gdx * ex * wy * wz + gdy * wx * ey * wz + gdz * wx * wy * ez;
+          }
+        }
+        du[3 * v] = cell.inX * ux;
+        du[3 * v + 1] = cell.inY * uy;
+        du[3 * v + 2] = cell.inZ * uz;
+      }
+  return { dM, dF, du };
 }

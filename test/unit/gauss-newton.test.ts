@@ -6,7 +6,11 @@ import { initTensorBackend, tf } from '../../core/tensor/backend.js';
 import { solveOp, gnUpdateOp } from '../../core/tensor/solve-op.js';
 import { gnTermsOp } from '../../core/tensor/gn-terms-op.js';
 import { applySystem, solveNormalEquations } from '../../core/registration/linear-solve.js';
-import { registerGaussNewton } from '../../core/registration/gauss-newton.js';
+import { registerGaussNewton, solveAndUpdate, foregroundMask } from '../../core/registration/gauss-newton.js';
+import { normalEquationTermsParallel, shared } from '../../core/parallel/kernel-pool.js';
+import { stepScale } from '../../core/registration/step-limit.js';
+import { jacobianDeterminantIndex } from '../../core/kernels/jacobian.js';
+import { gaussNewtonUpdate } from '../../core/learned/differentiable-gn.js';
 import { mindSsc, boxFilter3d } from '../../core/kernels/mind.js';
 import { FeatureNet } from '../../core/learned/feature-net.js';
 import { saveFeatureModel, loadFeatureModel } from '../../core/engines/gn/model.js';
@@ -128,31 +132,135 @@ describe('conjugate-gradient solve of (H + λL + δI)x = b', () => {
       );
   });
 
-  it('the data-term op (JᵀJ, Jᵀr from warped features) matches finite differences', () => {
+  it('the data-term op (JᵀJ, Jᵀr at x + u, interpolant derivative) matches finite differences in M, F and u', () => {
     const dims: Vec3 = [5, 4, 3];
     const n = 60;
     const C = 3;
-    const W = rand(n * C, 29, 0, 1);
+    const M = rand(n * C, 29, 0, 1);
     const F = rand(n * C, 31, 0, 1);
+    // Off the lattice points (the interpolant's kinks) by at least 0.05, some beyond the border (clamped).
+    const u = rand(3 * n, 43, -1.3, 1.3).map((x) => (Math.abs(x - Math.round(x)) < 0.05 ? x + 0.1 : x));
+    const mask = Uint8Array.from({ length: n }, (_, v) => (v % 7 === 3 ? 0 : 1));
     const w = rand(9 * n, 37);
-    const lossTf = (a: tf.Tensor, b: tf.Tensor) =>
-      tf.sum(tf.mul(gnTermsOp(a as tf.Tensor2D, b as tf.Tensor2D, dims), tf.tensor2d(w, [n, 9])));
-    const value = (a: Float32Array, b: Float32Array) => tf.tidy(() => lossTf(tf.tensor2d(a, [n, C]), tf.tensor2d(b, [n, C])).dataSync()[0]);
-    const [gW, gF] = tf.tidy(() =>
+    const lossTf = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      tf.sum(tf.mul(gnTermsOp(a as tf.Tensor2D, b as tf.Tensor2D, c as tf.Tensor2D, dims, 0.4, mask), tf.tensor2d(w, [n, 9])));
+    const value = (a: Float32Array, b: Float32Array, c: Float32Array) =>
+      tf.tidy(() => lossTf(tf.tensor2d(a, [n, C]), tf.tensor2d(b, [n, C]), tf.tensor2d(c, [n, 3])).dataSync()[0]);
+    const before = tf.memory().numTensors;
+    const [gM, gF, gU] = tf.tidy(() =>
       tf
-        .grads(lossTf)([tf.tensor2d(W, [n, C]), tf.tensor2d(F, [n, C])])
+        .grads(lossTf)([tf.tensor2d(M, [n, C]), tf.tensor2d(F, [n, C]), tf.tensor2d(u, [n, 3])])
         .map((t) => t.dataSync().slice()),
     );
+    expect(tf.memory().numTensors).toBe(before);
     for (const i of [0, 11, 62, 100, 179]) {
-      expect(gW[i]).toBeCloseTo(
-        fd((x) => value(x, F), W, i),
+      expect(gM[i]).toBeCloseTo(
+        fd((x) => value(x, F, u), M, i),
         3,
       );
       expect(gF[i]).toBeCloseTo(
-        fd((x) => value(W, x), F, i),
+        fd((x) => value(M, x, u), F, i),
         3,
       );
     }
+    let checked = 0;
+    let clamped = 0;
+    for (let i = 0; i < 3 * n; i++) {
+      const v = Math.floor(i / 3);
+      const a = i % 3;
+      const pos = [v % 5, Math.floor(v / 5) % 4, Math.floor(v / 20)][a] + u[i];
+      // Step 1e-3 must stay inside one cell and one side of the border.
+      const size = dims[a];
+      const frac = pos - Math.floor(pos);
+      if (frac < 0.01 || frac > 0.99 || Math.abs(pos) < 0.01 || Math.abs(pos - (size - 1)) < 0.01) continue;
+      if (pos < 0 || pos > size - 1) {
+        expect(Math.abs(gU[i])).toBe(0);
+        clamped++;
+        continue;
+      }
+      if (!mask[v]) continue;
+      expect(gU[i]).toBeCloseTo(
+        fd((x) => value(M, F, x), u, i, 1e-3),
+        2,
+      );
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(60);
+    expect(clamped).toBeGreaterThan(5);
+  });
+
+  it('inference and the differentiable op compute the same Gauss-Newton update (1e-5)', async () => {
+    const g = grid([14, 12, 10], [2, 2, 2], [-13, -11, -9]);
+    const fixed = fromWorldFunction(g, (x, y, z) => phantom(x + 1.5, y - 1, z + 0.5));
+    const moving = fromWorldFunction(g, (x, y, z) => phantom(x, y, z));
+    const dims = g.dims;
+    const n = dims[0] * dims[1] * dims[2];
+    const C = 12;
+    const F = shared(mindSsc(fixed.data, dims));
+    const M = shared(mindSsc(moving.data, dims));
+    const mask = foregroundMask(fixed.data, moving.data, dims, 0.05);
+    // A field part way through a registration, strong enough that the step limits act.
+    const u = rand(3 * n, 47, -0.8, 0.8);
+    const options = { lambda: 0.02, delta: 0.01, tolerance: 1e-3, maxIterations: 40 };
+    const limit = { maxStep: 0.6, minJacobian: 0.5 };
+    // Inference: the terms on the kernel pool, then the engine's solve and step.
+    const terms = await normalEquationTermsParallel(F, M, C, dims, u, 1 / 12, mask);
+    const updated = Float32Array.from(u);
+    solveAndUpdate(terms.H, terms.g, terms.residual, dims, updated, options.lambda, options.delta, options, limit);
+    const before = tf.memory().numTensors;
+    const update = (withLimit: boolean) =>
+      tf.tidy(() =>
+        gaussNewtonUpdate(tf.tensor2d(F, [n, C]), tf.tensor2d(M, [n, C]), tf.tensor2d(u, [n, 3]), dims, {
+          lambda: options.lambda,
+          delta: options.delta,
+          cgTolerance: options.tolerance,
+          cgIterations: options.maxIterations,
+          termScale: 1 / 12,
+          mask,
+          limit: withLimit ? limit : undefined,
+        }).dataSync(),
+      );
+    const du = update(true);
+    const unlimited = update(false);
+    expect(tf.memory().numTensors).toBe(before);
+    let maxDiff = 0;
+    let maxStep = 0;
+    let limited = 0;
+    for (let i = 0; i < 3 * n; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs(updated[i] - u[i] - du[i]));
+      maxStep = Math.max(maxStep, Math.abs(du[i]));
+      if (Math.abs(unlimited[i] - du[i]) > 1e-3) limited++;
+    }
+    expect(maxStep).toBeGreaterThan(0.05);
+    expect(maxDiff).toBeLessThan(1e-5);
+    // The step limits acted on some voxels (and identically on both paths).
+    expect(limited).toBeGreaterThan(10);
+  });
+
+  it('fold-aware steps do not fold where the plain step would, and leave smooth steps alone', () => {
+    const dims: Vec3 = [12, 10, 8];
+    const n = 960;
+    const u = new Float32Array(3 * n);
+    // A step that pushes i = 4, 5 right and i = 6, 7 left by 1.4 voxels (det J = −0.4 at i = 5, 6), and a gentle shift in y.
+    const du = new Float32Array(3 * n);
+    for (let v = 0; v < n; v++) {
+      const i = v % 12;
+      du[3 * v] = i === 4 || i === 5 ? 1.4 : i === 6 || i === 7 ? -1.4 : 0;
+      du[3 * v + 1] = 0.3;
+    }
+    const folds = (s: Float32Array) => {
+      const w = Float32Array.from(du, (d, i) => u[i] + s[Math.floor(i / 3)] * d);
+      return Array.from(jacobianDeterminantIndex(w, dims)).filter((d) => d <= 0).length;
+    };
+    const plain = stepScale(u, du, dims, { maxStep: 1.5 });
+    expect(folds(plain)).toBeGreaterThan(0);
+    const guarded = stepScale(u, du, dims, { maxStep: 1.5, minJacobian: 0.1 });
+    expect(folds(guarded)).toBe(0);
+    // Voxels away from the fold take the whole step.
+    for (let v = 0; v < n; v++) if (v % 12 < 3 || v % 12 > 9) expect(guarded[v]).toBe(1);
+    // The length limit: a 3-voxel step is cut to 1.5.
+    const long = stepScale(new Float32Array(3), Float32Array.of(3, 0, 0), [1, 1, 1], { maxStep: 1.5 });
+    expect(long[0]).toBeCloseTo(0.5, 6);
   });
 });
 

@@ -2,6 +2,8 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { initTensorBackend, tf } from '../../core/tensor/backend.js';
 import { warpOp } from '../../core/tensor/warp-op.js';
 import { warpTrilinear } from '../../core/kernels/warp.js';
+import { jacobianDeterminantOp, foldingPenalty } from '../../core/tensor/jacobian-op.js';
+import { jacobianDeterminantIndex } from '../../core/kernels/jacobian.js';
 
 beforeAll(async () => {
   await initTensorBackend();
@@ -105,5 +107,43 @@ describe('tensor backend', () => {
     finiteDifference(lossD, disp, entries, 1e-3).forEach((fd, i) => expect(gDisp[entries[i]]).toBeCloseTo(fd, 2));
     const lossI = (im: Float32Array) => warpTrilinear(im, [nx, ny, nz], disp).reduce((s, v, i) => s + v * w[i], 0);
     finiteDifference(lossI, img, [3, 77, 150]).forEach((fd, i) => expect(gImg[[3, 77, 150][i]]).toBeCloseTo(fd, 3));
+  });
+});
+
+describe('Jacobian determinant op', () => {
+  it('matches the metrics kernel, has the gradient of finite differences and leaks no tensors', () => {
+    const [nz, ny, nx] = [4, 5, 6];
+    const n = nx * ny * nz;
+    const u = rand(3 * n, 29).map((v) => v * 1.8);
+    const w = rand(n, 31);
+    const before = tf.memory().numTensors;
+    const { det, grad, penaltyGrad } = tf.tidy(() => {
+      const U = tf.tensor4d(u, [nz, ny, nx, 3]);
+      const W = tf.tensor3d(w, [nz, ny, nx]);
+      const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(jacobianDeterminantOp(x as tf.Tensor4D), W)))(U);
+      const pg = tf.grad((x: tf.Tensor) => foldingPenalty(x as tf.Tensor4D, 0.1))(U);
+      return { det: jacobianDeterminantOp(U).dataSync().slice(), grad: g.dataSync().slice(), penaltyGrad: pg.dataSync().slice() };
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    const ref = jacobianDeterminantIndex(u, [nx, ny, nz]);
+    for (let v = 0; v < n; v++) expect(det[v]).toBeCloseTo(ref[v], 5);
+    expect(ref.some((d) => d <= 0)).toBe(true);
+    const lossOf = (x: Float32Array) => jacobianDeterminantIndex(x, [nx, ny, nz]).reduce((s, d, v) => s + d * w[v], 0);
+    const entries = [0, 5, 37, 150, 301, 359];
+    finiteDifference(lossOf, u, entries, 1e-2).forEach((fd, i) => expect(grad[entries[i]]).toBeCloseTo(fd, 3));
+    const penaltyOf = (x: Float32Array) => jacobianDeterminantIndex(x, [nx, ny, nz]).reduce((s, d) => s + Math.max(0, 0.1 - d), 0) / n;
+    // The hinge has kinks: compare where no determinant the entry moves is near 0.1.
+    const smooth = entries.filter((e) => {
+      const p = Float32Array.from(u);
+      const m = Float32Array.from(u);
+      p[e] += 1e-3;
+      m[e] -= 1e-3;
+      const a = jacobianDeterminantIndex(p, [nx, ny, nz]);
+      const b = jacobianDeterminantIndex(m, [nx, ny, nz]);
+      return a.every((d, v) => d > 0.1 === b[v] > 0.1);
+    });
+    expect(smooth.length).toBeGreaterThan(2);
+    finiteDifference(penaltyOf, u, smooth, 1e-3).forEach((fd, i) => expect(penaltyGrad[smooth[i]]).toBeCloseTo(fd, 4));
+    expect(penaltyGrad.some((g) => g !== 0)).toBe(true);
   });
 });

@@ -49,6 +49,12 @@ export const GN_OPTIONS = {
     max: 0.9,
   }),
   maxStep: option.number({ description: 'largest update per step, in voxels of the level', default: 1.5, min: 0.1, max: 10 }),
+  minJacobian: option.number({
+    description: 'fold-aware steps: where a step would push det J below this (and lower), it is halved there; 0: off',
+    default: 0.1,
+    min: 0,
+    max: 0.9,
+  }),
   cgTolerance: option.number({ description: 'relative residual at which conjugate gradients stop', default: 1e-3, min: 1e-8, max: 0.5 }),
   cgIterations: option.integer({ description: 'most conjugate-gradient iterations per step', default: 40, min: 1, max: 1000 }),
   maxFeatureVoxels: option.integer({
@@ -94,6 +100,7 @@ export function gaussNewtonSettings(options: GnOptions, features: FeatureExtract
     levels: gaussNewtonLevels(options),
     delta: options.delta,
     maxStep: options.maxStep,
+    minJacobian: options.minJacobian,
     maskThreshold: options.maskThreshold,
     cgTolerance: options.cgTolerance,
     cgIterations: options.cgIterations,

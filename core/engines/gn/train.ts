@@ -19,6 +19,18 @@ const TRAIN_OPTIONS = {
   steps: option.integer({ description: 'unrolled Gauss-Newton steps', default: 4, min: 1, max: 20 }),
   lambda: option.number({ description: 'regularisation weight during training', default: 0.02, min: 0, max: 1000 }),
   imageWeight: option.number({ description: 'weight of the image term beside the Dice loss', default: 0.5, min: 0, max: 100 }),
+  foldWeight: option.number({
+    description: 'weight of the folding penalty, mean of max(0, 0.1 − det J) of the trained field',
+    default: 5,
+    min: 0,
+    max: 1000,
+  }),
+  maxFoldPercent: option.number({
+    description: 'checkpoints whose validation fields fold on more than this % of voxels rank below the rest',
+    default: 0.5,
+    min: 0,
+    max: 100,
+  }),
   hidden: option.integer({ description: 'hidden channels of the network', default: 4, min: 1, max: 64 }),
   outChannels: option.integer({ description: 'feature channels the network adds to MIND-SSC', default: 4, min: 1, max: 32 }),
   seed: option.integer({ description: 'random seed (initial weights, subject order)', default: 1, min: 0, max: 2 ** 31 }),
@@ -27,8 +39,9 @@ const TRAIN_OPTIONS = {
 export const gnTrainer: EngineTrainer<typeof TRAIN_OPTIONS> = {
   help: `Trains the Gauss-Newton engine's feature network (a small 3D CNN whose channels are added to
 MIND-SSC) end to end through unrolled Gauss-Newton steps, with a Dice loss on the warped template
-labels plus an image term. The last --validation-fraction of the labelled scans (sorted by name)
-is held out; the model with the best validation Dice is kept in MODEL_DIR (model.json, weights.bin),
+labels plus an image term and a folding penalty. The last --validation-fraction of the labelled
+scans (sorted by name) is held out; the model with the best validation Dice (among those folding on
+at most --max-fold-percent of voxels) is kept in MODEL_DIR (model.json, weights.bin),
 with log.csv, validation.csv, summary.json and checkpoint/ for --resume.
 Use it with: labelwarp segment … --engine gn --model MODEL_DIR`,
   options: TRAIN_OPTIONS,
