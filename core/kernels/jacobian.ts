@@ -42,7 +42,8 @@ export function jacobianDeterminantIndex(w: Float32Array, dims: Vec3): Float32Ar
   const [nx, ny, nz] = dims;
   const out = new Float32Array(nx * ny * nz);
   let v = 0;
-  for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++, v++) out[v] = jacobianDeterminantAt(w, dims, i, j, k);
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++, v++) out[v] = jacobianDeterminantAt(w, dims, i, j, k);
   return out;
 }
 
