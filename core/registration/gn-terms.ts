@@ -209,24 +209,34 @@ export function normalEquationTermsBackward(
           uz = 0;
         for (let c = 0; c < C; c++) {
           const b = base + c;
-          const v000 = M[b];
-          const v100 = M[b + sx];
-          const v010 = M[b + sy];
-          const v110 = M[b + sx + sy];
-          const v001 = M[b + sz];
-          const v101 = M[b + sx + sz];
-          const v011 = M[b + sy + sz];
-          const v111 = M[b + sx + sy + sz];
-          const c00 = v000 + fx * (v100 - v000);
-          const c10 = v010 + fx * (v110 - v010);
-          const c01 = v001 + fx * (v101 - v001);
-          const c11 = v011 + fx * (v111 - v011);
-          const c0 = c00 + fy * (c10 - c00);
-          const c1 = c01 + fy * (c11 - c01);
-          const w = c0 + fz * (c1 - c0);
-          const dx = gz * (gy * (v100 - v000) + fy * (v110 - v010)) + fz * (gy * (v101 - v001) + fy * (v111 - v011));
-          const dy = gz * (c10 - c00) + fz * (c11 - c01);
-          const dz = c1 - c0;
+          // The interpolant, its derivatives in the fractions and its mixed second derivatives, as
+          // sums over the cell's corners (a, b, c) ∈ {0, 1}³ with weights w_x(a) w_y(b) w_z(c),
+          // w(0) = 1 − f, w(1) = f, and ∂w/∂f = −1, +1.
+          let w = 0,
+            dx = 0,
+            dy = 0,
+            dz = 0,
+            dxy = 0,
+            dxz = 0,
+            dyz = 0;
+          for (let corner = 0; corner < 8; corner++) {
+            const ox = corner & 1;
+            const oy = (corner >> 1) & 1;
+            const oz = corner >> 2;
+            const m = M[b + ox * sx + oy * sy + oz * sz];
+            const wx = ox ? fx : gx;
+            const wy = oy ? fy : gy;
+            const wz = oz ? fz : gz;
+            const ex = ox ? m : -m;
+            const exy = oy ? ex : -ex;
+            w += wx * wy * wz * m;
+            dx += wy * wz * ex;
+            dy += wx * wz * (oy ? m : -m);
+            dz += wx * wy * (oz ? m : -m);
+            dxy += wz * exy;
+            dxz += wy * (oz ? ex : -ex);
+            dyz += wx * (oz ? (oy ? m : -m) : oy ? -m : m);
+          }
           const r = w - F[v * C + c];
           // Upstream gradients of the channel's r, dx, dy, dz.
           const gr = s * (bx * dx + by * dy + bz * dz);
@@ -234,14 +244,10 @@ export function normalEquationTermsBackward(
           const gdy = s * (2 * hyy * dy + hxy * dx + hyz * dz + by * r);
           const gdz = s * (2 * hzz * dz + hxz * dx + hyz * dy + bz * r);
           dF[v * C + c] -= gr;
-          // Mixed second derivatives of the interpolant.
-          const dxy = gz * (v110 - v010 - v100 + v000) + fz * (v111 - v011 - v101 + v001);
-          const dxz = gy * (v101 - v001 - v100 + v000) + fy * (v111 - v011 - v110 + v010);
-          const dyz = gx * (v011 - v001 - v010 + v000) + fx * (v111 - v101 - v110 + v100);
           ux += gr * dx + gdy * dxy + gdz * dxz;
           uy += gr * dy + gdx * dxy + gdz * dyz;
           uz += gr * dz + gdx * dxz + gdy * dyz;
-          // Corner (a, b, c) weights: w: wx·wy·wz; dx: ±wy·wz; dy: wx·±wz; dz: wx·wy·±.
+          // w, dx, dy, dz are linear in the corners: scatter their gradients onto them.
           for (let corner = 0; corner < 8; corner++) {
             const ox = corner & 1;
             const oy = (corner >> 1) & 1;
