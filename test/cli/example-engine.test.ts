@@ -3,12 +3,11 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SHARED } from '../helpers/synthetic.js';
-import { ROOT } from '../helpers/cli.js';
 import { centroidEngine } from '../helpers/example-engine.js';
 import { registerEngine } from '../../core/engines/index.js';
 import { main } from '../../core/cli/main.js';
-import { AppService } from '../../electron/app/app-service.js';
-import { EngineHost } from '../../electron/host/engine-host.js';
+import { hostlessApp } from '../helpers/app.js';
+import { ROOT } from '../helpers/cli.js';
 
 const H = (id: string, what: 'image' | 'labels') => path.join(SHARED, 'hippocampus', `hippocampus_${id}_${what}.nii.gz`);
 
@@ -47,13 +46,7 @@ describe('an engine added in one file plus one registry line', () => {
   });
 
   it("is in the app's engine list", async () => {
-    const app = new AppService({
-      stateDir: path.join(tmp, 'state'),
-      resourcesDir: path.join(ROOT, 'resources'),
-      host: new EngineHost(() => {
-        throw new Error('no host in this test');
-      }),
-    });
+    const app = await hostlessApp(path.join(tmp, 'state'));
     const engines = await app.engines();
     const e = engines.find((x) => x.name === 'centroid');
     expect(e).toMatchObject({
@@ -113,7 +106,10 @@ describe('an engine added in one file plus one registry line', () => {
 
     const listed = await run(['models', tmp]);
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toMatch(/gn-hippocampus\s+gn\s+hippocampus_001_image\.nii\.gz\s+159 \/ 40/);
+    // The bundled model's row shows its own card's subject counts.
+    const bundled = JSON.parse(await fs.readFile(path.join(ROOT, 'resources/models/gn-hippocampus/model.json'), 'utf8'));
+    const counts = `${bundled.subjects.training.length} / ${bundled.subjects.validation.length}`;
+    expect(listed.stdout).toMatch(new RegExp(`gn-hippocampus\\s+gn\\s+hippocampus_001_image\\.nii\\.gz\\s+${counts}`));
     expect(listed.stdout).toMatch(/model\s+centroid\s+hippocampus_001_image\.nii\.gz\s+3 \/ 2\s+0\.\d{3}/);
 
     const withModel = path.join(tmp, 'seg-model');

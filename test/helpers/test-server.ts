@@ -6,11 +6,10 @@ import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { AppService } from '../../electron/app/app-service.js';
+import type { AppService } from '../../electron/app/app-service.js';
 import { startServer } from '../../electron/serve/server.js';
 import type { RunningServer } from '../../electron/serve/server.js';
-import { EngineHost } from '../../electron/host/engine-host.js';
-import { AllowedRoots } from '../../electron/security/roots.js';
+import { hostlessApp } from './app.js';
 
 const ROOT = path.resolve(new URL('../..', import.meta.url).pathname);
 export const RESOURCES = path.join(ROOT, 'resources');
@@ -45,16 +44,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await fs.writeFile(path.join(rendererDir, name), text);
   }
   await options.prepare?.(dir, stateDir);
-  const roots = new AllowedRoots();
-  for (const [folder, writable] of options.roots?.(dir) ?? [[dir, true]]) await roots.add(folder, writable);
-  const app = new AppService({
-    stateDir,
-    resourcesDir: RESOURCES,
-    roots,
-    host: new EngineHost(() => {
-      throw new Error('no host in this test');
-    }),
-  });
+  const app = await hostlessApp(stateDir, options.roots?.(dir) ?? [[dir, true]]);
   await app.init();
   const server = await startServer({ app, rendererDir });
   return {

@@ -14,11 +14,8 @@ import { latticeMapping, reorientVolume, describeMapping } from '../../core/volu
 import { sameGrid } from '../../core/volume/volume.js';
 import type { Mat3, Vec3, Volume } from '../../core/volume/volume.js';
 import { readSegmentInput, segmentScan } from '../../core/pipeline/segment.js';
-import { AppService } from '../../electron/app/app-service.js';
-import { EngineHost } from '../../electron/host/engine-host.js';
-import { AllowedRoots } from '../../electron/security/roots.js';
+import { hostlessApp } from '../helpers/app.js';
 import { SHARED } from '../helpers/synthetic.js';
-import { ROOT } from '../helpers/cli.js';
 import { segmentWithCli } from '../helpers/segment-cli.js';
 
 const HIPPO = path.join(SHARED, 'hippocampus');
@@ -89,17 +86,10 @@ describe.skipIf(!HAVE_PLASTIMATCH)('DICOM series from plastimatch', () => {
 
   it('the app imports the series folder, accepts the reference labels, and its job path segments it', async () => {
     // The folders this test reads from (the app reads nothing else: electron/security/roots.ts).
-    const roots = new AllowedRoots();
-    await roots.add(tmp, true);
-    await roots.add(SHARED, false);
-    const app = new AppService({
-      stateDir: path.join(tmp, 'state'),
-      resourcesDir: path.join(ROOT, 'resources'),
-      roots,
-      host: new EngineHost(() => {
-        throw new Error('no host in this test');
-      }),
-    });
+    const app = await hostlessApp(path.join(tmp, 'state'), [
+      [tmp, true],
+      [SHARED, false],
+    ]);
     try {
       await app.init();
       const { added, errors } = await app.addScans({ paths: [dicomDir] });

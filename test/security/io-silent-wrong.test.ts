@@ -14,10 +14,7 @@ import { LabelWarpError } from '../../core/util/errors.js';
 import { rawNifti, SHARED } from '../helpers/synthetic.js';
 import { withFields } from '../helpers/nifti-fields.js';
 import { segmentWithCli } from '../helpers/segment-cli.js';
-import { ROOT } from '../helpers/cli.js';
-import { AppService } from '../../electron/app/app-service.js';
-import { EngineHost } from '../../electron/host/engine-host.js';
-import { AllowedRoots } from '../../electron/security/roots.js';
+import { hostlessApp } from '../helpers/app.js';
 
 const HIPPO = path.join(SHARED, 'hippocampus');
 let tmp: string;
@@ -117,17 +114,10 @@ describe('a guessed geometry is said plainly', () => {
   it('the app marks a scan without qform/sform so the scan list can say so', async () => {
     const image = await write('noform-app_image.nii.gz', withFields(imageRaw, { qformCode: 0, sformCode: 0 }));
     // The folders this test reads from (the app reads nothing else: electron/security/roots.ts).
-    const roots = new AllowedRoots();
-    await roots.add(tmp, true);
-    await roots.add(SHARED, false);
-    const app = new AppService({
-      stateDir: path.join(tmp, 'state'),
-      resourcesDir: path.join(ROOT, 'resources'),
-      roots,
-      host: new EngineHost(() => {
-        throw new Error('no host in this test');
-      }),
-    });
+    const app = await hostlessApp(path.join(tmp, 'state'), [
+      [tmp, true],
+      [SHARED, false],
+    ]);
     try {
       await app.init();
       const { added, errors } = await app.addScans({ paths: [image, path.join(HIPPO, 'hippocampus_003_image.nii.gz')] });
