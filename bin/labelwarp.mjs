@@ -33,6 +33,9 @@ if (bundleIsFresh()) ({ main } = await import(pathToFileURL(bundle).href));
 else {
   const { register } = await import('tsx/esm/api');
   register();
+  // tsx turns on source maps, which makes Node read and parse the maps of every CommonJS package
+  // it loads (TensorFlow.js's alone take ~0.7 s); stack traces need them only when debugging.
+  if (!process.env.LABELWARP_DEBUG) process.setSourceMapsEnabled(false);
   ({ main } = await import('../core/cli/main.ts'));
 }
 const code = await main(process.argv.slice(2));

@@ -45,12 +45,15 @@ function edt1d(f: Float64Array, n: number, spacing2: number, d: Float64Array, v:
 
 /**
  * Squared distance (mm²) from every voxel of a box (dims bx×by×bz, i fastest) to the nearest
- * voxel where `seed` is non-zero. Voxels with no seed anywhere get ≥ 1e20.
+ * voxel where `seed` is non-zero. Voxels with no seed anywhere get ≥ 1e20. With `wanted`, only
+ * the voxels where it is non-zero are sure to hold their distance (the same value as without it):
+ * lines that lead to none of them are skipped in the last two passes.
  */
 export function squaredDistanceTransform(
   seed: Uint8Array,
   dims: [number, number, number],
   spacing: [number, number, number],
+  wanted?: Uint8Array,
 ): Float64Array {
   const [nx, ny, nz] = dims;
   const out = new Float64Array(nx * ny * nz);
@@ -61,9 +64,10 @@ export function squaredDistanceTransform(
   const v = new Int32Array(nmax);
   const z = new Float64Array(nmax + 1);
   // One pass along an axis: every line (n voxels, `stride` apart) starting at a + strideA·x + strideB·y.
-  const pass = (n: number, stride: number, a: number, strideA: number, b: number, strideB: number, s2: number) => {
+  const pass = (n: number, stride: number, a: number, strideA: number, b: number, strideB: number, s2: number, skip?: (x: number, y: number) => boolean) => {
     for (let y = 0; y < b; y++)
       for (let x = 0; x < a; x++) {
+        if (skip?.(x, y)) continue;
         const start = x * strideA + y * strideB;
         let any = false;
         for (let q = 0; q < n; q++) {
@@ -76,8 +80,21 @@ export function squaredDistanceTransform(
         for (let q = 0; q < n; q++) out[start + q * stride] = d[q];
       }
   };
+  // The last pass runs along k: column (i, j) matters only if it holds a wanted voxel, and the
+  // pass along j for (i, k) only if some column (i, ·) does.
+  const column = wanted && wantedColumns(wanted, dims);
+  const columnI = column && new Uint8Array(nx);
+  if (column && columnI) for (let c = 0, i = 0; c < column.length; c++, i = i + 1 === nx ? 0 : i + 1) if (column[c]) columnI[i] = 1;
   pass(nx, 1, ny, nx, nz, nx * ny, spacing[0] ** 2);
-  pass(ny, nx, nx, 1, nz, nx * ny, spacing[1] ** 2);
-  pass(nz, nx * ny, nx, 1, ny, nx, spacing[2] ** 2);
+  pass(ny, nx, nx, 1, nz, nx * ny, spacing[1] ** 2, columnI && ((i) => !columnI[i]));
+  pass(nz, nx * ny, nx, 1, ny, nx, spacing[2] ** 2, column && ((i, j) => !column[i + nx * j]));
   return out;
+}
+
+/** 1 for each column (i, j) of the box that holds a non-zero voxel of `wanted`. */
+function wantedColumns(wanted: Uint8Array, dims: [number, number, number]): Uint8Array {
+  const nxy = dims[0] * dims[1];
+  const column = new Uint8Array(nxy);
+  for (let base = 0; base < wanted.length; base += nxy) for (let c = 0; c < nxy; c++) if (wanted[base + c]) column[c] = 1;
+  return column;
 }

@@ -63,12 +63,18 @@ interface Box {
 function boundingBoxes(data: ArrayLike<number>, dims: [number, number, number], into: Map<number, Box>): void {
   const [nx, ny, nz] = dims;
   let v = 0;
+  // Neighbouring voxels mostly share a label: the box of the last one is kept at hand.
+  let last = 0;
+  let b: Box | undefined;
   for (let k = 0; k < nz; k++)
     for (let j = 0; j < ny; j++)
       for (let i = 0; i < nx; i++, v++) {
         const l = data[v];
         if (l === 0) continue;
-        let b = into.get(l);
+        if (l !== last || !b) {
+          last = l;
+          b = into.get(l);
+        }
         if (!b) into.set(l, (b = { lo: [i, j, k], hi: [i, j, k] }));
         else {
           if (i < b.lo[0]) b.lo[0] = i;
@@ -157,8 +163,8 @@ export function hd95Scores(pred: ArrayLike<number>, ref: ArrayLike<number>, grid
     const sp = grid.spacing;
     const bp = boundaryInBox(pred, dims, l, lo, bd);
     const br = boundaryInBox(ref, dims, l, lo, bd);
-    const ab = distancesAt(bp, squaredDistanceTransform(br, bd, sp));
-    const ba = distancesAt(br, squaredDistanceTransform(bp, bd, sp));
+    const ab = distancesAt(bp, squaredDistanceTransform(br, bd, sp, bp));
+    const ba = distancesAt(br, squaredDistanceTransform(bp, bd, sp, br));
     out.set(l, Math.max(percentile95(ab), percentile95(ba)));
   }
   return out;

@@ -148,6 +148,11 @@ function countNonFinite(data: VoxelArray): number {
 /** Label maps are whole numbers from 0 to MAX_LABEL; returned as Int32Array (values kept exactly). */
 function toLabelArray(data: VoxelArray, file: string): Int32Array {
   const out = new Int32Array(data.length);
+  // 8- and 16-bit unsigned voxels are always whole, non-negative and within range: copied as they are.
+  if (data instanceof Uint8Array || data instanceof Uint16Array) {
+    out.set(data);
+    return out;
+  }
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (!Number.isFinite(v)) throw new LabelWarpError(`is not a label map: voxel ${i} holds ${v}`, file);
