@@ -41,17 +41,32 @@ export function sampleAtCoordinates(source: Volume, target: Grid, coords: Float3
   const n = voxelCount(target);
   if (coords.length !== 3 * n) throw new Error('coordinate array does not match the target grid');
   if (source.components !== 1) throw new Error('only scalar volumes can be resampled');
-  const [nx, ny, nz] = source.dims;
-  const src = source.data;
-  if (mode === 'linear') {
-    const out = new Float32Array(n);
-    for (let v = 0; v < n; v++) out[v] = trilinearAt(src, nx, ny, nz, coords[3 * v], coords[3 * v + 1], coords[3 * v + 2]);
-    return createVolume(gridOf(target), out);
-  }
-  const out = new Int32Array(n);
-  const at = mode === 'nearest' ? nearestAt : labelLinearAt;
-  for (let v = 0; v < n; v++) out[v] = at(src, nx, ny, nz, coords[3 * v], coords[3 * v + 1], coords[3 * v + 2]);
+  const out = mode === 'linear' ? new Float32Array(n) : new Int32Array(n);
+  sampleInto(source.data, source.dims, coords, mode, out);
   return createVolume(gridOf(target), out);
+}
+
+/**
+ * The kernel of sampleAtCoordinates: `out[v]` for every v from the scalar voxels `src` (dims
+ * `dims`) at coords[3v…3v+2]; Float32 for 'linear', Int32 labels otherwise.
+ */
+export function sampleInto(
+  src: ArrayLike<number>,
+  dims: readonly [number, number, number] | number[],
+  coords: Float32Array,
+  mode: InterpolationMode,
+  out: Float32Array | Int32Array,
+): void {
+  const [nx, ny, nz] = dims;
+  const n = out.length;
+  // Separate loops keep each call site monomorphic (the interpolation inlined).
+  if (mode === 'linear') {
+    for (let v = 0; v < n; v++) out[v] = trilinearAt(src, nx, ny, nz, coords[3 * v], coords[3 * v + 1], coords[3 * v + 2]);
+  } else if (mode === 'nearest') {
+    for (let v = 0; v < n; v++) out[v] = nearestAt(src, nx, ny, nz, coords[3 * v], coords[3 * v + 1], coords[3 * v + 2]);
+  } else {
+    for (let v = 0; v < n; v++) out[v] = labelLinearAt(src, nx, ny, nz, coords[3 * v], coords[3 * v + 1], coords[3 * v + 2]);
+  }
 }
 
 /** Resamples `source` onto `target`'s grid through an affine map target world → source world. */

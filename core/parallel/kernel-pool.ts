@@ -9,8 +9,10 @@ import os from 'node:os';
 import { mindSsc } from '../kernels/mind.js';
 import type { MindOptions } from '../kernels/mind.js';
 import { normalEquationTermsRange } from '../registration/gn-terms.js';
-import { gridOf, voxelCount } from '../volume/volume.js';
-import type { Grid, Vec3 } from '../volume/volume.js';
+import { createVolume, gridOf, voxelCount } from '../volume/volume.js';
+import type { Grid, Vec3, Volume, VoxelArray } from '../volume/volume.js';
+import { sampleAtCoordinates } from '../kernels/resample.js';
+import type { InterpolationMode } from '../kernels/resample.js';
 import { combineScores, diceScores, hd95Scores } from '../metrics/overlap.js';
 import { jacobianDeterminant } from '../kernels/jacobian.js';
 import type { SegmentationMetrics } from '../metrics/overlap.js';
@@ -19,6 +21,7 @@ export type KernelRequest =
   | { id: number; op: 'mind'; image: Float32Array; dims: Vec3; options: MindOptions }
   | { id: number; op: 'hd95'; pred: Int32Array; ref: Int32Array; grid: Grid; labels: number[] }
   | { id: number; op: 'jacobian'; grid: Grid; field: Float32Array }
+  | { id: number; op: 'sample'; src: VoxelArray; dims: Vec3; coords: Float32Array; mode: InterpolationMode; out: Float32Array | Int32Array }
   | {
       id: number;
       op: 'terms';
@@ -96,7 +99,7 @@ export function warmUpKernelPool(): void {
 }
 
 /** A copy of `a` in shared memory (or `a` itself when it already is). */
-export function shared<T extends Float32Array | Uint8Array | Int32Array>(a: T): T {
+export function shared<T extends VoxelArray>(a: T): T {
   if (a.buffer instanceof SharedArrayBuffer) return a;
   const Ctor = a.constructor as { new (b: SharedArrayBuffer): T };
   const out = new Ctor(new SharedArrayBuffer(a.byteLength));
@@ -198,4 +201,20 @@ export function jacobianInBackground(grid: Grid, fieldMm: Float32Array): Promise
   const remote = voxelCount(grid) >= 200_000 ? run<Float32Array>({ op: 'jacobian', grid: gridOf(grid), field: shared(fieldMm) }) : null;
   // A worker that failed (or none) leaves the work to this thread.
   return remote ? remote.catch(() => jacobianDeterminant(grid, fieldMm)) : Promise.resolve().then(() => jacobianDeterminant(grid, fieldMm));
+}
+
+/**
+ * sampleAtCoordinates (kernels/resample.ts) started on the worker, so that this thread can go on
+ * with other work until it awaits the volume. `coords` is best already in shared memory.
+ */
+export function sampleInBackground(source: Volume, target: Grid, coords: Float32Array, mode: InterpolationMode): Promise<Volume> {
+  const here = () => sampleAtCoordinates(source, target, coords, mode);
+  const n = voxelCount(target);
+  if (n < 200_000 || source.components !== 1 || coords.length !== 3 * n) return Promise.resolve().then(here);
+  const buffer = new SharedArrayBuffer(4 * n);
+  const out = mode === 'linear' ? new Float32Array(buffer) : new Int32Array(buffer);
+  const remote = run<boolean>({ op: 'sample', src: shared(source.data), dims: source.dims, coords: shared(coords), mode, out });
+  // A worker that failed (or none) leaves the work to this thread.
+  if (!remote) return Promise.resolve().then(here);
+  return remote.then(() => createVolume(gridOf(target), out), here);
 }

@@ -4,6 +4,7 @@ import { mindSsc } from '../kernels/mind.js';
 import { normalEquationTermsRange } from '../registration/gn-terms.js';
 import { hd95Scores } from '../metrics/overlap.js';
 import { jacobianDeterminant } from '../kernels/jacobian.js';
+import { sampleInto } from '../kernels/resample.js';
 import type { KernelRequest } from './kernel-pool.js';
 
 parentPort!.on('message', (req: KernelRequest) => {
@@ -18,6 +19,9 @@ parentPort!.on('message', (req: KernelRequest) => {
       const shared = new Float32Array(new SharedArrayBuffer(det.byteLength));
       shared.set(det);
       parentPort!.postMessage({ id: req.id, result: shared });
+    } else if (req.op === 'sample') {
+      sampleInto(req.src, req.dims, req.coords, req.mode, req.out);
+      parentPort!.postMessage({ id: req.id, result: true });
     } else if (req.op === 'hd95') {
       parentPort!.postMessage({ id: req.id, result: [...hd95Scores(req.pred, req.ref, req.grid, req.labels)] });
     } else {

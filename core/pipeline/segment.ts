@@ -10,7 +10,7 @@ import { readVolumeWithWarnings } from '../volume/io.js';
 import { onLattice, describeMapping } from '../volume/reorient.js';
 import { evaluateOnGrid } from '../registration/transform.js';
 import type { SpatialTransform } from '../registration/transform.js';
-import { segmentationMetricsParallel, jacobianInBackground } from '../parallel/kernel-pool.js';
+import { segmentationMetricsParallel, jacobianInBackground, sampleInBackground } from '../parallel/kernel-pool.js';
 import type { LabelMetric } from '../metrics/overlap.js';
 import { jacobianStatistics } from '../metrics/deformation.js';
 import { warpedGridPattern } from './review-layers.js';
@@ -181,14 +181,16 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
   progress?.({ stage: 'labels', fraction: 0.86, message: 'warping template labels' });
   const labelsStarted = performance.now();
   // The transform is evaluated once; labels, image, grid layer and Jacobian all come from it.
-  const evaluated = evaluateOnGrid(out.transform, input.scan, { displacement: true, source: input.atlasImage });
+  // In shared memory, for the second core.
+  const evaluated = evaluateOnGrid(out.transform, input.scan, { displacement: true, source: input.atlasImage, shared: true });
   const coords = evaluated.sourceIndex!;
   const field = evaluated.displacementMm!;
-  // det J on the second core while this one carries labels and images over.
+  // det J, then the template image, on the second core while this one carries the labels over.
   const jacobianPending = jacobianInBackground(gridOf(input.scan), field);
+  const warpedPending = sampleInBackground(input.atlasImage, input.scan, coords, 'linear');
   const labels = sampleAtCoordinates(input.atlasLabels, input.scan, coords, options.labelInterpolation ?? 'label-linear');
-  const warpedAtlas = sampleAtCoordinates(input.atlasImage, input.scan, coords, 'linear');
   const gridLayer = warpedGridPattern(input.atlasImage, coords);
+  const warpedAtlas = await warpedPending;
   const labelsSeconds = (performance.now() - labelsStarted) / 1000;
   throwIfAborted(options.signal);
   progress?.({ stage: 'metrics', fraction: 0.9, message: 'computing metrics' });

@@ -152,16 +152,21 @@ function mapSlice(t: SpatialTransform, pts: Float64Array, target: Grid, k: numbe
  * outputs), giving the displacement field, the source-grid coordinates, or both from the same
  * mapped points.
  */
-export function evaluateOnGrid(t: SpatialTransform, target: Grid, want: { displacement?: boolean; source?: Grid }): GridEvaluation {
+export function evaluateOnGrid(
+  t: SpatialTransform,
+  target: Grid,
+  want: { displacement?: boolean; source?: Grid; /** Outputs computed here go to shared memory (for the kernel pool's thread). */ shared?: boolean },
+): GridEvaluation {
   const { source } = want;
+  const floats = (n: number) => new Float32Array(want.shared ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n));
   if (t instanceof AffineTransform && source && !want.displacement)
     return { sourceIndex: sourceIndexCoordinatesAffine(target, source, t.matrix) };
   const [nx, ny, nz] = target.dims;
   const slice = nx * ny;
   const i2w = indexToWorldMatrix(target);
   const w2i = source ? worldToIndexMatrix(source) : undefined;
-  const displacementMm = want.displacement ? new Float32Array(3 * slice * nz) : undefined;
-  const sourceIndex = w2i ? new Float32Array(3 * slice * nz) : undefined;
+  const displacementMm = want.displacement ? floats(3 * slice * nz) : undefined;
+  const sourceIndex = w2i ? floats(3 * slice * nz) : undefined;
   const pts = new Float64Array(3 * slice);
   for (let k = 0; k < nz; k++) {
     slicePointsWorld(i2w, nx, ny, k, pts, 0);
