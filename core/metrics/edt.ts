@@ -64,7 +64,16 @@ export function squaredDistanceTransform(
   const v = new Int32Array(nmax);
   const z = new Float64Array(nmax + 1);
   // One pass along an axis: every line (n voxels, `stride` apart) starting at a + strideA·x + strideB·y.
-  const pass = (n: number, stride: number, a: number, strideA: number, b: number, strideB: number, s2: number, skip?: (x: number, y: number) => boolean) => {
+  const pass = (
+    n: number,
+    stride: number,
+    a: number,
+    strideA: number,
+    b: number,
+    strideB: number,
+    s2: number,
+    skip?: (x: number, y: number) => boolean,
+  ) => {
     for (let y = 0; y < b; y++)
       for (let x = 0; x < a; x++) {
         if (skip?.(x, y)) continue;

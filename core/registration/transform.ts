@@ -155,7 +155,12 @@ function mapSlice(t: SpatialTransform, pts: Float64Array, target: Grid, k: numbe
 export function evaluateOnGrid(
   t: SpatialTransform,
   target: Grid,
-  want: { displacement?: boolean; source?: Grid; /** Outputs computed here go to shared memory (for the kernel pool's thread). */ shared?: boolean },
+  want: {
+    displacement?: boolean;
+    source?: Grid;
+    /** Outputs computed here go to shared memory (for the kernel pool's thread). */
+    shared?: boolean;
+  },
 ): GridEvaluation {
   const { source } = want;
   const floats = (n: number) => new Float32Array(want.shared ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n));

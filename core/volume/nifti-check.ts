@@ -94,7 +94,10 @@ function countNonFiniteRaw(bytes: Uint8Array, offset: number, length: number, da
   const start = bytes.byteOffset + offset;
   // Aligned data in this machine's byte order is read through a typed array (much faster than DataView).
   if (littleEndian === HOST_LITTLE_ENDIAN && start % size === 0) {
-    const values = size === 4 ? new Float32Array(bytes.buffer, start, Math.floor(length / 4)) : new Float64Array(bytes.buffer, start, Math.floor(length / 8));
+    const values =
+      size === 4
+        ? new Float32Array(bytes.buffer, start, Math.floor(length / 4))
+        : new Float64Array(bytes.buffer, start, Math.floor(length / 8));
     let bad = 0;
     for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) bad++;
     return bad;

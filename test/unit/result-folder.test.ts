@@ -7,7 +7,9 @@ import { commitFolder, prepareFolder, recoverFolder } from '../../core/results/c
 import { isResultEntry } from '../../core/results/result-folder.js';
 import { AffineTransform, CompositeTransform, DisplacementFieldTransform, evaluateOnGrid } from '../../core/registration/transform.js';
 import { segmentationMetrics } from '../../core/metrics/overlap.js';
-import { segmentationMetricsParallel } from '../../core/parallel/kernel-pool.js';
+import { sampleInBackground, segmentationMetricsParallel } from '../../core/parallel/kernel-pool.js';
+import { sampleAtCoordinates } from '../../core/kernels/resample.js';
+import { createVolume } from '../../core/volume/volume.js';
 import type { Grid } from '../../core/volume/volume.js';
 
 let tmp: string;
@@ -82,6 +84,43 @@ describe('evaluating a transform once on a grid', () => {
     for (let i = 0; i < 3 * n; i++) {
       expect(e.displacementMm![i]).toBeCloseTo(generic.displacementMm![i], 4);
       expect(e.sourceIndex![i]).toBeCloseTo(generic.sourceIndex![i], 4);
+    }
+  });
+
+  it('gives the same values in shared memory', () => {
+    const source: Grid = { dims: [7, 7, 7], spacing: [1, 1, 1], origin: [-2, -9, 1], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
+    const plain = evaluateOnGrid(t, grid, { displacement: true, source });
+    const inShared = evaluateOnGrid(t, grid, { displacement: true, source, shared: true });
+    expect(inShared.sourceIndex!.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(inShared.displacementMm!.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(inShared.sourceIndex!)).toEqual(Array.from(plain.sourceIndex!));
+    expect(Array.from(inShared.displacementMm!)).toEqual(Array.from(plain.displacementMm!));
+  });
+});
+
+describe('sampling on the second thread', () => {
+  it('gives the volume of this thread, voxel for voxel', async () => {
+    const target: Grid = { dims: [70, 60, 50], spacing: [1, 1, 1], origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
+    const n = 70 * 60 * 50;
+    const image = createVolume(
+      { ...target, dims: [40, 40, 30] },
+      new Float32Array(40 * 40 * 30).map((_, i) => Math.sin(i / 7) * 100),
+    );
+    const labels = createVolume(
+      { ...target, dims: [40, 40, 30] },
+      new Int32Array(40 * 40 * 30).map((_, i) => (i >> 5) % 5),
+    );
+    // Coordinates reaching beyond the source on every side (zero padding is part of the check).
+    const coords = new Float32Array(new SharedArrayBuffer(12 * n)).map((_, i) => ((i * 0.61803) % 48) - 4);
+    for (const [source, mode] of [
+      [image, 'linear'],
+      [labels, 'label-linear'],
+      [labels, 'nearest'],
+    ] as const) {
+      const here = sampleAtCoordinates(source, target, coords, mode);
+      const there = await sampleInBackground(source, target, coords, mode);
+      expect(there.data.constructor).toBe(here.data.constructor);
+      expect(Buffer.compare(Buffer.from(there.data.buffer as ArrayBuffer), Buffer.from(here.data.buffer as ArrayBuffer))).toBe(0);
     }
   });
 });
