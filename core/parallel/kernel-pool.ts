@@ -13,6 +13,8 @@ import { createVolume, gridOf, voxelCount } from '../volume/volume.js';
 import type { Grid, Vec3, Volume, VoxelArray } from '../volume/volume.js';
 import { sampleAtCoordinates } from '../kernels/resample.js';
 import type { InterpolationMode } from '../kernels/resample.js';
+import { AffineTransform, evaluateOnGrid, evaluateSlices, gridEvaluationArrays, transformData } from '../registration/transform.js';
+import type { GridEvaluation, SpatialTransform, TransformData } from '../registration/transform.js';
 import { combineScores, diceScores, hd95Scores } from '../metrics/overlap.js';
 import { jacobianDeterminant } from '../kernels/jacobian.js';
 import type { SegmentationMetrics } from '../metrics/overlap.js';
@@ -21,6 +23,7 @@ export type KernelRequest =
   | { id: number; op: 'mind'; image: Float32Array; dims: Vec3; options: MindOptions }
   | { id: number; op: 'hd95'; pred: Int32Array; ref: Int32Array; grid: Grid; labels: number[] }
   | { id: number; op: 'jacobian'; grid: Grid; field: Float32Array }
+  | { id: number; op: 'evaluate'; transform: TransformData; target: Grid; source?: Grid; k0: number; k1: number; out: GridEvaluation }
   | { id: number; op: 'sample'; src: VoxelArray; dims: Vec3; coords: Float32Array; mode: InterpolationMode; out: Float32Array | Int32Array }
   | {
       id: number;
@@ -217,4 +220,31 @@ export function sampleInBackground(source: Volume, target: Grid, coords: Float32
   // A worker that failed (or none) leaves the work to this thread.
   if (!remote) return Promise.resolve().then(here);
   return remote.then(() => createVolume(gridOf(target), out), here);
+}
+
+/** The same transform data with its displacement fields in shared memory. */
+function sharedTransform(d: TransformData): TransformData {
+  if (d.kind === 'displacement') return { ...d, fieldMm: shared(d.fieldMm) };
+  if (d.kind === 'composite') return { ...d, transforms: d.transforms.map(sharedTransform) };
+  return d;
+}
+
+/**
+ * evaluateOnGrid (registration/transform.ts), the upper half of the slices on the worker; the
+ * outputs are in shared memory. Transforms the worker cannot rebuild run on this thread alone.
+ */
+export async function evaluateOnGridParallel(t: SpatialTransform, target: Grid, want: { displacement?: boolean; source?: Grid }): Promise<GridEvaluation> {
+  if (t instanceof AffineTransform && want.source && !want.displacement) return evaluateOnGrid(t, target, want);
+  const out = gridEvaluationArrays(target, { ...want, shared: true });
+  const nz = target.dims[2];
+  const half = Math.floor(nz / 2);
+  const data = voxelCount(target) >= 200_000 && nz >= 4 ? transformData(t) : undefined;
+  const source = want.source && gridOf(want.source);
+  const remote = data
+    ? run<boolean>({ op: 'evaluate', transform: sharedTransform(data), target: gridOf(target), source, k0: half, k1: nz, out })?.catch(() => false)
+    : null;
+  evaluateSlices(t, target, source, 0, remote ? half : nz, out);
+  // A worker that failed leaves its slices to this thread.
+  if (remote && !(await remote)) evaluateSlices(t, target, source, half, nz, out);
+  return out;
 }

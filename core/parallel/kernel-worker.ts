@@ -5,6 +5,7 @@ import { normalEquationTermsRange } from '../registration/gn-terms.js';
 import { hd95Scores } from '../metrics/overlap.js';
 import { jacobianDeterminant } from '../kernels/jacobian.js';
 import { sampleInto } from '../kernels/resample.js';
+import { evaluateSlices, transformFromData } from '../registration/transform.js';
 import type { KernelRequest } from './kernel-pool.js';
 
 parentPort!.on('message', (req: KernelRequest) => {
@@ -19,6 +20,9 @@ parentPort!.on('message', (req: KernelRequest) => {
       const shared = new Float32Array(new SharedArrayBuffer(det.byteLength));
       shared.set(det);
       parentPort!.postMessage({ id: req.id, result: shared });
+    } else if (req.op === 'evaluate') {
+      evaluateSlices(transformFromData(req.transform), req.target, req.source, req.k0, req.k1, req.out);
+      parentPort!.postMessage({ id: req.id, result: true });
     } else if (req.op === 'sample') {
       sampleInto(req.src, req.dims, req.coords, req.mode, req.out);
       parentPort!.postMessage({ id: req.id, result: true });

@@ -8,9 +8,8 @@ import { sampleAtCoordinates } from '../kernels/resample.js';
 import { registerScan } from './register.js';
 import { readVolumeWithWarnings } from '../volume/io.js';
 import { onLattice, describeMapping } from '../volume/reorient.js';
-import { evaluateOnGrid } from '../registration/transform.js';
 import type { SpatialTransform } from '../registration/transform.js';
-import { segmentationMetricsParallel, jacobianInBackground, sampleInBackground } from '../parallel/kernel-pool.js';
+import { segmentationMetricsParallel, jacobianInBackground, sampleInBackground, evaluateOnGridParallel } from '../parallel/kernel-pool.js';
 import type { LabelMetric } from '../metrics/overlap.js';
 import { jacobianStatistics } from '../metrics/deformation.js';
 import { warpedGridPattern } from './review-layers.js';
@@ -181,8 +180,8 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
   progress?.({ stage: 'labels', fraction: 0.86, message: 'warping template labels' });
   const labelsStarted = performance.now();
   // The transform is evaluated once; labels, image, grid layer and Jacobian all come from it.
-  // In shared memory, for the second core.
-  const evaluated = evaluateOnGrid(out.transform, input.scan, { displacement: true, source: input.atlasImage, shared: true });
+  // Half the slices on the second core; the results are in shared memory, for it to use again.
+  const evaluated = await evaluateOnGridParallel(out.transform, input.scan, { displacement: true, source: input.atlasImage });
   const coords = evaluated.sourceIndex!;
   const field = evaluated.displacementMm!;
   // det J, then the template image, on the second core while this one carries the labels over.

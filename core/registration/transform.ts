@@ -163,17 +163,29 @@ export function evaluateOnGrid(
   },
 ): GridEvaluation {
   const { source } = want;
-  const floats = (n: number) => new Float32Array(want.shared ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n));
   if (t instanceof AffineTransform && source && !want.displacement)
     return { sourceIndex: sourceIndexCoordinatesAffine(target, source, t.matrix) };
-  const [nx, ny, nz] = target.dims;
+  const out = gridEvaluationArrays(target, want);
+  evaluateSlices(t, target, source, 0, target.dims[2], out);
+  return out;
+}
+
+/** The (zeroed) output arrays of evaluateOnGrid, in shared memory when asked. */
+export function gridEvaluationArrays(target: Grid, want: { displacement?: boolean; source?: Grid; shared?: boolean }): GridEvaluation {
+  const n = 3 * target.dims[0] * target.dims[1] * target.dims[2];
+  const floats = () => new Float32Array(want.shared ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n));
+  return { displacementMm: want.displacement ? floats() : undefined, sourceIndex: want.source ? floats() : undefined };
+}
+
+/** evaluateOnGrid's work for slices k0 ≤ k < k1, written into `out`'s arrays of the whole grid. */
+export function evaluateSlices(t: SpatialTransform, target: Grid, source: Grid | undefined, k0: number, k1: number, out: GridEvaluation): void {
+  const [nx, ny] = target.dims;
   const slice = nx * ny;
   const i2w = indexToWorldMatrix(target);
   const w2i = source ? worldToIndexMatrix(source) : undefined;
-  const displacementMm = want.displacement ? floats(3 * slice * nz) : undefined;
-  const sourceIndex = w2i ? floats(3 * slice * nz) : undefined;
+  const { displacementMm, sourceIndex } = out;
   const pts = new Float64Array(3 * slice);
-  for (let k = 0; k < nz; k++) {
+  for (let k = k0; k < k1; k++) {
     slicePointsWorld(i2w, nx, ny, k, pts, 0);
     const mapped = mapSlice(t, pts, target, k);
     const base = 3 * slice * k;
@@ -188,7 +200,31 @@ export function evaluateOnGrid(
         sourceIndex[base + q + 2] = w2i[8] * x + w2i[9] * y + w2i[10] * z + w2i[11];
       }
   }
-  return { displacementMm, sourceIndex };
+}
+
+/**
+ * A transform built only of affine maps and displacement fields as plain data (for another
+ * thread: the fields are the same arrays), or undefined for other kinds.
+ */
+export type TransformData =
+  | { kind: 'affine'; matrix: Float64Array }
+  | { kind: 'displacement'; grid: Grid; fieldMm: Float32Array }
+  | { kind: 'composite'; transforms: TransformData[] };
+
+export function transformData(t: SpatialTransform): TransformData | undefined {
+  if (t instanceof AffineTransform) return { kind: 'affine', matrix: Float64Array.from(t.matrix) };
+  if (t instanceof DisplacementFieldTransform) return { kind: 'displacement', grid: t.grid, fieldMm: t.fieldMm };
+  if (t instanceof CompositeTransform) {
+    const parts = t.transforms.map(transformData);
+    return parts.every((p) => p) ? { kind: 'composite', transforms: parts as TransformData[] } : undefined;
+  }
+  return undefined;
+}
+
+export function transformFromData(d: TransformData): SpatialTransform {
+  if (d.kind === 'affine') return new AffineTransform(d.matrix);
+  if (d.kind === 'displacement') return new DisplacementFieldTransform(d.grid, d.fieldMm);
+  return new CompositeTransform(d.transforms.map(transformFromData));
 }
 
 /** Continuous source-grid index of T(x) for every voxel x of `target` (Float32, interleaved). */
