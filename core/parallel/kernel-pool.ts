@@ -18,6 +18,14 @@ import type { GridEvaluation, SpatialTransform, TransformData } from '../registr
 import { combineScores, diceScores, hd95Scores } from '../metrics/overlap.js';
 import { jacobianDeterminant } from '../kernels/jacobian.js';
 import type { SegmentationMetrics } from '../metrics/overlap.js';
+import { jacobianStatistics } from '../metrics/deformation.js';
+import type { DeformationMetrics } from '../metrics/deformation.js';
+
+/** det J on a grid and its statistics. */
+export interface JacobianResult {
+  det: Float32Array;
+  statistics: DeformationMetrics;
+}
 
 export type KernelRequest =
   | { id: number; op: 'mind'; image: Float32Array; dims: Vec3; options: MindOptions }
@@ -197,13 +205,18 @@ export async function segmentationMetricsParallel(pred: Int32Array, ref: Int32Ar
 }
 
 /**
- * The Jacobian determinant of a displacement field (kernels/jacobian.ts), started on the worker
- * so that this thread can go on with other work until it awaits the result.
+ * The Jacobian determinant of a displacement field (kernels/jacobian.ts) and its statistics
+ * (metrics/deformation.ts), started on the worker so that this thread can go on with other work
+ * until it awaits the result.
  */
-export function jacobianInBackground(grid: Grid, fieldMm: Float32Array): Promise<Float32Array> {
-  const remote = voxelCount(grid) >= 200_000 ? run<Float32Array>({ op: 'jacobian', grid: gridOf(grid), field: shared(fieldMm) }) : null;
+export function jacobianInBackground(grid: Grid, fieldMm: Float32Array): Promise<JacobianResult> {
+  const here = (): JacobianResult => {
+    const det = jacobianDeterminant(grid, fieldMm);
+    return { det, statistics: jacobianStatistics(det) };
+  };
+  const remote = voxelCount(grid) >= 200_000 ? run<JacobianResult>({ op: 'jacobian', grid: gridOf(grid), field: shared(fieldMm) }) : null;
   // A worker that failed (or none) leaves the work to this thread.
-  return remote ? remote.catch(() => jacobianDeterminant(grid, fieldMm)) : Promise.resolve().then(() => jacobianDeterminant(grid, fieldMm));
+  return remote ? remote.catch(here) : Promise.resolve().then(here);
 }
 
 /**

@@ -4,6 +4,7 @@ import { mindSsc } from '../kernels/mind.js';
 import { normalEquationTermsRange } from '../registration/gn-terms.js';
 import { hd95Scores } from '../metrics/overlap.js';
 import { jacobianDeterminant } from '../kernels/jacobian.js';
+import { jacobianStatistics } from '../metrics/deformation.js';
 import { sampleInto } from '../kernels/resample.js';
 import { evaluateSlices, transformFromData } from '../registration/transform.js';
 import type { KernelRequest } from './kernel-pool.js';
@@ -19,7 +20,7 @@ parentPort!.on('message', (req: KernelRequest) => {
       const det = jacobianDeterminant(req.grid, req.field);
       const shared = new Float32Array(new SharedArrayBuffer(det.byteLength));
       shared.set(det);
-      parentPort!.postMessage({ id: req.id, result: shared });
+      parentPort!.postMessage({ id: req.id, result: { det: shared, statistics: jacobianStatistics(det) } });
     } else if (req.op === 'evaluate') {
       evaluateSlices(transformFromData(req.transform), req.target, req.source, req.k0, req.k1, req.out);
       parentPort!.postMessage({ id: req.id, result: true });

@@ -11,7 +11,6 @@ import { onLattice, describeMapping } from '../volume/reorient.js';
 import type { SpatialTransform } from '../registration/transform.js';
 import { segmentationMetricsParallel, jacobianInBackground, sampleInBackground, evaluateOnGridParallel } from '../parallel/kernel-pool.js';
 import type { LabelMetric } from '../metrics/overlap.js';
-import { jacobianStatistics } from '../metrics/deformation.js';
 import { warpedGridPattern } from './review-layers.js';
 import { LabelWarpError, throwIfAborted } from '../util/errors.js';
 import { subProgress } from './progress.js';
@@ -184,7 +183,7 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
   const evaluated = await evaluateOnGridParallel(out.transform, input.scan, { displacement: true, source: input.atlasImage });
   const coords = evaluated.sourceIndex!;
   const field = evaluated.displacementMm!;
-  // det J, then the template image, on the second core while this one carries the labels over.
+  // det J and its statistics, then the template image, on the second core while this one carries the labels over.
   const jacobianPending = jacobianInBackground(gridOf(input.scan), field);
   const warpedPending = sampleInBackground(input.atlasImage, input.scan, coords, 'linear');
   const labels = sampleAtCoordinates(input.atlasLabels, input.scan, coords, options.labelInterpolation ?? 'label-linear');
@@ -194,8 +193,7 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
   throwIfAborted(options.signal);
   progress?.({ stage: 'metrics', fraction: 0.9, message: 'computing metrics' });
   const metricsStarted = performance.now();
-  const jacobian = await jacobianPending;
-  const deformation = jacobianStatistics(jacobian);
+  const { det: jacobian, statistics: deformation } = await jacobianPending;
   const metrics: SegmentMetrics = {
     engine: descriptor.name,
     backend: backend.description,
