@@ -246,7 +246,11 @@ function sharedTransform(d: TransformData): TransformData {
  * evaluateOnGrid (registration/transform.ts), the upper half of the slices on the worker; the
  * outputs are in shared memory. Transforms the worker cannot rebuild run on this thread alone.
  */
-export async function evaluateOnGridParallel(t: SpatialTransform, target: Grid, want: { displacement?: boolean; source?: Grid }): Promise<GridEvaluation> {
+export async function evaluateOnGridParallel(
+  t: SpatialTransform,
+  target: Grid,
+  want: { displacement?: boolean; source?: Grid },
+): Promise<GridEvaluation> {
   if (t instanceof AffineTransform && want.source && !want.displacement) return evaluateOnGrid(t, target, want);
   const out = gridEvaluationArrays(target, { ...want, shared: true });
   const nz = target.dims[2];
@@ -254,7 +258,9 @@ export async function evaluateOnGridParallel(t: SpatialTransform, target: Grid, 
   const data = voxelCount(target) >= 200_000 && nz >= 4 ? transformData(t) : undefined;
   const source = want.source && gridOf(want.source);
   const remote = data
-    ? run<boolean>({ op: 'evaluate', transform: sharedTransform(data), target: gridOf(target), source, k0: half, k1: nz, out })?.catch(() => false)
+    ? run<boolean>({ op: 'evaluate', transform: sharedTransform(data), target: gridOf(target), source, k0: half, k1: nz, out })?.catch(
+        () => false,
+      )
     : null;
   evaluateSlices(t, target, source, 0, remote ? half : nz, out);
   // A worker that failed leaves its slices to this thread.

@@ -178,7 +178,14 @@ export function gridEvaluationArrays(target: Grid, want: { displacement?: boolea
 }
 
 /** evaluateOnGrid's work for slices k0 ≤ k < k1, written into `out`'s arrays of the whole grid. */
-export function evaluateSlices(t: SpatialTransform, target: Grid, source: Grid | undefined, k0: number, k1: number, out: GridEvaluation): void {
+export function evaluateSlices(
+  t: SpatialTransform,
+  target: Grid,
+  source: Grid | undefined,
+  k0: number,
+  k1: number,
+  out: GridEvaluation,
+): void {
   const [nx, ny] = target.dims;
   const slice = nx * ny;
   const i2w = indexToWorldMatrix(target);
