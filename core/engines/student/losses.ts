@@ -49,7 +49,7 @@ export function discriminationLoss(D: Critic, student: T5, teacher: T5): tf.Scal
 export function gradientPenalty(D: Critic, student: T5, teacher: T5, beta: number, lambda: number): tf.Scalar {
   return tf.tidy(() => {
     const mix = tf.add(tf.mul(teacher, beta), tf.mul(student, 1 - beta)) as T5;
-    const g = tf.grad((x: T5) => tf.sum(D(x)))(mix);
+    const g = tf.grad((x: tf.Tensor) => tf.sum(D(x as T5)))(mix);
     const norm = tf.sqrt(tf.add(tf.sum(tf.square(g)), 1e-12));
     return tf.mul(tf.square(tf.sub(norm, 1)), lambda) as tf.Scalar;
   });

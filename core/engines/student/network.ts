@@ -125,14 +125,14 @@ function apply(l: LayerSpec, x: tf.Tensor5D, w: Weights): tf.Tensor5D {
 /** Trilinear ×2 upsampling along one axis (half-pixel centres, edge clamped). */
 function upsampleAxis(x: tf.Tensor5D, axis: 1 | 2 | 3): tf.Tensor5D {
   const n = x.shape[axis];
-  const prev = tf.concat([tf.slice(x, Array(5).fill(0), sizeAlong(x.shape, axis, 1)), sliceAlong(x, axis, 0, n - 1)], axis);
+  const prev = tf.concat([sliceAlong(x, axis, 0, 1), sliceAlong(x, axis, 0, n - 1)], axis);
   const next = tf.concat([sliceAlong(x, axis, 1, n - 1), sliceAlong(x, axis, n - 1, 1)], axis);
   const even = tf.add(tf.mul(x, 0.75), tf.mul(prev, 0.25));
   const odd = tf.add(tf.mul(x, 0.75), tf.mul(next, 0.25));
   // Interleave: stack on a new axis after `axis`, then merge the two.
-  const shape = [...x.shape];
+  const shape: number[] = [...x.shape];
   shape[axis] = 2 * n;
-  return tf.reshape(tf.stack([even, odd], axis + 1), shape) as tf.Tensor5D;
+  return tf.reshape(tf.stack([even, odd], axis + 1), shape as [number, number, number, number, number]);
 }
 
 function sizeAlong(shape: number[], axis: number, size: number): number[] {
