@@ -7,8 +7,8 @@ import type { EngineTrainer } from '../engines/index.js';
 import { initTensorBackend } from '../tensor/backend.js';
 import { LabelWarpError } from '../util/errors.js';
 
-const COMMON = `  --atlas-image FILE     template image the model is trained for
-  --atlas-labels FILE    its label map
+const COMMON = `  --atlas-image FILE     template image the model is trained for (or --template-image)
+  --atlas-labels FILE    its label map (or --template-labels)
   --scans DIR            folder of training scans (label files in it are recognised and skipped)
   --scan-labels DIR      folder with their label maps (NAME_labels.nii.gz for NAME_image.nii.gz)
   --out MODEL_DIR        the model folder (model.json in the common format, weights, logs)
@@ -33,7 +33,7 @@ const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase(
 
 function engineHelp(name: string, trainer: EngineTrainer): string {
   const lines = describeOptions(trainer.options).map((o) => {
-    const flag = `--${kebab(o.name)} ${o.type === 'integer' ? 'N' : 'X'}`;
+    const flag = `--${kebab(o.name)}${o.type === 'boolean' ? '' : o.type === 'integer' ? ' N' : ' X'}`;
     return `  ${flag.padEnd(22)} ${o.description} (default ${JSON.stringify(o.default)})`;
   });
   return `labelwarp train ${name} — train the ${name} engine
@@ -71,11 +71,16 @@ export async function trainCommand(args: string[]): Promise<number> {
           .join(', ') || 'none'
       }`,
     );
-  const engineFlags = Object.fromEntries(Object.keys(trainer.options).map((k) => [kebab(k), { type: 'string' }])) as OptionsConfig;
+  // Boolean options are bare flags (--cycle); the others take a value.
+  const engineFlags = Object.fromEntries(
+    Object.entries(trainer.options).map(([k, o]) => [kebab(k), { type: o.type === 'boolean' ? 'boolean' : 'string' }]),
+  ) as OptionsConfig;
   const { values } = parse(args.slice(1), {
     ...engineFlags,
     'atlas-image': { type: 'string' },
     'atlas-labels': { type: 'string' },
+    'template-image': { type: 'string' },
+    'template-labels': { type: 'string' },
     scans: { type: 'string' },
     'scan-labels': { type: 'string' },
     out: { type: 'string' },
@@ -92,8 +97,8 @@ export async function trainCommand(args: string[]): Promise<number> {
       .map((k) => [k, values[kebab(k)]]),
   );
   const inputs = {
-    atlasImage: required(values, 'atlas-image'),
-    atlasLabels: required(values, 'atlas-labels'),
+    atlasImage: (values['template-image'] as string | undefined) ?? required(values, 'atlas-image'),
+    atlasLabels: (values['template-labels'] as string | undefined) ?? required(values, 'atlas-labels'),
     scansDir: required(values, 'scans'),
     scanLabelsDir: values['scan-labels'] as string | undefined,
     outDir: required(values, 'out'),

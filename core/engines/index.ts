@@ -5,11 +5,13 @@
 import { registerEngine, listEngines } from './registry.js';
 import { affineEngine } from './affine/index.js';
 import { gaussNewtonEngine } from './gn/index.js';
+import { studentEngine } from './student/index.js';
 import type { EngineDefinition } from './engine.js';
 
 const BUILT_IN: EngineDefinition[] = [
   affineEngine, //
   gaussNewtonEngine,
+  studentEngine,
 ];
 
 for (const engine of BUILT_IN) if (!listEngines().some((e) => e.name === engine.name)) registerEngine(engine);

@@ -1,0 +1,71 @@
+/**
+ * The `student` engine: affine pre-alignment composed with the student network (one forward pass,
+ * ONNX Runtime where it loads); with `twoStep`, compose(affine, compose(student, student)).
+ * Trainable with `labelwarp train student` (train.ts).
+ */
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defineEngine } from '../engine.js';
+import { compose } from '../compose.js';
+import { affineStep } from '../affine/step.js';
+import { affineMemory } from '../affine/memory.js';
+import { templateWarning } from '../../models/model-format.js';
+import { LabelWarpError } from '../../util/errors.js';
+import { voxelCount } from '../../volume/volume.js';
+import { STUDENT_OPTIONS } from './options.js';
+import type { StudentOptions } from './options.js';
+import { loadStudentModel } from './model.js';
+import { createRuntime } from './runtime.js';
+import type { RuntimeChoice } from './runtime.js';
+import { studentStep } from './step.js';
+import { studentTrainer } from './train.js';
+
+/** resources/models/student-hippocampus, from core/engines/student/. */
+export const BUNDLED_STUDENT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../resources/models/student-hippocampus');
+
+async function networkStep(options: StudentOptions, name: string) {
+  const dir = options.model ?? BUNDLED_STUDENT;
+  if (!['auto', 'onnxruntime', 'tfjs'].includes(options.runtime))
+    throw new LabelWarpError(`engine "student" option "runtime": "${options.runtime}" is not auto, onnxruntime or tfjs`);
+  const { net, card, config } = await loadStudentModel(dir);
+  const { runtime, fallback } = await createRuntime(
+    options.runtime as RuntimeChoice,
+    async () => new Uint8Array(await fs.readFile(path.join(dir, config.onnx))),
+    net,
+    config.architecture,
+    config.grid,
+  );
+  return studentStep(
+    runtime,
+    config.grid,
+    {
+      warnings: async (templateFile) => [await templateWarning(card, dir, templateFile), fallback].filter((w): w is string => w !== undefined),
+      dispose: () => {
+        runtime.dispose();
+        net.dispose();
+      },
+    },
+    name,
+  );
+}
+
+export const studentEngine = defineEngine({
+  name: 'student',
+  description: 'light-weight CNN distilled from Gauss-Newton (one forward pass, ONNX Runtime), after affine pre-alignment',
+  deformable: true,
+  options: STUDENT_OPTIONS,
+  async create(options) {
+    const affine = affineStep({ levels: options.affineLevels, iterations: options.affineIterations, role: 'pre-alignment' });
+    const deformable = options.twoStep
+      ? compose(await networkStep(options, 'student'), await networkStep(options, 'student2'), { name: 'student×2' })
+      : await networkStep(options, 'student');
+    return compose(affine, deformable, { name: 'student', split: 0.8 });
+  },
+  estimateMemory(grids) {
+    // The affine step; then on the scan grid: the warped template, coordinates and the field in
+    // mm (4 + 12 + 12 bytes per voxel); the network grid is small beside it.
+    return Math.max(affineMemory(grids), 28 * voxelCount(grids.fixed));
+  },
+  trainer: studentTrainer,
+});

@@ -1,0 +1,260 @@
+/**
+ * `labelwarp train student`: adversarial distillation of the student from the Gauss-Newton
+ * teacher (LDR-ALDK), with the two-step, inverse-consistency and LT-Net cycle options.
+ *
+ * Subjects: the labelled scans sorted by name; the last --validation-fraction are held out (the
+ * same rule as `train gn`, so the same split), of which the first --max-validation choose the
+ * best model; the first --max-training of the rest are trained on. The teacher's fields are
+ * exported with the teach code into --teacher-dir (default MODEL_DIR/teacher), reused when there.
+ * Writes log.csv (every iteration), validation.csv, checkpoint/ (for --resume; Adam's moments
+ * restart) and the best model (model.json, weights.bin, student.onnx).
+ */
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { option } from '../options.js';
+import type { EngineTrainer, TrainInputs } from '../engine.js';
+import type { OptionValues } from '../options.js';
+import { listScans } from '../../learned/dataset.js';
+import { exportTeacherFields } from '../../learned/teacher-fields.js';
+import { LabelWarpError, throwIfAborted } from '../../util/errors.js';
+import { writeTextAtomically } from '../../util/atomic.js';
+import type { Vec3 } from '../../volume/volume.js';
+import { STUDENT_ARCHITECTURE, checkStudentGrid, discriminatorLayers, fullSizeLayers, parameterCount, studentForward, studentLayers } from './network.js';
+import { ParamSet } from './params.js';
+import { oneHot, preparePair, readTemplate, warpedDice } from './pairs.js';
+import type { StudentPair } from './pairs.js';
+import { trainingStep } from './training-step.js';
+import type { LossWeights, Nets } from './training-step.js';
+import { saveStudentModel } from './model.js';
+
+export const STUDENT_TRAIN_OPTIONS = {
+  iterations: option.integer({ description: 'training iterations (student updates)', default: 1200, min: 1, max: 1e6 }),
+  learningRate: option.number({ description: 'Adam step of the student', default: 1e-3, min: 1e-7, max: 1 }),
+  criticLearningRate: option.number({ description: 'Adam step of the discriminator', default: 1e-4, min: 1e-7, max: 1 }),
+  criticEvery: option.integer({ description: 'student updates per discriminator update', default: 5, min: 1, max: 1000 }),
+  gamma: option.number({ description: 'γ: weight of l_rec against l_dis (1: no discriminator)', default: 0.5, min: 0, max: 1 }),
+  gpLambda: option.number({ description: 'λ of the gradient penalty', default: 10, min: 0, max: 1000 }),
+  beta: option.number({ description: 'β: share of the teacher field in the penalty point', default: 0.5, min: 0, max: 1 }),
+  teacherWeight: option.number({ description: 'weight of the mean squared difference to the teacher field (voxels²)', default: 1, min: 0, max: 1000 }),
+  foldingWeight: option.number({ description: 'weight of the folding penalty mean(max(0, τ − det J))', default: 10, min: 0, max: 1e4 }),
+  foldingTau: option.number({ description: 'τ of the folding penalty', default: 0.1, min: 0, max: 1 }),
+  smoothWeight: option.number({ description: 'weight of the squared-gradient smoothness term', default: 0.1, min: 0, max: 1000 }),
+  inverseConsistency: option.boolean({ description: 'add the inverse-consistency penalty (and the backward l_rec)', default: false }),
+  icWeight: option.number({ description: 'weight of the inverse-consistency terms', default: 1, min: 0, max: 1000 }),
+  cycle: option.boolean({ description: 'LT-Net cycle training with a backward network', default: false }),
+  cycleLambda1: option.number({ description: 'λ1: image-cycle L1 weight', default: 10, min: 0, max: 1000 }),
+  cycleLambda2: option.number({ description: 'λ2: transformation-cycle and anatomy-cycle weight', default: 3, min: 0, max: 1000 }),
+  twoStep: option.boolean({ description: 'record that the model is meant to run twice (segment --option twoStep=true)', default: false }),
+  grid: option.numberList({ description: 'network grid x,y,z (multiples of 16)', default: [16, 32, 16], min: 16, max: 512 }),
+  teacherModel: option.path({ description: 'gn model folder of the teacher (default: MIND-SSC gn)' }),
+  teacherDir: option.path({ description: 'teacher field cache (default MODEL_DIR/teacher)' }),
+  maxTraining: option.integer({ description: 'training subjects used (the first N)', default: 60, min: 1, max: 1e6 }),
+  validationFraction: option.number({ description: 'share of the labelled scans held out (the last ones by name)', default: 0.2, min: 0.01, max: 0.9 }),
+  maxValidation: option.integer({ description: 'held-out subjects that choose the best model', default: 20, min: 1, max: 10000 }),
+  validateEvery: option.integer({ description: 'validate every N iterations (and at the end)', default: 100, min: 1, max: 1e6 }),
+  checkpointEvery: option.integer({ description: 'write checkpoint/ every N iterations', default: 50, min: 1, max: 1e6 }),
+  seed: option.integer({ description: 'random seed (weights, subject order)', default: 1, min: 0, max: 2 ** 31 }),
+};
+
+export type StudentTrainOptions = OptionValues<typeof STUDENT_TRAIN_OPTIONS>;
+
+/** Deterministic subject order (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function predict(net: ParamSet, pair: StudentPair): Float32Array {
+  const [nx, ny, nz] = pair.grid.dims;
+  return tf.tidy(() => {
+    const x = tf.concat([tf.tensor5d(pair.template, [1, nz, ny, nx, 1]), tf.tensor5d(pair.scan, [1, nz, ny, nx, 1])], 4) as tf.Tensor5D;
+    return studentForward(x, net.get, STUDENT_ARCHITECTURE).dataSync() as Float32Array;
+  }).slice();
+}
+
+export function validationDice(net: ParamSet, pairs: StudentPair[], classes: number[]): number {
+  return pairs.reduce((s, p) => s + warpedDice(p, predict(net, p), classes), 0) / pairs.length;
+}
+
+interface CheckpointState {
+  iteration: number;
+  bestDice: number;
+  bestIteration: number;
+  seconds: number;
+}
+
+export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions): Promise<{ modelDir: string; summary: string }> {
+  const out = inputs.outDir;
+  const dims = o.grid as Vec3;
+  if (dims.length !== 3) throw new LabelWarpError('--grid needs three sizes x,y,z');
+  checkStudentGrid(dims);
+  await fs.mkdir(out, { recursive: true });
+  const template = await readTemplate(inputs.atlasImage, inputs.atlasLabels);
+  if (template.classes.length === 0) throw new LabelWarpError('the template label map holds no labels', inputs.atlasLabels);
+  const scans = await listScans(inputs.scansDir, inputs.scanLabelsDir ?? inputs.scansDir, [inputs.atlasImage]);
+  const labelled = scans.filter((s) => s.labels);
+  if (labelled.length < 2) throw new LabelWarpError('fewer than two scans have a matching label map', inputs.scansDir);
+  const nVal = Math.max(1, Math.round(o.validationFraction * labelled.length));
+  const held = labelled.slice(labelled.length - nVal);
+  const trainScans = labelled.slice(0, labelled.length - nVal).slice(0, o.maxTraining);
+  const valScans = held.slice(0, o.maxValidation);
+  if (trainScans.length === 0) throw new LabelWarpError('not enough scans to train on after holding some out for validation');
+
+  // Teacher: run where missing, reuse what is there.
+  const teacherDir = o.teacherDir ?? path.join(out, 'teacher');
+  const teacherStart = performance.now();
+  const counts = await exportTeacherFields({
+    atlasImage: inputs.atlasImage,
+    atlasLabels: inputs.atlasLabels,
+    scans: [...trainScans, ...valScans],
+    out: teacherDir,
+    engine: 'gn',
+    engineOptions: o.teacherModel ? { model: o.teacherModel } : {},
+    progress: (label) => ({ onProgress: inputs.onProgress, done: () => inputs.log(`teacher ${label} done`) }),
+    log: inputs.log,
+  });
+  inputs.log(`teacher fields: ${counts.done} computed, ${counts.skipped} reused, ${counts.failed} failed (${((performance.now() - teacherStart) / 1000).toFixed(0)} s)`);
+  if (counts.failed > 0) throw new LabelWarpError(`${counts.failed} teacher registrations failed`, teacherDir);
+
+  const train = await Promise.all(trainScans.map((s) => preparePair(template, s, teacherDir, dims)));
+  const val = await Promise.all(valScans.map((s) => preparePair(template, s, teacherDir, dims)));
+  const classes = template.classes;
+  const teacherValDice = val.reduce((s, p) => s + warpedDice(p, p.teacher, classes), 0) / val.length;
+  const studentLayerList = studentLayers(STUDENT_ARCHITECTURE);
+  inputs.log(
+    `student: ${parameterCount(studentLayerList).toLocaleString('en')} parameters (full-size VoxelMorph-like encoder-decoder: ${parameterCount(fullSizeLayers()).toLocaleString('en')}); discriminator ${parameterCount(discriminatorLayers()).toLocaleString('en')}`,
+  );
+  inputs.log(`${train.length} training and ${val.length} validation subjects; teacher validation Dice on the network grid ${teacherValDice.toFixed(4)}`);
+
+  // Networks, from the checkpoint when resuming.
+  const ckpt = path.join(out, 'checkpoint');
+  let state: CheckpointState = { iteration: 0, bestDice: -1, bestIteration: 0, seconds: 0 };
+  const load = async (file: string, layers: ReturnType<typeof studentLayers>, seed: number, scale?: number) => {
+    if (inputs.resume) {
+      const manifest = JSON.parse(await fs.readFile(path.join(ckpt, `${file}.json`), 'utf8').catch(() => 'null')) as Parameters<typeof ParamSet.load>[2] | null;
+      if (manifest) return ParamSet.load(ckpt, layers, manifest);
+    }
+    return new ParamSet(layers, undefined, seed, scale);
+  };
+  if (inputs.resume) {
+    const s = JSON.parse(await fs.readFile(path.join(ckpt, 'state.json'), 'utf8').catch(() => 'null')) as CheckpointState | null;
+    if (s) state = s;
+    inputs.log(s ? `resuming at iteration ${s.iteration}` : 'no checkpoint: starting from scratch');
+  }
+  const nets: Nets = {
+    arch: STUDENT_ARCHITECTURE,
+    student: await load('student', studentLayerList, o.seed),
+    critic: await load('critic', discriminatorLayers(), o.seed + 1, 0.1),
+    backward: o.cycle ? await load('backward', studentLayerList, o.seed + 2) : undefined,
+    optStudent: tf.train.adam(o.learningRate),
+    optCritic: tf.train.adam(o.criticLearningRate),
+  };
+  const weights: LossWeights = {
+    gamma: o.gamma,
+    gpLambda: o.gpLambda,
+    beta: o.beta,
+    teacher: o.teacherWeight,
+    folding: o.foldingWeight,
+    foldingTau: o.foldingTau,
+    smoothness: o.smoothWeight,
+    inverseConsistency: o.icWeight,
+    cycleImage: o.cycleLambda1,
+    cycleOther: o.cycleLambda2,
+  };
+  const settings = { ...o, teacherDir: undefined, teacherModel: o.teacherModel ? path.basename(o.teacherModel) : undefined };
+  const hot = train.map((p) => oneHot(p.templateLabels, classes));
+  const log = path.join(out, 'log.csv');
+  const columns = ['loss', 'rec', 'dis', 'gp', 'teacher', 'fold', 'smooth', 'ic', 'rec_back', 'cyc_image', 'cyc_trans', 'cyc_anatomy', 'critic'];
+  if (state.iteration === 0) {
+    await fs.writeFile(log, `iteration,subject,${columns.join(',')},seconds\n`);
+    await fs.writeFile(path.join(out, 'validation.csv'), 'iteration,dice\n');
+  }
+  const rand = random(o.seed + state.iteration);
+  const started = performance.now() - state.seconds * 1000;
+  const elapsed = () => (performance.now() - started) / 1000;
+
+  const saveBest = async (dice: number, iteration: number) =>
+    saveStudentModel(out, nets.student, {
+      grid: dims,
+      templateImage: inputs.atlasImage,
+      templateLabels: inputs.atlasLabels,
+      subjects: { training: train.map((p) => p.id), validation: held.map((s) => s.id) },
+      settings,
+      seconds: Math.round(elapsed()),
+      validation: { dice, teacherDice: teacherValDice, scoredSubjects: val.map((p) => p.id), grid: 'network grid' },
+      extra: { iteration, twoStep: o.twoStep, note: 'validation Dice on the network grid (nearest labels), for model selection' },
+    });
+
+  try {
+    for (let it = state.iteration; it < o.iterations; it++) {
+      throwIfAborted(inputs.signal);
+      const k = Math.floor(rand() * train.length);
+      const p = train[k];
+      const t0 = performance.now();
+      const terms = trainingStep(
+        nets,
+        { dims, template: p.template, scan: p.scan, teacher: p.teacher, templateOneHot: hot[k], classes: classes.length },
+        weights,
+        (it + 1) % o.criticEvery === 0,
+        { ic: o.inverseConsistency, cycle: o.cycle },
+      );
+      const s = (performance.now() - t0) / 1000;
+      await fs.appendFile(log, `${it + 1},${p.id},${columns.map((c) => (terms[c] === undefined ? '' : terms[c].toFixed(6))).join(',')},${s.toFixed(3)}\n`);
+      inputs.onProgress?.({ stage: 'training', fraction: (it + 1) / o.iterations, message: `iteration ${it + 1}/${o.iterations} loss ${terms.loss.toFixed(4)}` });
+      const last = it + 1 === o.iterations;
+      if ((it + 1) % o.validateEvery === 0 || last) {
+        const dice = validationDice(nets.student, val, classes);
+        await fs.appendFile(path.join(out, 'validation.csv'), `${it + 1},${dice.toFixed(6)}\n`);
+        inputs.log(`iteration ${it + 1}: loss ${terms.loss.toFixed(4)}, validation Dice ${dice.toFixed(4)} (teacher ${teacherValDice.toFixed(4)}), ${elapsed().toFixed(0)} s`);
+        if (dice > state.bestDice) {
+          state = { ...state, bestDice: dice, bestIteration: it + 1 };
+          await saveBest(dice, it + 1);
+        }
+      }
+      if ((it + 1) % o.checkpointEvery === 0 || last) {
+        state = { ...state, iteration: it + 1, seconds: elapsed() };
+        for (const [file, net] of [
+          ['student', nets.student],
+          ['critic', nets.critic],
+          ['backward', nets.backward],
+        ] as const) {
+          if (!net) continue;
+          const manifest = await net.save(ckpt, `${file}.bin`);
+          await writeTextAtomically(path.join(ckpt, `${file}.json`), JSON.stringify(manifest) + '\n');
+        }
+        await writeTextAtomically(path.join(ckpt, 'state.json'), JSON.stringify(state, null, 2) + '\n');
+      }
+    }
+  } finally {
+    nets.student.dispose();
+    nets.critic.dispose();
+    nets.backward?.dispose();
+    nets.optStudent.dispose();
+    nets.optCritic.dispose();
+  }
+  const summary = { bestValidationDice: state.bestDice, bestIteration: state.bestIteration, teacherValidationDice: teacherValDice, seconds: Math.round(elapsed()), validationSubjects: val.map((p) => p.id) };
+  await writeTextAtomically(path.join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  return {
+    modelDir: out,
+    summary: `best validation Dice ${state.bestDice.toFixed(4)} at iteration ${state.bestIteration} (teacher ${teacherValDice.toFixed(4)}), ${summary.seconds} s; model in ${path.resolve(out)}`,
+  };
+}
+
+export const studentTrainer: EngineTrainer<typeof STUDENT_TRAIN_OPTIONS> = {
+  help: `Distils the student network (four stride-2 convolutions, three transposed convolutions with
+skips) from the Gauss-Newton teacher: l_rec (1 − correlation) and the discriminator term
+(LDR-ALDK, with its gradient penalty), the teacher field, a folding penalty and smoothness;
+--inverse-consistency and --cycle (LT-Net, λ1 = 10, λ2 = 3) add their terms. Teacher fields are
+computed once (the teach code) and reused. The best model on the held-out subjects is kept in
+MODEL_DIR (model.json, weights.bin, student.onnx) with log.csv, validation.csv and checkpoint/.
+Use it with: labelwarp segment … --engine student --model MODEL_DIR`,
+  options: STUDENT_TRAIN_OPTIONS,
+  train: trainStudent,
+};
