@@ -11,6 +11,7 @@ import { LabelWarpError } from '../util/errors.js';
 import { initTensorBackend } from '../tensor/backend.js';
 import type { SegmentMetrics } from '../pipeline/segment.js';
 import { learnedBench, memoryBench } from '../bench/suites.js';
+import { studentBench } from '../bench/student-suite.js';
 import { getEngineDefinition, listEngines } from '../engines/index.js';
 import { overheadBench } from '../bench/overhead.js';
 import { fmt, mean, machineLine, report } from '../bench/report.js';
@@ -29,6 +30,10 @@ Suites:
   gn-memory   a 256×256×160 1 mm pair (the aligned brains resampled): time and peak resident memory
   overhead    a 'labelwarp segment --engine gn' process on that 1 mm pair: seconds of process start,
               reading, registration, label transfer, metrics and writing, and the wall clock
+  student     held-out hippocampus scans: the student (--model, default the bundled one; plain and
+              two-step; --cycle-model DIR and --ablation-model DIR add rows), gn, affine, elastix;
+              then the forward pass on onnxruntime against tfjs (--tfjs-large: also tfjs on
+              the 160×192×224 grid, which takes very long on the pure-JavaScript backend)
 
   --data DIR        the shared data folder (default: $LABELWARP_DATA or ../shared/data)
   --no-elastix      run our engine only
@@ -196,6 +201,9 @@ export async function benchCommand(args: string[]): Promise<number> {
       pairs: { type: 'string' },
       markdown: { type: 'string' },
       model: { type: 'string' },
+      'cycle-model': { type: 'string' },
+      'ablation-model': { type: 'string' },
+      'tfjs-large': { type: 'boolean' },
     },
     true,
   );
@@ -211,6 +219,8 @@ export async function benchCommand(args: string[]): Promise<number> {
       return memoryBench(values);
     case 'overhead':
       return overheadBench(values);
+    case 'student':
+      return studentBench(values);
     default:
       if (!listEngines().some((e) => e.name === suite))
         throw new LabelWarpError(

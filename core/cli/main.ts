@@ -13,17 +13,21 @@ Commands:
   teach     export teacher displacement fields for a folder of scans (resumable)
   engines   list the registration engines, their options and which can be trained
   models    list the bundled trained models and those in given folders
-  backend   show which TensorFlow.js backend runs here
+  backend   show which TensorFlow.js backend and ONNX Runtime run here
 `;
 
 async function backendCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write('labelwarp backend — print the TensorFlow.js backend selected on this machine\n');
+    process.stdout.write(
+      'labelwarp backend — print the TensorFlow.js backend selected on this machine and the ONNX Runtime the student uses\n',
+    );
     return 0;
   }
   const { initTensorBackend } = await import('../tensor/backend.js');
   const b = await initTensorBackend();
   process.stdout.write(`${b.description}\n`);
+  const { onnxRuntimeDescription } = await import('../engines/student/runtime.js');
+  process.stdout.write(`student network: ${onnxRuntimeDescription()}\n`);
   return 0;
 }
 

@@ -71,7 +71,8 @@ export function halve(f: T5): T5 {
 
 /** The discriminator sees the field at half size (the paper's scaled deformation). */
 export function criticOf(nets: Nets): (f: T5) => tf.Tensor1D {
-  return (f: T5) => discriminatorForward(halve(f), nets.critic.get);
+  const channels = nets.critic.layers.slice(0, -1).map((l) => l.outChannels);
+  return (f: T5) => discriminatorForward(halve(f), nets.critic.get, channels);
 }
 
 export function trainingStep(nets: Nets, data: StepData, w: LossWeights, updateCritic: boolean, options: { ic: boolean; cycle: boolean }): Terms {

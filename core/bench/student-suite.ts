@@ -1,0 +1,142 @@
+/**
+ * `labelwarp bench student`: on hippocampus scans held out from the student's training and model
+ * selection, the student (plain, two-step, cycle-trained), its teacher gn, affine and elastix,
+ * and the ablation trained without the discriminator (γ = 1): Dice, HD95, % det J ≤ 0 and
+ * registration seconds; then the forward pass on onnxruntime against tfjs at the model's grid
+ * and on a 160×192×224 brain grid.
+ */
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { readVolume } from '../volume/io.js';
+import { segmentScan } from '../pipeline/segment.js';
+import { initTensorBackend } from '../tensor/backend.js';
+import { LabelWarpError } from '../util/errors.js';
+import { RESOURCES, sharedDataDir } from '../cli/sample-data.js';
+import { readModelCard } from '../models/model-format.js';
+import { fmt, mean, machineLine, report } from './report.js';
+import { ensureElastix, runElastix } from './elastix.js';
+import { BUNDLED_STUDENT } from '../engines/student/index.js';
+import { STUDENT_ARCHITECTURE, studentLayers } from '../engines/student/network.js';
+import { ParamSet } from '../engines/student/params.js';
+import { studentOnnx } from '../engines/student/onnx-export.js';
+import { onnxRuntime, tfjsRuntime } from '../engines/student/runtime.js';
+import type { StudentRuntime } from '../engines/student/runtime.js';
+import type { Vec3 } from '../volume/volume.js';
+
+interface Row {
+  label: string;
+  engine?: string;
+  options?: Record<string, unknown>;
+  elastix?: boolean;
+}
+
+async function timeForward(runtime: StudentRuntime, grid: Vec3, repeats: number): Promise<number> {
+  const input = new Float32Array(2 * grid[0] * grid[1] * grid[2]).map((_, i) => Math.sin(i * 0.001));
+  await runtime.run(input); // warm-up (session/kernels)
+  const t0 = performance.now();
+  for (let i = 0; i < repeats; i++) await runtime.run(input);
+  return (performance.now() - t0) / 1000 / repeats;
+}
+
+export async function studentBench(values: Record<string, unknown>): Promise<number> {
+  const modelDir = (values.model as string | undefined) ?? BUNDLED_STUDENT;
+  const dir = path.join((values.data as string | undefined) ?? sharedDataDir(), 'hippocampus');
+  const card = await readModelCard(modelDir, 'student');
+  const summary = JSON.parse(await fs.readFile(path.join(modelDir, 'summary.json'), 'utf8').catch(() => '{}')) as { validationSubjects?: string[] };
+  const scored = new Set(summary.validationSubjects ?? []);
+  let test = card.subjects.validation.filter((s) => !scored.has(s) && !card.subjects.training.includes(s));
+  if (test.length === 0) throw new LabelWarpError('the model records no held-out subjects outside model selection', modelDir);
+  if (values.pairs) test = test.slice(0, Number(values.pairs));
+  const backend = await initTensorBackend();
+  const atlasImageFile = path.join(dir, card.template.image.file);
+  const atlasLabelsFile = path.join(dir, card.template.labels?.file ?? card.template.image.file.replace('_image', '_labels'));
+  const atlasImage = await readVolume(atlasImageFile, 'image');
+  const atlasLabels = await readVolume(atlasLabelsFile, 'labels');
+  const gnModel = path.join(RESOURCES, 'models', 'gn-hippocampus');
+  const rows: Row[] = [
+    { label: 'student', engine: 'student', options: { model: modelDir } },
+    { label: 'student two-step', engine: 'student', options: { model: modelDir, twoStep: true } },
+  ];
+  if (values['cycle-model']) rows.push({ label: 'student cycle', engine: 'student', options: { model: values['cycle-model'] } });
+  if (values['ablation-model']) rows.push({ label: 'student γ = 1 (no discriminator)', engine: 'student', options: { model: values['ablation-model'] } });
+  rows.push({ label: 'gn (teacher, learned features)', engine: 'gn', options: { model: gnModel } });
+  rows.push({ label: 'affine', engine: 'affine', options: {} });
+  const elastixVersion = values['no-elastix'] ? undefined : ensureElastix();
+  if (elastixVersion) rows.push({ label: `elastix ${elastixVersion} (affine + B-spline)`, elastix: true });
+  const results = rows.map(() => ({ dice: [] as number[], hd: [] as number[], fold: [] as number[], s: [] as number[], runtime: '' }));
+  for (const id of test) {
+    const scanFile = path.join(dir, `${id}_image.nii.gz`);
+    const scan = await readVolume(scanFile, 'image');
+    const scanLabels = await readVolume(path.join(dir, `${id}_labels.nii.gz`), 'labels');
+    for (const [i, row] of rows.entries()) {
+      const r = results[i];
+      if (row.elastix) {
+        const e = await runElastix(
+          scanFile,
+          atlasImageFile,
+          atlasLabelsFile,
+          scanLabels,
+          ['affine.txt', 'bspline.txt'].map((f) => path.join(RESOURCES, 'elastix', f)),
+          true,
+        );
+        r.dice.push(e.meanDice);
+        if (e.meanHd95 !== null) r.hd.push(e.meanHd95);
+        r.fold.push(e.deformation?.nonPositiveJacobianPercent ?? 0);
+        r.s.push(e.seconds);
+        continue;
+      }
+      const m = (
+        await segmentScan(
+          { atlasImage, atlasLabels, scan, scanLabels, names: { atlasImage: atlasImageFile } },
+          { engine: row.engine!, engineOptions: row.options },
+        )
+      ).metrics;
+      r.dice.push(m.meanDice!);
+      if (m.meanHd95 !== null && m.meanHd95 !== undefined) r.hd.push(m.meanHd95);
+      r.fold.push(m.nonPositiveJacobianPercent);
+      r.s.push(m.registrationSeconds);
+      const rt = m.details?.['student.runtime'];
+      if (rt !== undefined) r.runtime = `${rt}/${m.details?.['student.device']}`;
+    }
+    process.stderr.write(`${id}: ${rows.map((row, i) => `${row.label} ${fmt(results[i].dice.at(-1))}`).join(', ')}\n`);
+  }
+  const table = rows.map((row, i) => {
+    const r = results[i];
+    return [row.label + (r.runtime ? ` [${r.runtime}]` : ''), fmt(mean(r.dice)), fmt(mean(r.hd), 2), fmt(mean(r.fold), 3), fmt(mean(r.s), 2)];
+  });
+  const gnIndex = rows.findIndex((r) => r.engine === 'gn');
+  const notes = [
+    `student − gn mean Dice ${fmt(mean(results[0].dice) - mean(results[gnIndex].dice))}; gn / student registration time ${fmt(mean(results[gnIndex].s) / mean(results[0].s), 1)}×`,
+    'seconds: registration only (affine pre-alignment included; reading excluded); elastix: the elastix call.',
+  ];
+
+  // Forward pass: onnxruntime against tfjs, at the model's grid and on a brain-sized grid.
+  const timing: (string | number)[][] = [];
+  const grids: Vec3[] = [card.config.grid as Vec3, [160, 192, 224]];
+  const params = new ParamSet(studentLayers(STUDENT_ARCHITECTURE), undefined, 1, 0.05);
+  for (const grid of grids) {
+    const ort = await onnxRuntime(studentOnnx(params, STUDENT_ARCHITECTURE, grid), grid);
+    const ortSeconds = await timeForward(ort, grid, grid[0] * grid[1] * grid[2] < 1e6 ? 20 : 1);
+    ort.dispose();
+    const voxels = grid[0] * grid[1] * grid[2];
+    let tfSeconds: number | undefined;
+    if (voxels < 1e6 || values['tfjs-large']) {
+      const ref = await tfjsRuntime(params, STUDENT_ARCHITECTURE, grid);
+      tfSeconds = await timeForward(ref, grid, voxels < 1e6 ? 5 : 1);
+    }
+    timing.push([grid.join('×'), fmt(ortSeconds, 4), tfSeconds === undefined ? 'not run (--tfjs-large)' : fmt(tfSeconds, 3), tfSeconds === undefined ? 'n/a' : `${fmt(tfSeconds / ortSeconds, 1)}×`]);
+  }
+  params.dispose();
+  tf.disposeVariables();
+  await report(
+    'student',
+    `Benchmark student: template ${card.template.image.file.replace('_image.nii.gz', '')} → ${test.length} hippocampus scans held out from training and model selection, model ${path.relative(process.cwd(), modelDir) || modelDir}, ${new Date().toISOString().slice(0, 10)}, ${machineLine(backend.description)}`,
+    ['engine', 'Dice', 'HD95 mm', '%detJ≤0', 'reg s'],
+    table,
+    notes,
+    values.markdown as string | undefined,
+  );
+  await report('student-inference', 'Student forward pass (one scan, input already on the network grid)', ['grid', 'onnxruntime s', 'tfjs s', 'speed-up'], timing, [`tfjs backend: ${backend.description}`], values.markdown as string | undefined);
+  return 0;
+}
