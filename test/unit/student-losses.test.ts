@@ -29,7 +29,12 @@ function smoothVolume(seed: number, channels: number, amplitude: number): T5 {
 
 /** Central finite differences of f at a few entries of x against tf.grad. */
 function checkGradient(f: (x: T5) => tf.Scalar, x: T5, entries = [3, 100, 777, 1200], eps = 5e-3): void {
-  const analytic = tf.tidy(() => tf.grad((t: tf.Tensor) => f(t as T5))(x).dataSync() as Float32Array);
+  const analytic = tf.tidy(
+    () =>
+      tf
+        .grad((t: tf.Tensor) => f(t as T5))(x)
+        .dataSync() as Float32Array,
+  );
   const base = x.dataSync() as Float32Array;
   for (const e of entries.filter((i) => i < base.length)) {
     const at = (d: number) =>

@@ -40,7 +40,8 @@ async function networkStep(options: StudentOptions, name: string) {
     runtime,
     config.grid,
     {
-      warnings: async (templateFile) => [await templateWarning(card, dir, templateFile), fallback].filter((w): w is string => w !== undefined),
+      warnings: async (templateFile) =>
+        [await templateWarning(card, dir, templateFile), fallback].filter((w): w is string => w !== undefined),
       dispose: () => {
         runtime.dispose();
         net.dispose();

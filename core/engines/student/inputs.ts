@@ -16,7 +16,9 @@ export function networkGrid(scan: Grid, dims: Vec3): Grid {
   // The first voxel centre sits half a new voxel inside the box's corner.
   const corner = indexToWorldMatrix(scan);
   const half = [0, 1, 2].map((a) => (spacing[a] / scan.spacing[a] - 1) / 2);
-  const origin = [0, 1, 2].map((r) => corner[4 * r] * half[0] + corner[4 * r + 1] * half[1] + corner[4 * r + 2] * half[2] + corner[4 * r + 3]) as Vec3;
+  const origin = [0, 1, 2].map(
+    (r) => corner[4 * r] * half[0] + corner[4 * r + 1] * half[1] + corner[4 * r + 2] * half[2] + corner[4 * r + 3],
+  ) as Vec3;
   return { dims: [...dims] as Vec3, spacing, origin, direction: [...scan.direction] as Grid['direction'] };
 }
 

@@ -66,7 +66,14 @@ export function discriminatorLayers(channels: number[] = DISCRIMINATOR_CHANNELS)
     inChannels: i === 0 ? 3 : channels[i - 1],
     outChannels: c,
   }));
-  layers.push({ name: `d${channels.length + 1}`, kind: 'conv', kernel: 4, stride: 2, inChannels: channels[channels.length - 1], outChannels: 1 });
+  layers.push({
+    name: `d${channels.length + 1}`,
+    kind: 'conv',
+    kernel: 4,
+    stride: 2,
+    inChannels: channels[channels.length - 1],
+    outChannels: 1,
+  });
   return layers;
 }
 
@@ -152,7 +159,8 @@ export function upsample2(x: tf.Tensor5D): tf.Tensor5D {
 /** Grid sizes the student accepts: every axis divisible by 2^(encoder levels). */
 export function checkStudentGrid(dims: number[], arch: StudentArchitecture = STUDENT_ARCHITECTURE): void {
   const m = 2 ** arch.encoder.length;
-  if (dims.some((d) => d % m !== 0 || d < m)) throw new Error(`the student's grid must be a multiple of ${m} on every axis (got ${dims.join('×')})`);
+  if (dims.some((d) => d % m !== 0 || d < m))
+    throw new Error(`the student's grid must be a multiple of ${m} on every axis (got ${dims.join('×')})`);
 }
 
 /** input [1, nz, ny, nx, 2] (template, scan) → displacement [1, nz, ny, nx, 3] in grid voxels (x, y, z). */

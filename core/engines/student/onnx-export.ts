@@ -36,7 +36,11 @@ function tensor(name: string, dims: number[], values: Float32Array): onnxProto.o
   };
 }
 
-const ints = (name: string, v: number[]): onnxProto.onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v });
+const ints = (name: string, v: number[]): onnxProto.onnx.IAttributeProto => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.INTS,
+  ints: v,
+});
 const str = (name: string, v: string): onnxProto.onnx.IAttributeProto => ({
   name,
   type: onnx.AttributeProto.AttributeType.STRING,
@@ -71,7 +75,11 @@ export function studentOnnx(params: ParamSet, arch: StudentArchitecture, grid: V
       opType: l.kind === 'conv' ? 'Conv' : 'ConvTranspose',
       input: [input, `${l.name}.w`, `${l.name}.b`],
       output: [output],
-      attribute: [ints('kernel_shape', [l.kernel, l.kernel, l.kernel]), ints('strides', [l.stride, l.stride, l.stride]), ints('pads', Array(6).fill(pad))],
+      attribute: [
+        ints('kernel_shape', [l.kernel, l.kernel, l.kernel]),
+        ints('strides', [l.stride, l.stride, l.stride]),
+        ints('pads', Array(6).fill(pad)),
+      ],
     });
   };
   const relu = (input: string, output: string) => nodes.push({ opType: 'Relu', input: [input], output: [output] });

@@ -51,7 +51,12 @@ export async function preparePair(template: Template, scan: ScanEntry, teacherDi
   const whole = new DisplacementFieldTransform(gridOf(image), teacher.displacement.data);
   const deformable = new CompositeTransform([whole, new AffineTransform(invert4(affine.matrix))]);
   const teacherVoxels = fieldToVoxels(inputs.grid, displacementOnGrid(deformable, inputs.grid));
-  const templateLabels = sampleAtCoordinates(template.labels, inputs.grid, sourceIndexCoordinatesAffine(inputs.grid, template.labels, affine.matrix), 'nearest');
+  const templateLabels = sampleAtCoordinates(
+    template.labels,
+    inputs.grid,
+    sourceIndexCoordinatesAffine(inputs.grid, template.labels, affine.matrix),
+    'nearest',
+  );
   const scanLabels = scan.labels ? resampleToGrid(await readVolume(scan.labels, 'labels'), inputs.grid, 'nearest') : undefined;
   return {
     id: scan.id,

@@ -97,8 +97,7 @@ export class ParamSet {
       off += 4 * n;
     }
     for (const l of layers)
-      for (const k of ['w', 'b'])
-        if (!init.has(`${l.name}.${k}`)) throw new LabelWarpError(`${manifest.file} lacks ${l.name}.${k}`, dir);
+      for (const k of ['w', 'b']) if (!init.has(`${l.name}.${k}`)) throw new LabelWarpError(`${manifest.file} lacks ${l.name}.${k}`, dir);
     return new ParamSet(layers, init);
   }
 

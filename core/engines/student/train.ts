@@ -20,7 +20,15 @@ import { exportTeacherFields } from '../../learned/teacher-fields.js';
 import { LabelWarpError, throwIfAborted } from '../../util/errors.js';
 import { writeTextAtomically } from '../../util/atomic.js';
 import type { Vec3 } from '../../volume/volume.js';
-import { STUDENT_ARCHITECTURE, checkStudentGrid, discriminatorLayers, fullSizeLayers, parameterCount, studentForward, studentLayers } from './network.js';
+import {
+  STUDENT_ARCHITECTURE,
+  checkStudentGrid,
+  discriminatorLayers,
+  fullSizeLayers,
+  parameterCount,
+  studentForward,
+  studentLayers,
+} from './network.js';
 import { ParamSet } from './params.js';
 import { oneHot, preparePair, readTemplate, warpedDice } from './pairs.js';
 import type { StudentPair } from './pairs.js';
@@ -36,7 +44,12 @@ export const STUDENT_TRAIN_OPTIONS = {
   gamma: option.number({ description: 'γ: weight of l_rec against l_dis (1: no discriminator)', default: 0.5, min: 0, max: 1 }),
   gpLambda: option.number({ description: 'λ of the gradient penalty', default: 10, min: 0, max: 1000 }),
   beta: option.number({ description: 'β: share of the teacher field in the penalty point', default: 0.5, min: 0, max: 1 }),
-  teacherWeight: option.number({ description: 'weight of the mean squared difference to the teacher field (voxels²)', default: 1, min: 0, max: 1000 }),
+  teacherWeight: option.number({
+    description: 'weight of the mean squared difference to the teacher field (voxels²)',
+    default: 1,
+    min: 0,
+    max: 1000,
+  }),
   foldingWeight: option.number({ description: 'weight of the folding penalty mean(max(0, τ − det J))', default: 10, min: 0, max: 1e4 }),
   foldingTau: option.number({ description: 'τ of the folding penalty', default: 0.1, min: 0, max: 1 }),
   smoothWeight: option.number({ description: 'weight of the squared-gradient smoothness term', default: 0.1, min: 0, max: 1000 }),
@@ -50,7 +63,12 @@ export const STUDENT_TRAIN_OPTIONS = {
   teacherModel: option.path({ description: 'gn model folder of the teacher (default: MIND-SSC gn)' }),
   teacherDir: option.path({ description: 'teacher field cache (default MODEL_DIR/teacher)' }),
   maxTraining: option.integer({ description: 'training subjects used (the first N)', default: 60, min: 1, max: 1e6 }),
-  validationFraction: option.number({ description: 'share of the labelled scans held out (the last ones by name)', default: 0.2, min: 0.01, max: 0.9 }),
+  validationFraction: option.number({
+    description: 'share of the labelled scans held out (the last ones by name)',
+    default: 0.2,
+    min: 0.01,
+    max: 0.9,
+  }),
   maxValidation: option.integer({ description: 'held-out subjects that choose the best model', default: 20, min: 1, max: 10000 }),
   validateEvery: option.integer({ description: 'validate every N iterations (and at the end)', default: 100, min: 1, max: 1e6 }),
   checkpointEvery: option.integer({ description: 'write checkpoint/ every N iterations', default: 50, min: 1, max: 1e6 }),
@@ -73,10 +91,12 @@ function random(seed: number): () => number {
 
 function predict(net: ParamSet, pair: StudentPair): Float32Array {
   const [nx, ny, nz] = pair.grid.dims;
-  return tf.tidy(() => {
-    const x = tf.concat([tf.tensor5d(pair.template, [1, nz, ny, nx, 1]), tf.tensor5d(pair.scan, [1, nz, ny, nx, 1])], 4) as tf.Tensor5D;
-    return studentForward(x, net.get, STUDENT_ARCHITECTURE).dataSync() as Float32Array;
-  }).slice();
+  return tf
+    .tidy(() => {
+      const x = tf.concat([tf.tensor5d(pair.template, [1, nz, ny, nx, 1]), tf.tensor5d(pair.scan, [1, nz, ny, nx, 1])], 4) as tf.Tensor5D;
+      return studentForward(x, net.get, STUDENT_ARCHITECTURE).dataSync() as Float32Array;
+    })
+    .slice();
 }
 
 export function validationDice(net: ParamSet, pairs: StudentPair[], classes: number[]): number {
@@ -120,7 +140,9 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
     progress: (label) => ({ onProgress: inputs.onProgress, done: () => inputs.log(`teacher ${label} done`) }),
     log: inputs.log,
   });
-  inputs.log(`teacher fields: ${counts.done} computed, ${counts.skipped} reused, ${counts.failed} failed (${((performance.now() - teacherStart) / 1000).toFixed(0)} s)`);
+  inputs.log(
+    `teacher fields: ${counts.done} computed, ${counts.skipped} reused, ${counts.failed} failed (${((performance.now() - teacherStart) / 1000).toFixed(0)} s)`,
+  );
   if (counts.failed > 0) throw new LabelWarpError(`${counts.failed} teacher registrations failed`, teacherDir);
 
   const train = await Promise.all(trainScans.map((s) => preparePair(template, s, teacherDir, dims)));
@@ -131,14 +153,17 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
   inputs.log(
     `student: ${parameterCount(studentLayerList).toLocaleString('en')} parameters (full-size VoxelMorph-like encoder-decoder: ${parameterCount(fullSizeLayers()).toLocaleString('en')}); discriminator ${parameterCount(discriminatorLayers()).toLocaleString('en')}`,
   );
-  inputs.log(`${train.length} training and ${val.length} validation subjects; teacher validation Dice on the network grid ${teacherValDice.toFixed(4)}`);
+  inputs.log(
+    `${train.length} training and ${val.length} validation subjects; teacher validation Dice on the network grid ${teacherValDice.toFixed(4)}`,
+  );
 
   // Networks, from the checkpoint when resuming.
   const ckpt = path.join(out, 'checkpoint');
   let state: CheckpointState = { iteration: 0, bestDice: -1, bestIteration: 0, seconds: 0 };
   const load = async (file: string, layers: ReturnType<typeof studentLayers>, seed: number, scale?: number) => {
     if (inputs.resume) {
-      const manifest = JSON.parse(await fs.readFile(path.join(ckpt, `${file}.json`), 'utf8').catch(() => 'null')) as Parameters<typeof ParamSet.load>[2] | null;
+      const manifest = JSON.parse(await fs.readFile(path.join(ckpt, `${file}.json`), 'utf8').catch(() => 'null')) as
+        Parameters<typeof ParamSet.load>[2] | null;
       if (manifest) return ParamSet.load(ckpt, layers, manifest);
     }
     return new ParamSet(layers, undefined, seed, scale);
@@ -171,7 +196,21 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
   const settings = { ...o, teacherDir: undefined, teacherModel: o.teacherModel ? path.basename(o.teacherModel) : undefined };
   const hot = train.map((p) => oneHot(p.templateLabels, classes));
   const log = path.join(out, 'log.csv');
-  const columns = ['loss', 'rec', 'dis', 'gp', 'teacher', 'fold', 'smooth', 'ic', 'rec_back', 'cyc_image', 'cyc_trans', 'cyc_anatomy', 'critic'];
+  const columns = [
+    'loss',
+    'rec',
+    'dis',
+    'gp',
+    'teacher',
+    'fold',
+    'smooth',
+    'ic',
+    'rec_back',
+    'cyc_image',
+    'cyc_trans',
+    'cyc_anatomy',
+    'critic',
+  ];
   if (state.iteration === 0) {
     await fs.writeFile(log, `iteration,subject,${columns.join(',')},seconds\n`);
     await fs.writeFile(path.join(out, 'validation.csv'), 'iteration,dice\n');
@@ -206,13 +245,22 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
         { ic: o.inverseConsistency, cycle: o.cycle },
       );
       const s = (performance.now() - t0) / 1000;
-      await fs.appendFile(log, `${it + 1},${p.id},${columns.map((c) => (terms[c] === undefined ? '' : terms[c].toFixed(6))).join(',')},${s.toFixed(3)}\n`);
-      inputs.onProgress?.({ stage: 'training', fraction: (it + 1) / o.iterations, message: `iteration ${it + 1}/${o.iterations} loss ${terms.loss.toFixed(4)}` });
+      await fs.appendFile(
+        log,
+        `${it + 1},${p.id},${columns.map((c) => (terms[c] === undefined ? '' : terms[c].toFixed(6))).join(',')},${s.toFixed(3)}\n`,
+      );
+      inputs.onProgress?.({
+        stage: 'training',
+        fraction: (it + 1) / o.iterations,
+        message: `iteration ${it + 1}/${o.iterations} loss ${terms.loss.toFixed(4)}`,
+      });
       const last = it + 1 === o.iterations;
       if ((it + 1) % o.validateEvery === 0 || last) {
         const dice = validationDice(nets.student, val, classes);
         await fs.appendFile(path.join(out, 'validation.csv'), `${it + 1},${dice.toFixed(6)}\n`);
-        inputs.log(`iteration ${it + 1}: loss ${terms.loss.toFixed(4)}, validation Dice ${dice.toFixed(4)} (teacher ${teacherValDice.toFixed(4)}), ${elapsed().toFixed(0)} s`);
+        inputs.log(
+          `iteration ${it + 1}: loss ${terms.loss.toFixed(4)}, validation Dice ${dice.toFixed(4)} (teacher ${teacherValDice.toFixed(4)}), ${elapsed().toFixed(0)} s`,
+        );
         if (dice > state.bestDice) {
           state = { ...state, bestDice: dice, bestIteration: it + 1 };
           await saveBest(dice, it + 1);
@@ -239,7 +287,13 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
     nets.optStudent.dispose();
     nets.optCritic.dispose();
   }
-  const summary = { bestValidationDice: state.bestDice, bestIteration: state.bestIteration, teacherValidationDice: teacherValDice, seconds: Math.round(elapsed()), validationSubjects: val.map((p) => p.id) };
+  const summary = {
+    bestValidationDice: state.bestDice,
+    bestIteration: state.bestIteration,
+    teacherValidationDice: teacherValDice,
+    seconds: Math.round(elapsed()),
+    validationSubjects: val.map((p) => p.id),
+  };
   await writeTextAtomically(path.join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   return {
     modelDir: out,

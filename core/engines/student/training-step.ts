@@ -75,7 +75,13 @@ export function criticOf(nets: Nets): (f: T5) => tf.Tensor1D {
   return (f: T5) => discriminatorForward(halve(f), nets.critic.get, channels);
 }
 
-export function trainingStep(nets: Nets, data: StepData, w: LossWeights, updateCritic: boolean, options: { ic: boolean; cycle: boolean }): Terms {
+export function trainingStep(
+  nets: Nets,
+  data: StepData,
+  w: LossWeights,
+  updateCritic: boolean,
+  options: { ic: boolean; cycle: boolean },
+): Terms {
   const [nx, ny, nz] = data.dims;
   const terms: Terms = {};
   const critic = criticOf(nets);
