@@ -46,7 +46,8 @@ export async function studentBench(values: Record<string, unknown>): Promise<num
   const summary = JSON.parse(await fs.readFile(path.join(modelDir, 'summary.json'), 'utf8').catch(() => '{}')) as {
     validationSubjects?: string[];
   };
-  const scored = new Set(summary.validationSubjects ?? []);
+  const recorded = card.validation.scoredSubjects;
+  const scored = new Set(summary.validationSubjects ?? (Array.isArray(recorded) ? (recorded as string[]) : []));
   let test = card.subjects.validation.filter((s) => !scored.has(s) && !card.subjects.training.includes(s));
   if (test.length === 0) throw new LabelWarpError('the model records no held-out subjects outside model selection', modelDir);
   if (values.pairs) test = test.slice(0, Number(values.pairs));
@@ -59,8 +60,6 @@ export async function studentBench(values: Record<string, unknown>): Promise<num
   const rows: Row[] = [
     { label: 'student', engine: 'student', options: { model: modelDir } },
     { label: 'student two-step', engine: 'student', options: { model: modelDir, twoStep: true } },
-    // The same network after a shorter affine pre-alignment (the affine dominates its time).
-    { label: 'student, affine 60/40/0 iterations', engine: 'student', options: { model: modelDir, affineIterations: [60, 40, 0] } },
   ];
   if (values['cycle-model']) rows.push({ label: 'student cycle', engine: 'student', options: { model: values['cycle-model'] } });
   if (values['ablation-model'])
