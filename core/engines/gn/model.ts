@@ -5,9 +5,10 @@
  */
 import { FeatureNet } from '../../learned/feature-net.js';
 import type { FeatureNetConfig, WeightsManifest } from '../../learned/feature-net.js';
-import { readModelCard, writeModelCard } from '../../models/model-format.js';
+import { readModelCard } from '../../models/model-format.js';
+import { writeTrainedModelCard } from '../../models/trained-card.js';
+import type { TrainedModelInfo } from '../../models/trained-card.js';
 import type { ModelCard } from '../../models/model-format.js';
-import { initTensorBackend } from '../../tensor/backend.js';
 import { LabelWarpError } from '../../util/errors.js';
 
 export interface MindSettings {
@@ -25,34 +26,16 @@ export interface GnModelConfig {
   training: Record<string, unknown>;
 }
 
-/** Everything about a trained feature network except its weights; paths are read for checksums only. */
-export interface FeatureModelInfo {
-  templateImage: string;
-  templateLabels?: string;
-  subjects: { training: string[]; validation: string[] };
+/** Everything about a trained feature network except its weights. */
+export interface FeatureModelInfo extends TrainedModelInfo {
   mind: MindSettings;
-  /** Training settings recorded in config.training. */
-  settings: Record<string, unknown>;
-  /** Wall-clock seconds of training so far (null where unknown). */
-  seconds: number | null;
-  validation: { dice: number | null; baselineDice?: number | null; [key: string]: unknown };
-  /** More training facts for card.training (iteration, best score so far, notes). */
-  extra?: Record<string, unknown>;
 }
 
 /** Writes MODEL_DIR/weights.bin and MODEL_DIR/model.json (the card) for a trained feature network. */
 export async function saveFeatureModel(dir: string, net: FeatureNet, info: FeatureModelInfo): Promise<ModelCard> {
   const weights = await net.saveWeights(dir);
   const config: GnModelConfig = { network: net.config, weights, mind: info.mind, training: info.settings };
-  return writeModelCard(dir, {
-    engine: 'gn',
-    config: config as unknown as Record<string, unknown>,
-    templateImage: info.templateImage,
-    templateLabels: info.templateLabels,
-    subjects: info.subjects,
-    training: { ...info.extra, backend: (await initTensorBackend()).description, seconds: info.seconds },
-    validation: info.validation,
-  });
+  return writeTrainedModelCard(dir, 'gn', config, info);
 }
 
 /** Reads a gn model folder: the card, the MIND-SSC settings and the network (dispose it). */

@@ -4,9 +4,10 @@
  * weights.bin and student.onnx. `saveStudentModel` is the one writer; `loadStudentModel` the reader.
  */
 import path from 'node:path';
-import { readModelCard, writeModelCard } from '../../models/model-format.js';
+import { readModelCard } from '../../models/model-format.js';
+import { writeTrainedModelCard } from '../../models/trained-card.js';
+import type { TrainedModelInfo } from '../../models/trained-card.js';
 import type { ModelCard } from '../../models/model-format.js';
-import { initTensorBackend } from '../../tensor/backend.js';
 import { LabelWarpError } from '../../util/errors.js';
 import type { Vec3 } from '../../volume/volume.js';
 import { STUDENT_ARCHITECTURE, studentLayers } from './network.js';
@@ -30,15 +31,8 @@ export interface StudentModelConfig {
   training: Record<string, unknown>;
 }
 
-export interface StudentModelInfo {
+export interface StudentModelInfo extends TrainedModelInfo {
   grid: Vec3;
-  templateImage: string;
-  templateLabels?: string;
-  subjects: { training: string[]; validation: string[] };
-  settings: Record<string, unknown>;
-  seconds: number | null;
-  validation: ModelCard['validation'];
-  extra?: Record<string, unknown>;
 }
 
 export async function saveStudentModel(dir: string, net: ParamSet, info: StudentModelInfo): Promise<ModelCard> {
@@ -52,15 +46,7 @@ export async function saveStudentModel(dir: string, net: ParamSet, info: Student
     parameters: net.count(),
     training: info.settings,
   };
-  return writeModelCard(dir, {
-    engine: 'student',
-    config: config as unknown as Record<string, unknown>,
-    templateImage: info.templateImage,
-    templateLabels: info.templateLabels,
-    subjects: info.subjects,
-    training: { ...info.extra, backend: (await initTensorBackend()).description, seconds: info.seconds },
-    validation: info.validation,
-  });
+  return writeTrainedModelCard(dir, 'student', config, info);
 }
 
 export async function loadStudentModel(dir: string): Promise<{ net: ParamSet; card: ModelCard; config: StudentModelConfig }> {
