@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { rawNifti } from '../helpers/synthetic.js';
 import { NIFTI1, withFields } from '../helpers/nifti-fields.js';
 import type { Nifti1Field } from '../helpers/nifti-fields.js';
+import { mulberry32 } from '../../core/util/random.js';
 
 export interface FuzzCase {
   /** Unique file name (ends .nii or .nii.gz; label maps contain "_labels"). */
@@ -22,18 +23,6 @@ export interface FuzzBases {
   /** Uncompressed .nii bytes of a real scan and its label map. */
   image: Buffer;
   labels: Buffer;
-}
-
-/** mulberry32: small, seeded, reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The IXI orientation (see test/unit/io.test.ts), as sform rows and as a quaternion. */
@@ -63,7 +52,7 @@ function syntheticBases(): Record<'sform' | 'qform', Buffer> {
 }
 
 export function generateCorpus(bases: FuzzBases, seed = 20261122): FuzzCase[] {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const synth = syntheticBases();
   const sources: Record<string, { raw: Buffer; kind: 'image' | 'labels' }> = {
     scan: { raw: bases.image, kind: 'image' },

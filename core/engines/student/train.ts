@@ -35,6 +35,7 @@ import type { StudentPair } from './pairs.js';
 import { trainingStep } from './training-step.js';
 import type { LossWeights, Nets } from './training-step.js';
 import { saveStudentModel } from './model.js';
+import { mulberry32 } from '../../util/random.js';
 
 export const STUDENT_TRAIN_OPTIONS = {
   iterations: option.integer({ description: 'training iterations (student updates)', default: 1200, min: 1, max: 1e6 }),
@@ -76,18 +77,6 @@ export const STUDENT_TRAIN_OPTIONS = {
 };
 
 export type StudentTrainOptions = OptionValues<typeof STUDENT_TRAIN_OPTIONS>;
-
-/** Deterministic subject order (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function predict(net: ParamSet, pair: StudentPair): Float32Array {
   const [nx, ny, nz] = pair.grid.dims;
@@ -215,7 +204,7 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
     await fs.writeFile(log, `iteration,subject,${columns.join(',')},seconds\n`);
     await fs.writeFile(path.join(out, 'validation.csv'), 'iteration,dice\n');
   }
-  const rand = random(o.seed + state.iteration);
+  const rand = mulberry32(o.seed + state.iteration);
   const started = performance.now() - state.seconds * 1000;
   const elapsed = () => (performance.now() - started) / 1000;
 
