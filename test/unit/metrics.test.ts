@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diceScores, hd95Scores, segmentationMetrics } from '../../core/metrics/overlap.js';
 import { squaredDistanceTransform } from '../../core/metrics/edt.js';
+import { nearDistances, offsetBall } from '../../core/metrics/near-distances.js';
 import { deformationMetrics, jacobianStatistics } from '../../core/metrics/deformation.js';
 import { AffineTransform, displacementOnGrid } from '../../core/registration/transform.js';
 import type { Vec3 } from '../../core/volume/volume.js';
@@ -97,6 +98,74 @@ describe('HD95 and the distance transform', () => {
     expect(checked).toBeGreaterThan(5);
     // Skipped lines really were skipped (the check above is not vacuous).
     expect(Array.from(some)).not.toEqual(Array.from(all));
+  });
+});
+
+describe('HD95 by neighbourhood search', () => {
+  // Two random masks on an anisotropic box: `from` voxels near `to` and some far from it.
+  const dims: Vec3 = [40, 18, 12];
+  const sp: Vec3 = [1.3, 0.8, 2.1];
+  const n = dims[0] * dims[1] * dims[2];
+  const masks = (shift: number) => {
+    const to = new Uint8Array(n);
+    const from = new Uint8Array(n);
+    let s = 5;
+    for (let v = 0; v < n; v++) {
+      const i = v % dims[0];
+      const r = (s = (s * 48271) % 2147483647) % 29;
+      if (i < 12 && r === 0) to[v] = 1;
+      if (i >= shift && i < shift + 12 && r === 1) from[v] = 1;
+    }
+    return { to, from };
+  };
+
+  it('finds the same distances as the distance transform within its radius, and calls the rest far', () => {
+    const ball = offsetBall(sp, 300);
+    for (const shift of [0, 6, 20]) {
+      const { to, from } = masks(shift);
+      const edt = squaredDistanceTransform(to, dims, sp);
+      const near = nearDistances(from, to, dims, ball, Infinity)!;
+      const exact = Array.from(from.keys())
+        .filter((v) => from[v])
+        .map((v) => Math.sqrt(edt[v]));
+      expect(near.length).toBe(exact.length);
+      let far = 0;
+      exact.forEach((d, q) => {
+        if (d <= ball.radius) expect(near[q]).toBe(d);
+        else {
+          expect(near[q]).toBe(Infinity);
+          far++;
+        }
+      });
+      // The shifted masks really leave voxels beyond the radius (the far branch is exercised).
+      if (shift === 20) expect(far).toBeGreaterThan(0);
+      if (far > 0) expect(nearDistances(from, to, dims, ball, far - 1)).toBeUndefined();
+    }
+  });
+
+  it('gives HD95 equal to brute force, near and far (where it falls back to the distance transform)', () => {
+    const g = grid(dims, sp);
+    for (const shift of [0, 3, 25]) {
+      const { to, from } = masks(shift);
+      const ref = Int32Array.from(to);
+      const pred = Int32Array.from(from);
+      const pts = (m: Uint8Array) =>
+        Array.from(m.keys())
+          .filter((v) => m[v])
+          .map((v) => [v % 40, Math.floor(v / 40) % 18, Math.floor(v / 720)]);
+      // Isolated voxels are their own boundary, so every marked voxel counts.
+      const directed = (a: number[][], b: number[][]) => {
+        const d = Float64Array.from(a, (p) =>
+          Math.min(...b.map((q) => Math.hypot((p[0] - q[0]) * sp[0], (p[1] - q[1]) * sp[1], (p[2] - q[2]) * sp[2]))),
+        );
+        d.sort();
+        const pos = 0.95 * (d.length - 1);
+        const lo = Math.floor(pos);
+        return d[lo] + (pos - lo) * (d[Math.min(lo + 1, d.length - 1)] - d[lo]);
+      };
+      const [p, r] = [pts(from), pts(to)];
+      expect(hd95Scores(pred, ref, g, [1]).get(1)).toBeCloseTo(Math.max(directed(p, r), directed(r, p)), 9);
+    }
   });
 });
 
