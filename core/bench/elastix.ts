@@ -31,7 +31,8 @@ export function ensureElastix(): string | undefined {
   return elastixAvailable();
 }
 
-function run(cmd: string, args: string[]): Promise<void> {
+/** Runs an elastix tool; rejects with the end of its error output when it fails. */
+export function runTool(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
@@ -62,7 +63,7 @@ export async function runElastix(
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'labelwarp-elastix-'));
   try {
     const t0 = performance.now();
-    await run('elastix', [
+    await runTool('elastix', [
       '-f',
       scan,
       '-m',
@@ -86,14 +87,14 @@ export async function runElastix(
     }
     const tdir = path.join(dir, 'labels');
     await fs.mkdir(tdir);
-    await run('transformix', ['-in', atlasLabels, '-out', tdir, '-tp', last, '-threads', String(threads)]);
+    await runTool('transformix', ['-in', atlasLabels, '-out', tdir, '-tp', last, '-threads', String(threads)]);
     const warped = await readVolume(path.join(tdir, 'result.nii.gz'), 'labels');
     const m = segmentationMetrics(warped.data, scanLabels.data, scanLabels);
     let deformation: DeformationMetrics | undefined;
     if (withDeformation) {
       const ddir = path.join(dir, 'field');
       await fs.mkdir(ddir);
-      await run('transformix', ['-def', 'all', '-out', ddir, '-tp', last, '-threads', String(threads)]);
+      await runTool('transformix', ['-def', 'all', '-out', ddir, '-tp', last, '-threads', String(threads)]);
       const field = await readVolume(path.join(ddir, 'deformationField.nii.gz'), 'vector');
       deformation = deformationMetrics(field, field.data instanceof Float32Array ? field.data : Float32Array.from(field.data));
     }

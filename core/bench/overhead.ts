@@ -2,6 +2,7 @@
  * `labelwarp bench overhead`: what a run costs beyond its registration. Runs a real
  * `labelwarp segment --engine gn` process on the 1 mm 256×256×160 pair and prints the seconds of
  * each stage (as the process recorded them in metrics.json) beside the process's wall-clock time.
+ * Then, where elastix is installed, the ITK-convention check of the result (itk-convention.ts).
  */
 import path from 'node:path';
 import os from 'node:os';
@@ -15,6 +16,8 @@ import { readResultMetrics } from '../results/result-folder.js';
 import type { SegmentMetrics } from '../pipeline/segment.js';
 import { brainPair1mm, PAIR_DIMS } from './brain-pair-1mm.js';
 import { fmt, machineLine, report } from './report.js';
+import { elastixAvailable } from './elastix.js';
+import { transformixDice } from './itk-convention.js';
 
 /** Runs the command line as a user would; resolves with the wall-clock seconds until it exits. */
 function timedProcess(args: string[]): Promise<number> {
@@ -76,6 +79,11 @@ export async function overheadBench(values: Record<string, unknown>): Promise<nu
       ['whole `labelwarp segment` process, wall clock', fmt(wall, 2)],
     ];
     const ratio = wall / s.registration;
+    // After the timed process: transformix applies our displacement field to the template labels.
+    const elastix = elastixAvailable();
+    const itk = elastix
+      ? `transformix (elastix ${elastix}) applying displacement.nii to the template labels reproduces labels.nii.gz with mean Dice ${fmt(await transformixDice(out, files.atlasLabels))} (target ≥ 0.95)`
+      : 'ITK-convention check skipped: elastix/transformix not installed';
     await report(
       'overhead',
       `Benchmark overhead: labelwarp segment --engine gn, aligned brain pair resampled to ${PAIR_DIMS.join('×')} at 1 mm, ${new Date().toISOString().slice(0, 10)}, ${machineLine(m.backend)}`,
@@ -83,6 +91,7 @@ export async function overheadBench(values: Record<string, unknown>): Promise<nu
       rows,
       [
         `wall clock / registration: ${fmt(ratio, 2)} (target ≤ 1.25); labelwarp --help alone: ${fmt(helpSeconds, 2)} s; mean Dice ${fmt(m.meanDice)}`,
+        itk,
       ],
       values.markdown as string | undefined,
     );
