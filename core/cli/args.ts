@@ -10,13 +10,25 @@ export interface Parsed {
   positionals: string[];
 }
 
+/**
+ * Strict parsing. A flag that takes one value and is given twice is an error (node's parseArgs
+ * would silently keep the last one, e.g. only the last of two `--scan`s).
+ */
 export function parse(args: string[], options: OptionsConfig, allowPositionals = false): Parsed {
+  let r;
   try {
-    const r = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
-    return { values: r.values as Parsed['values'], positionals: r.positionals };
+    r = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true, tokens: true });
   } catch (err) {
     throw new LabelWarpError((err as Error).message.split('\n')[0].replace(/^TypeError \[\w+\]: /, ''));
   }
+  const counts = new Map<string, number>();
+  for (const t of r.tokens) if (t.kind === 'option') counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  for (const [name, n] of counts) {
+    if (n > 1 && !options[name]?.multiple && options[name]?.type === 'string') {
+      throw new LabelWarpError(`--${name} was given ${n} times but takes one value`);
+    }
+  }
+  return { values: r.values as Parsed['values'], positionals: r.positionals };
 }
 
 export function required(values: Record<string, unknown>, name: string): string {

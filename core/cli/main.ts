@@ -10,6 +10,7 @@ Commands:
   demo      run 'segment' on the bundled sample data and print a table (offline)
   bench     benchmark an engine beside elastix on the shared real scans
   train     train a learned engine (labelwarp train ENGINE; see 'engines' for which)
+  cohort    batch label transfer into a workspace (run, summary, status; --shard for clusters)
   teach     export teacher displacement fields for a folder of scans (resumable)
   engines   list the registration engines, their options and which can be trained
   models    list the bundled trained models and those in given folders
@@ -38,6 +39,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   bench: async (a) => (await import('./bench-command.js')).benchCommand(a),
   train: async (a) => (await import('./train-command.js')).trainCommand(a),
   teach: async (a) => (await import('./teach-command.js')).teachCommand(a),
+  cohort: async (a) => (await import('./cohort-command.js')).cohortCommand(a),
   engines: async (a) => (await import('./engines-command.js')).enginesCommand(a),
   models: async (a) => (await import('./models-command.js')).modelsCommand(a),
   backend: backendCommand,

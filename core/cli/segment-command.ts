@@ -16,7 +16,8 @@ Usage:
 
   --atlas-image FILE    template (atlas) image: .nii, .nii.gz, .nrrd or .mha
   --atlas-labels FILE   template label map on the template image's grid
-  --scan FILE|DIR       the scan to segment: an image file or a DICOM series folder
+  --scan FILE|DIR       the scan to segment: an image file or a DICOM series folder (one per
+                        call; for many scans: labelwarp cohort run --scans DIR)
   --scan-labels FILE    reference labels of the scan (optional): enables Dice and HD95
   --engine NAME         registration engine (default: gn); see 'labelwarp engines'
   --option key=value    an engine option (repeatable), e.g. --option levels=3

@@ -11,6 +11,8 @@ import { onLattice, describeMapping } from '../volume/reorient.js';
 import type { SpatialTransform } from '../registration/transform.js';
 import { segmentationMetricsParallel, jacobianInBackground, sampleInBackground, evaluateOnGridParallel } from '../parallel/kernel-pool.js';
 import type { LabelMetric } from '../metrics/overlap.js';
+import { labelVolumes } from '../metrics/volumes.js';
+import type { LabelVolume } from '../metrics/volumes.js';
 import { warpedGridPattern } from './review-layers.js';
 import { LabelWarpError, throwIfAborted } from '../util/errors.js';
 import { subProgress } from './progress.js';
@@ -39,6 +41,8 @@ export interface SegmentOptions {
   labelInterpolation?: 'label-linear' | 'nearest';
   signal?: AbortSignal;
   onProgress?: ProgressFn;
+  /** Return the displacement field also for affine engines (the workspace keeps it for every result). */
+  keepDisplacement?: boolean;
 }
 
 /** Seconds spent in each stage of a run (those a caller measured outside the pipeline included). */
@@ -67,6 +71,8 @@ export interface SegmentMetrics {
   meanHd95?: number | null;
   /** One row per reference label: Dice, HD95 (mm), voxel counts and volume; the only per-label record. */
   labels?: LabelMetric[];
+  /** Volume (ml) of every transferred label, with the reference volume beside it where reference labels exist. */
+  volumes: LabelVolume[];
   nonPositiveJacobianPercent: number;
   sdLogJacobian: number;
   warnings: string[];
@@ -200,6 +206,7 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
     seconds: 0,
     registrationSeconds: out.seconds,
     stages: { registration: out.seconds, labels: labelsSeconds, metrics: 0 },
+    volumes: labelVolumes(labels.data, input.scan, input.scanLabels?.data),
     nonPositiveJacobianPercent: deformation.nonPositiveJacobianPercent,
     sdLogJacobian: deformation.sdLogJacobian,
     warnings: [...(input.readWarnings ?? []), ...out.warnings],
@@ -226,7 +233,7 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
     labels,
     warpedAtlas,
     transform: out.transform,
-    displacementMm: deformable ? field : undefined,
+    displacementMm: deformable || options.keepDisplacement ? field : undefined,
     jacobian: deformable ? jacobian : undefined,
     gridLayer,
     metrics,

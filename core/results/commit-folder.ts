@@ -129,3 +129,55 @@ export async function commitFolder(
   }
   await fs.rm(aside, { recursive: true, force: true });
 }
+
+/** fsync of one file or folder (folders: where the file system allows it). */
+export async function syncPath(p: string): Promise<void> {
+  const handle = await fs.open(p, 'r');
+  try {
+    await handle.sync();
+  } catch {
+    // Some file systems refuse fsync on folders; the data files were synced.
+  } finally {
+    await handle.close();
+  }
+}
+
+async function syncTree(dir: string): Promise<void> {
+  for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) await syncTree(p);
+    else if (e.isFile()) await syncPath(p);
+  }
+  await syncPath(dir);
+}
+
+/**
+ * Writes a folder that must not exist yet, as a whole: `write` fills a fresh staging folder, which
+ * is renamed to `dir` only if nothing is there (renaming onto a folder with content fails
+ * atomically), so a finished folder is never replaced, also when several processes race for the
+ * same name. Returns false (and discards the staging folder) when `dir` already existed.
+ */
+export async function createFolder(dir: string, write: (staging: string) => Promise<void>): Promise<boolean> {
+  const target = path.resolve(dir);
+  const parent = path.dirname(target);
+  await fs.mkdir(parent, { recursive: true });
+  await recoverFolder(target);
+  if (await exists(target)) return false;
+  const staging = path.join(parent, siblingName(target, 'new'));
+  await fs.mkdir(staging);
+  try {
+    await write(staging);
+    // An empty folder is replaced by rename(2): never let one stand for a finished folder.
+    if ((await fs.readdir(staging)).length === 0) throw new Error(`nothing was written for ${dir}`);
+    // On disk before the name appears: a power loss leaves no named folder with empty files.
+    await syncTree(staging);
+    await fs.rename(staging, target);
+    await syncPath(parent);
+    return true;
+  } catch (err) {
+    await fs.rm(staging, { recursive: true, force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await exists(target))) return false;
+    throw err;
+  }
+}

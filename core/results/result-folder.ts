@@ -82,8 +82,11 @@ function affinePart(t: SpatialTransform): AffineTransform | undefined {
 
 const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
 
-/** Writes the result into `dir` as a whole, replacing what was there; returns the files' paths. */
-export async function writeResultFolder(dir: string, content: ResultContent): Promise<string[]> {
+/**
+ * Writes every part of a result into the folder `dir` (which exists and is not yet visible under
+ * its final name: callers commit it as a whole); metrics.json is written last. Returns the file names.
+ */
+export async function writeResultParts(dir: string, content: ResultContent): Promise<string[]> {
   const grid = gridOf(content.grid);
   const parts: [ResultPart, (file: string) => Promise<void>][] = [];
   const volume = (part: ResultPart, data: ArrayLike<number> | undefined, make: (d: ArrayLike<number>) => Volume) => {
@@ -101,17 +104,24 @@ export async function writeResultFolder(dir: string, content: ResultContent): Pr
     transform: content.transform.describe(),
   };
   parts.push(['transform', (file) => fs.writeFile(file, json(transformDoc))]);
-  await commitFolder(dir, isResultEntry, async (staging) => {
-    // The files are written concurrently (compression runs on Node's thread pool).
-    await Promise.all(parts.map(([part, write]) => write(resultFile(staging, part))));
-    await fs.writeFile(resultFile(staging, 'metrics'), json(content.metrics));
-  });
-  return [...parts.map(([part]) => resultFile(dir, part)), resultFile(dir, 'metrics')];
+  // The files are written concurrently (compression runs on Node's thread pool).
+  await Promise.all(parts.map(([part, write]) => write(resultFile(dir, part))));
+  await fs.writeFile(resultFile(dir, 'metrics'), json(content.metrics));
+  return [...parts.map(([part]) => RESULT_FILES[part]), RESULT_FILES.metrics];
 }
 
-/** Writes a segmentation's result folder; `extra` goes into metrics.json beside the metrics. */
-export function writeSegmentResult(dir: string, result: SegmentResult, extra: Record<string, unknown> = {}): Promise<string[]> {
-  return writeResultFolder(dir, {
+/** Writes the result into `dir` as a whole, replacing what was there; returns the files' paths. */
+export async function writeResultFolder(dir: string, content: ResultContent): Promise<string[]> {
+  let names: string[] = [];
+  await commitFolder(dir, isResultEntry, async (staging) => {
+    names = await writeResultParts(staging, content);
+  });
+  return names.map((n) => path.join(dir, n));
+}
+
+/** The content of a segmentation's result folder; `extra` goes into metrics.json beside the metrics. */
+export function segmentResultContent(result: SegmentResult, extra: Record<string, unknown> = {}): ResultContent {
+  return {
     grid: result.labels,
     labels: result.labels.data,
     warpedAtlas: result.warpedAtlas.data as Float32Array,
@@ -120,7 +130,12 @@ export function writeSegmentResult(dir: string, result: SegmentResult, extra: Re
     jacobian: result.jacobian,
     gridLayer: result.gridLayer,
     metrics: { ...extra, ...result.metrics },
-  });
+  };
+}
+
+/** Writes a segmentation's result folder; `extra` goes into metrics.json beside the metrics. */
+export function writeSegmentResult(dir: string, result: SegmentResult, extra: Record<string, unknown> = {}): Promise<string[]> {
+  return writeResultFolder(dir, segmentResultContent(result, extra));
 }
 
 /** Reads metrics.json of a result folder (a missing or damaged file is an error naming it). */

@@ -1,0 +1,45 @@
+/**
+ * Per-label volumes in millilitres of a label map (every result records them, with reference
+ * labels or without), and beside them those of the reference labels where there are any.
+ */
+import type { Grid } from '../volume/volume.js';
+
+export interface LabelVolume {
+  label: number;
+  /** Volume of the transferred label, ml. */
+  volumeMl: number;
+  /** Volume of the same label in the reference labels, ml (only where reference labels exist). */
+  referenceVolumeMl?: number;
+}
+
+function counts(data: ArrayLike<number>): Map<number, number> {
+  const m = new Map<number, number>();
+  for (let i = 0; i < data.length; i++) {
+    const l = data[i];
+    if (l !== 0) m.set(l, (m.get(l) ?? 0) + 1);
+  }
+  return m;
+}
+
+/** Millilitres of one voxel (the direction matrix is orthonormal: the spacing alone gives it). */
+export function voxelMl(grid: Grid): number {
+  return (grid.spacing[0] * grid.spacing[1] * grid.spacing[2]) / 1000;
+}
+
+/**
+ * Volume of every non-zero label of `labels` (and of `reference`, when given: the union of both
+ * label sets, a label missing on one side has volume 0 there), sorted by label.
+ */
+export function labelVolumes(labels: ArrayLike<number>, grid: Grid, reference?: ArrayLike<number>): LabelVolume[] {
+  const ml = voxelMl(grid);
+  const own = counts(labels);
+  const ref = reference ? counts(reference) : undefined;
+  const all = new Set([...own.keys(), ...(ref?.keys() ?? [])]);
+  return [...all]
+    .sort((a, b) => a - b)
+    .map((label) => {
+      const row: LabelVolume = { label, volumeMl: (own.get(label) ?? 0) * ml };
+      if (ref) row.referenceVolumeMl = (ref.get(label) ?? 0) * ml;
+      return row;
+    });
+}
