@@ -34,6 +34,9 @@ Suites:
               two-step; --cycle-model DIR and --ablation-model DIR add rows), gn, affine, elastix;
               then the forward pass on onnxruntime against tfjs (--tfjs-large: also tfjs on
               the 160×192×224 grid, which takes very long on the pure-JavaScript backend)
+  cohort      batch label transfer of 100 hippocampus scans (--pairs N: N scans) into a fresh
+              workspace with affine: seconds per scan end to end, peak resident memory at 10 and
+              at 100 scans (flat: within 20 %)
 
   --data DIR        the shared data folder (default: $LABELWARP_DATA or ../shared/data)
   --no-elastix      run our engine only
@@ -221,10 +224,12 @@ export async function benchCommand(args: string[]): Promise<number> {
       return overheadBench(values);
     case 'student':
       return studentBench(values);
+    case 'cohort':
+      return (await import('../bench/cohort-suite.js')).cohortBench(values);
     default:
       if (!listEngines().some((e) => e.name === suite))
         throw new LabelWarpError(
-          `unknown benchmark suite "${suite}"; available: ${[...listEngines().map((e) => e.name), 'gn-learned', 'gn-memory', 'overhead'].join(', ')}`,
+          `unknown benchmark suite "${suite}"; available: ${[...listEngines().map((e) => e.name), 'gn-learned', 'gn-memory', 'overhead', 'student', 'cohort'].join(', ')}`,
         );
       return registrationBench(suite, values);
   }

@@ -40,18 +40,21 @@ summary   prints, per run, scans × labels (Dice, volume and reference volume in
 status    lists the runs with their jobs: done, running, interrupted, failed, pending.
 `;
 
+/** The flags of `cohort run` (the docs' Slurm script and Kubernetes manifest are checked against them). */
+export const COHORT_RUN_FLAGS = {
+  workspace: { type: 'string' },
+  'template-image': { type: 'string' },
+  'template-labels': { type: 'string' },
+  scans: { type: 'string' },
+  engine: { type: 'string' },
+  model: { type: 'string' },
+  option: { type: 'string', multiple: true },
+  shard: { type: 'string' },
+  quiet: { type: 'boolean' },
+} as const;
+
 function parseRun(args: string[]) {
-  return parse(args, {
-    workspace: { type: 'string' },
-    'template-image': { type: 'string' },
-    'template-labels': { type: 'string' },
-    scans: { type: 'string' },
-    engine: { type: 'string' },
-    model: { type: 'string' },
-    option: { type: 'string', multiple: true },
-    shard: { type: 'string' },
-    quiet: { type: 'boolean' },
-  });
+  return parse(args, COHORT_RUN_FLAGS);
 }
 
 const seconds = (s: number | undefined) => (s === undefined ? '?' : s < 90 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`);
@@ -59,7 +62,12 @@ const seconds = (s: number | undefined) => (s === undefined ? '?' : s < 90 ? `${
 async function runCommand(args: string[]): Promise<number> {
   const { values } = parseRun(args);
   if (values.help) {
-    process.stdout.write(COHORT_HELP + `\nEngines: ${listEngines().map((e) => e.name).join(', ')}\n`);
+    process.stdout.write(
+      COHORT_HELP +
+        `\nEngines: ${listEngines()
+          .map((e) => e.name)
+          .join(', ')}\n`,
+    );
     return 0;
   }
   const wsDir = required(values, 'workspace');
@@ -86,7 +94,9 @@ async function runCommand(args: string[]): Promise<number> {
     else known.push(r.record);
     if (!scanIds.includes(r.record.id)) scanIds.push(r.record.id);
   }
-  log(`${files.length} scans${shard ? ` (shard ${shard.index}/${shard.count})` : ''}: ${files.length - duplicates} imported, ${duplicates} already in the workspace`);
+  log(
+    `${files.length} scans${shard ? ` (shard ${shard.index}/${shard.count})` : ''}: ${files.length - duplicates} imported, ${duplicates} already in the workspace`,
+  );
   const run = await defineRun(ws, { templateId: template.record.id, engine, options, model: values.model as string | undefined });
   log(`run ${run.id} (engine ${run.engine}, template ${run.template.name}${run.model ? `, model ${run.model.id}` : ''})`);
   const controller = new AbortController();
@@ -98,7 +108,9 @@ async function runCommand(args: string[]): Promise<number> {
     if (quiet || Date.now() - lastLine < 2000) return;
     lastLine = Date.now();
     const cur = p.current ? `, ${p.current.scan} ${(100 * p.current.fraction).toFixed(0)}% ${p.current.stage}` : '';
-    process.stderr.write(`  ${(100 * p.fraction).toFixed(0)}% (${p.finished}/${p.total} done${cur}), about ${seconds(p.etaSeconds)} left\n`);
+    process.stderr.write(
+      `  ${(100 * p.fraction).toFixed(0)}% (${p.finished}/${p.total} done${cur}), about ${seconds(p.etaSeconds)} left\n`,
+    );
   };
   const report = await runBatch(ws, run, scanIds, {
     signal: controller.signal,
@@ -162,7 +174,17 @@ export function formatSummary(summary: CohortSummary): string {
       out.push(
         formatTable(
           ['label', 'n', 'mean', 'sd', 'min', 'Q1', 'median', 'Q3', 'max'],
-          rs.dice.map(({ label, distribution: d }) => [label, d.n, f3(d.mean), f3(d.sd), f3(d.min), f3(d.q1), f3(d.median), f3(d.q3), f3(d.max)]),
+          rs.dice.map(({ label, distribution: d }) => [
+            label,
+            d.n,
+            f3(d.mean),
+            f3(d.sd),
+            f3(d.min),
+            f3(d.q1),
+            f3(d.median),
+            f3(d.q3),
+            f3(d.max),
+          ]),
         ),
       );
     }
@@ -221,7 +243,12 @@ async function statusCommand(args: string[]): Promise<number> {
   const scans = await listScans(ws);
   process.stdout.write(`workspace ${ws.root} (version ${ws.info.version}): ${scans.length} scans, ${summary.runs.length} runs\n`);
   for (const rs of summary.runs) {
-    const parts = [`${rs.rows.length} done`, ...Object.entries(rs.states).map(([s, ids]) => `${ids.length} ${s}${s === 'interrupted' || s === 'failed' ? ` (${ids.join(', ')})` : ''}`)];
+    const parts = [
+      `${rs.rows.length} done`,
+      ...Object.entries(rs.states).map(
+        ([s, ids]) => `${ids.length} ${s}${s === 'interrupted' || s === 'failed' ? ` (${ids.join(', ')})` : ''}`,
+      ),
+    ];
     process.stdout.write(`${rs.run.id} (${rs.run.engine}, template ${rs.run.template.name}): ${parts.join(', ')}\n`);
   }
   return 0;

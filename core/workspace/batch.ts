@@ -133,7 +133,12 @@ export async function runBatch(ws: Workspace, run: RunRecord, scanIds: string[],
       const scan = await getScan(ws, scanId);
       const sFiles = scanFiles(ws, scan);
       const readStarted = performance.now();
-      const input = await readSegmentInput({ atlasImage: tFiles.image, atlasLabels: tFiles.labels, scan: sFiles.image, scanLabels: sFiles.labels });
+      const input = await readSegmentInput({
+        atlasImage: tFiles.image,
+        atlasLabels: tFiles.labels,
+        scan: sFiles.image,
+        scanLabels: sFiles.labels,
+      });
       const read = (performance.now() - readStarted) / 1000;
       const result = await segmentScan(input, {
         engine: run.engine,

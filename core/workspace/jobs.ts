@@ -90,7 +90,12 @@ export interface HeldClaim {
 export async function claimJob(ws: Workspace, run: string, scan: string): Promise<HeldClaim | undefined> {
   const file = dirs.claim(ws.root, run, scan);
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const claim: Claim = { pid: process.pid, host: os.hostname(), token: randomBytes(8).toString('hex'), startedAt: new Date().toISOString() };
+  const claim: Claim = {
+    pid: process.pid,
+    host: os.hostname(),
+    token: randomBytes(8).toString('hex'),
+    startedAt: new Date().toISOString(),
+  };
   for (let attempt = 0; attempt < 3; attempt++) {
     if (await exists(dirs.result(ws.root, run, scan))) return undefined;
     held.add(claim.token);

@@ -66,6 +66,10 @@ export function idFromFile(file: string): string {
 /** The extension a copied volume keeps (the readers choose the format by it). */
 export function volumeExtension(file: string): string {
   const m = /\.(nii\.gz|nii|nrrd|mha)$/i.exec(file);
-  if (!m) throw new LabelWarpError('cannot be imported into a workspace: use a .nii, .nii.gz, .nrrd or .mha file (one file holding header and voxels)', file);
+  if (!m)
+    throw new LabelWarpError(
+      'cannot be imported into a workspace: use a .nii, .nii.gz, .nrrd or .mha file (one file holding header and voxels)',
+      file,
+    );
   return '.' + m[1].toLowerCase();
 }

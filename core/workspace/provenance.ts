@@ -44,7 +44,11 @@ export interface ProvenanceInput {
 /** Builds the record for the result files already written in `dir`. */
 export async function buildProvenance(dir: string, files: string[], p: ProvenanceInput): Promise<Provenance> {
   const described = await Promise.all(
-    files.map(async (file) => ({ file, bytes: (await fs.stat(path.join(dir, file))).size, sha256: await fileSha256(path.join(dir, file)) })),
+    files.map(async (file) => ({
+      file,
+      bytes: (await fs.stat(path.join(dir, file))).size,
+      sha256: await fileSha256(path.join(dir, file)),
+    })),
   );
   const engineDevice = Object.entries(p.metrics.details).find(([k]) => /device$/.test(k))?.[1];
   const cpus = os.cpus();
@@ -56,7 +60,12 @@ export async function buildProvenance(dir: string, files: string[], p: Provenanc
     engine: { name: p.run.engine, options: p.run.options },
     model: p.run.model,
     template: { id: p.template.id, name: p.template.name, imageSha256: p.template.image.sha256, labelsSha256: p.template.labels.sha256 },
-    scan: { id: p.scan.id, name: p.scan.name, imageSha256: p.scan.image.sha256, ...(p.scan.labels ? { labelsSha256: p.scan.labels.sha256 } : {}) },
+    scan: {
+      id: p.scan.id,
+      name: p.scan.name,
+      imageSha256: p.scan.image.sha256,
+      ...(p.scan.labels ? { labelsSha256: p.scan.labels.sha256 } : {}),
+    },
     backend: p.metrics.backend,
     device: {
       tensor: p.backendDevice,

@@ -59,10 +59,16 @@ export async function folderSha256(dir: string): Promise<string> {
 async function importModel(ws: Workspace, modelDir: string, engine: string): Promise<NonNullable<RunRecord['model']>> {
   const card = await readModelCard(modelDir, engine);
   const sum = await folderSha256(modelDir);
-  const id = `${path.basename(path.resolve(modelDir)).replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^[.-]+/, '') || 'model'}-${sum.slice(0, 8)}`;
+  const id = `${
+    path
+      .basename(path.resolve(modelDir))
+      .replace(/[^A-Za-z0-9_.-]+/g, '_')
+      .replace(/^[.-]+/, '') || 'model'
+  }-${sum.slice(0, 8)}`;
   const target = dirs.model(ws.root, id);
   await createFolder(target, (staging) => fs.cp(modelDir, staging, { recursive: true }));
-  if ((await folderSha256(target)) !== sum) throw new LabelWarpError('differs from the model folder of the same checksum id (damaged copy?)', target);
+  if ((await folderSha256(target)) !== sum)
+    throw new LabelWarpError('differs from the model folder of the same checksum id (damaged copy?)', target);
   return { id, sha256: sum, engine: card.engine };
 }
 
@@ -104,7 +110,8 @@ export async function defineRun(ws: Workspace, config: RunConfig): Promise<RunRe
   return readRecord<RunRecord>(path.join(dir, RUN_FILE), 'run record');
 }
 
-export const getRun = (ws: Workspace, id: string) => readRecord<RunRecord>(path.join(dirs.run(ws.root, checkId(id, 'run')), RUN_FILE), 'run record');
+export const getRun = (ws: Workspace, id: string) =>
+  readRecord<RunRecord>(path.join(dirs.run(ws.root, checkId(id, 'run')), RUN_FILE), 'run record');
 
 export async function listRuns(ws: Workspace): Promise<RunRecord[]> {
   const out: RunRecord[] = [];

@@ -168,7 +168,10 @@ export async function summarizeRun(ws: Workspace, run: RunRecord, scanNames?: Ma
   flagOutliers(rows);
   const labels = [...new Set(rows.flatMap((r) => r.labels.map((l) => l.label)))].sort((a, b) => a - b);
   const dice = labels
-    .map((label) => ({ label, values: rows.flatMap((r) => r.labels.filter((l) => l.label === label && l.dice !== undefined).map((l) => l.dice!)) }))
+    .map((label) => ({
+      label,
+      values: rows.flatMap((r) => r.labels.filter((l) => l.label === label && l.dice !== undefined).map((l) => l.dice!)),
+    }))
     .filter((x) => x.values.length > 0)
     .map((x) => ({ label: x.label, distribution: distribution(x.values) }));
   const means = rows.flatMap((r) => (r.meanDice !== undefined ? [r.meanDice] : []));

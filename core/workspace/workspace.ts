@@ -71,7 +71,8 @@ export const scanFiles = (ws: Workspace, s: ScanRecord) => ({
 });
 
 function checkInfo(file: string, info: Partial<WorkspaceInfo>): WorkspaceInfo {
-  if (info.format !== WORKSPACE_FORMAT) throw new LabelWarpError(`is not a LabelWarp workspace description (format "${String(info.format)}")`, file);
+  if (info.format !== WORKSPACE_FORMAT)
+    throw new LabelWarpError(`is not a LabelWarp workspace description (format "${String(info.format)}")`, file);
   if (typeof info.version !== 'number' || !Number.isInteger(info.version) || info.version < 1) {
     throw new LabelWarpError(`has no valid workspace version (${String(info.version)})`, file);
   }
@@ -98,7 +99,10 @@ export async function openWorkspace(root: string, opts: { create?: boolean } = {
     const entries = await fs.readdir(dir).catch(() => [] as string[]);
     const foreign = entries.filter((e) => !['templates', 'scans', 'models', 'runs'].includes(e) && !e.startsWith('.'));
     if (foreign.length > 0) {
-      throw new LabelWarpError(`holds other files (${foreign.slice(0, 3).join(', ')}) and no ${WORKSPACE_FILE}: choose an empty or new folder for a workspace`, dir);
+      throw new LabelWarpError(
+        `holds other files (${foreign.slice(0, 3).join(', ')}) and no ${WORKSPACE_FILE}: choose an empty or new folder for a workspace`,
+        dir,
+      );
     }
     await fs.mkdir(dir, { recursive: true });
     const fresh: WorkspaceInfo = {
@@ -183,14 +187,17 @@ async function importItem<T extends { id: string; image: { sha256: string }; lab
     const target = path.join(parent, id);
     const files = {
       image: { file: `image${volumeExtension(src.image)}`, sha256: sums.image, source: path.resolve(src.image) },
-      labels: src.labels ? { file: `labels${volumeExtension(src.labels)}`, sha256: sums.labels!, source: path.resolve(src.labels) } : undefined,
+      labels: src.labels
+        ? { file: `labels${volumeExtension(src.labels)}`, sha256: sums.labels!, source: path.resolve(src.labels) }
+        : undefined,
     };
     const record = make(id, files);
     const created = await createFolder(target, async (staging) => {
       await fs.copyFile(src.image, path.join(staging, files.image.file));
       if (src.labels && files.labels) await fs.copyFile(src.labels, path.join(staging, files.labels.file));
       // The copies are checked against the checksums taken before (a file changed meanwhile is refused).
-      if ((await fileSha256(path.join(staging, files.image.file))) !== sums.image) throw new LabelWarpError('changed while it was imported', src.image);
+      if ((await fileSha256(path.join(staging, files.image.file))) !== sums.image)
+        throw new LabelWarpError('changed while it was imported', src.image);
       await writeRecord(path.join(staging, recordFile), record);
     });
     if (created) return { record, duplicate: false };

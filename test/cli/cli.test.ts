@@ -131,4 +131,27 @@ describe('labelwarp command line', () => {
     expect(m.meanDice).toBeGreaterThan(0.44);
     expect(Date.now() - t0).toBeLessThan(120_000); // generous here; the README states the measured time
   });
+  it('a flag given twice (e.g. two --scan) is an error, not the last one silently', async () => {
+    const out = path.join(tmp, 'twice');
+    const r = await labelwarp([
+      'segment',
+      '--atlas-image',
+      H('001', 'image'),
+      '--atlas-labels',
+      H('001', 'labels'),
+      '--scan',
+      H('003', 'image'),
+      '--scan',
+      H('004', 'image'),
+      '--engine',
+      'affine',
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('labelwarp segment: error: --scan was given 2 times but takes one value');
+    await expect(fs.stat(out)).rejects.toThrow();
+    const help = await labelwarp(['segment', '--help']);
+    expect(help.stdout).toMatch(/cohort run --scans DIR/);
+  });
 });
