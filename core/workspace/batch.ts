@@ -75,117 +75,155 @@ export interface BatchOptions {
   onScan?: (scan: string, outcome: ScanOutcome, detail?: string) => void;
 }
 
+export interface JobOutcome {
+  outcome: ScanOutcome;
+  /** Whether an earlier job for this scan had been interrupted. */
+  redone: boolean;
+  meanDice?: number;
+  error?: string;
+  /** Seconds spent computing (0 when skipped). */
+  seconds: number;
+}
+
+/**
+ * One job: claims (scan, run), computes the result and commits its folder with provenance, then
+ * releases the claim. Skipped when the result exists, 'busy' when another live process holds it.
+ * The whole of a job, used by `runBatch` and by the app's engine host (one job per message).
+ */
+export async function runWorkspaceJob(
+  ws: Workspace,
+  run: RunRecord,
+  scanId: string,
+  opts: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {},
+): Promise<JobOutcome> {
+  const before = await jobStatus(ws, run.id, scanId);
+  if (before.state === 'done') return { outcome: 'skipped', redone: false, seconds: 0 };
+  const claim = await claimJob(ws, run.id, scanId);
+  if (!claim) {
+    const now = await jobStatus(ws, run.id, scanId);
+    return { outcome: now.state === 'done' ? 'skipped' : 'busy', redone: false, seconds: 0 };
+  }
+  const jobStarted = performance.now();
+  try {
+    const startedAt = new Date();
+    const template = await getTemplate(ws, run.template.id);
+    if (template.image.sha256 !== run.template.imageSha256 || template.labels.sha256 !== run.template.labelsSha256) {
+      throw new LabelWarpError(`template "${template.id}" is not the file run ${run.id} was made with (checksums differ)`);
+    }
+    const tFiles = templateFiles(ws, template);
+    const scan = await getScan(ws, scanId);
+    const sFiles = scanFiles(ws, scan);
+    const backend = await initTensorBackend();
+    const readStarted = performance.now();
+    const input = await readSegmentInput({
+      atlasImage: tFiles.image,
+      atlasLabels: tFiles.labels,
+      scan: sFiles.image,
+      scanLabels: sFiles.labels,
+    });
+    const read = (performance.now() - readStarted) / 1000;
+    const result = await segmentScan(input, {
+      engine: run.engine,
+      engineOptions: runEngineOptions(ws, run),
+      signal: opts.signal,
+      keepDisplacement: true,
+      onProgress: opts.onProgress,
+    });
+    result.metrics.stages = { read, ...result.metrics.stages };
+    const inputs = { template: `templates/${template.id}`, scan: `scans/${scan.id}` };
+    const content = segmentResultContent(result, { inputs });
+    await createFolder(dirs.result(ws.root, run.id, scanId), async (staging) => {
+      const writeStarted = performance.now();
+      const files = await writeResultParts(staging, content);
+      const stages = { ...result.metrics.stages, write: (performance.now() - writeStarted) / 1000 };
+      const seconds = (performance.now() - jobStarted) / 1000;
+      const provenance = await buildProvenance(staging, files, {
+        run,
+        template,
+        scan,
+        metrics: { ...result.metrics, stages },
+        backendDevice: backend.device,
+        startedAt,
+        seconds,
+      });
+      await fs.writeFile(`${staging}/${PROVENANCE_FILE}`, jsonText(provenance));
+    });
+    await clearFailure(ws, run.id, scanId);
+    const redone = before.state === 'interrupted';
+    return { outcome: 'done', redone, meanDice: result.metrics.meanDice, seconds: (performance.now() - jobStarted) / 1000 };
+  } catch (err) {
+    if (err instanceof CancelledError || opts.signal?.aborted) return { outcome: 'cancelled', redone: false, seconds: 0 };
+    const error = describeError(err);
+    await recordFailure(ws, run.id, scanId, error);
+    return { outcome: 'failed', redone: false, error, seconds: 0 };
+  } finally {
+    await claim.release();
+  }
+}
+
 /** Runs `run` on the scans `scanIds` of the workspace (in that order). */
 export async function runBatch(ws: Workspace, run: RunRecord, scanIds: string[], opts: BatchOptions = {}): Promise<BatchReport> {
   const started = performance.now();
-  const template = await getTemplate(ws, run.template.id);
-  if (template.image.sha256 !== run.template.imageSha256 || template.labels.sha256 !== run.template.labelsSha256) {
-    throw new LabelWarpError(`template "${template.id}" is not the file run ${run.id} was made with (checksums differ)`);
-  }
-  const tFiles = templateFiles(ws, template);
-  const engineOptions = runEngineOptions(ws, run);
-  const backend = await initTensorBackend();
   await tidyJobs(ws, run.id);
   const report: BatchReport = { run: run.id, done: [], redone: [], skipped: [], busy: [], failed: [], cancelled: false, seconds: 0 };
   const total = scanIds.length;
   let computedSeconds = 0;
-  const emit = (current?: BatchProgress['current']) => {
-    const finished = report.done.length + report.skipped.length;
-    const computed = report.done.length;
-    const secondsPerScan = computed > 0 ? computedSeconds / computed : undefined;
-    const remaining = total - finished - report.failed.length - report.busy.length - (current ? current.fraction : 0);
-    opts.onProgress?.({
-      run: run.id,
-      total,
-      finished,
-      failed: report.failed.length,
-      fraction: total ? (finished + report.failed.length + report.busy.length + (current?.fraction ?? 0)) / total : 1,
-      current,
-      secondsPerScan,
-      etaSeconds: secondsPerScan !== undefined ? Math.max(0, remaining * secondsPerScan) : undefined,
-    });
-  };
+  const emit = (current?: BatchProgress['current']) => opts.onProgress?.(batchProgress(run.id, total, report, computedSeconds, current));
   emit();
   for (const scanId of scanIds) {
     if (opts.signal?.aborted) {
       report.cancelled = true;
       break;
     }
-    const before = await jobStatus(ws, run.id, scanId);
-    if (before.state === 'done') {
-      report.skipped.push(scanId);
-      opts.onScan?.(scanId, 'skipped');
-      emit();
-      continue;
-    }
-    const claim = await claimJob(ws, run.id, scanId);
-    if (!claim) {
-      const now = await jobStatus(ws, run.id, scanId);
-      if (now.state === 'done') report.skipped.push(scanId);
-      else report.busy.push(scanId);
-      opts.onScan?.(scanId, now.state === 'done' ? 'skipped' : 'busy');
-      emit();
-      continue;
-    }
-    const jobStarted = performance.now();
-    try {
-      const startedAt = new Date();
-      const scan = await getScan(ws, scanId);
-      const sFiles = scanFiles(ws, scan);
-      const readStarted = performance.now();
-      const input = await readSegmentInput({
-        atlasImage: tFiles.image,
-        atlasLabels: tFiles.labels,
-        scan: sFiles.image,
-        scanLabels: sFiles.labels,
-      });
-      const read = (performance.now() - readStarted) / 1000;
-      const result = await segmentScan(input, {
-        engine: run.engine,
-        engineOptions,
-        signal: opts.signal,
-        keepDisplacement: true,
-        onProgress: (p: Progress) => emit({ scan: scanId, fraction: Math.min(0.99, p.fraction), stage: p.stage, message: p.message ?? '' }),
-      });
-      result.metrics.stages = { read, ...result.metrics.stages };
-      const inputs = { template: `templates/${template.id}`, scan: `scans/${scan.id}` };
-      const content = segmentResultContent(result, { inputs });
-      await createFolder(dirs.result(ws.root, run.id, scanId), async (staging) => {
-        const writeStarted = performance.now();
-        const files = await writeResultParts(staging, content);
-        const stages = { ...result.metrics.stages, write: (performance.now() - writeStarted) / 1000 };
-        const seconds = (performance.now() - jobStarted) / 1000;
-        const provenance = await buildProvenance(staging, files, {
-          run,
-          template,
-          scan,
-          metrics: { ...result.metrics, stages },
-          backendDevice: backend.device,
-          startedAt,
-          seconds,
-        });
-        await fs.writeFile(`${staging}/${PROVENANCE_FILE}`, jsonText(provenance));
-      });
-      await clearFailure(ws, run.id, scanId);
-      computedSeconds += (performance.now() - jobStarted) / 1000;
+    const r = await runWorkspaceJob(ws, run, scanId, {
+      signal: opts.signal,
+      onProgress: (p) => emit({ scan: scanId, fraction: Math.min(0.99, p.fraction), stage: p.stage, message: p.message ?? '' }),
+    });
+    if (r.outcome === 'done') {
+      computedSeconds += r.seconds;
       report.done.push(scanId);
-      if (before.state === 'interrupted') report.redone.push(scanId);
-      opts.onScan?.(scanId, 'done', result.metrics.meanDice !== undefined ? `mean Dice ${result.metrics.meanDice.toFixed(3)}` : undefined);
-    } catch (err) {
-      if (err instanceof CancelledError || opts.signal?.aborted) {
-        report.cancelled = true;
-        opts.onScan?.(scanId, 'cancelled');
-        break;
-      }
-      const error = describeError(err);
-      await recordFailure(ws, run.id, scanId, error);
-      report.failed.push({ scan: scanId, error });
-      opts.onScan?.(scanId, 'failed', error);
-    } finally {
-      await claim.release();
+      if (r.redone) report.redone.push(scanId);
+    } else if (r.outcome === 'skipped') report.skipped.push(scanId);
+    else if (r.outcome === 'busy') report.busy.push(scanId);
+    else if (r.outcome === 'failed') report.failed.push({ scan: scanId, error: r.error ?? 'failed' });
+    opts.onScan?.(
+      scanId,
+      r.outcome,
+      r.outcome === 'done' ? (r.meanDice !== undefined ? `mean Dice ${r.meanDice.toFixed(3)}` : undefined) : r.error,
+    );
+    if (r.outcome === 'cancelled') {
+      report.cancelled = true;
+      break;
     }
     emit();
   }
   report.seconds = (performance.now() - started) / 1000;
   return report;
+}
+
+/**
+ * Progress of a batch: the overall fraction (scans finished, failed or held elsewhere, plus the
+ * current scan's fraction) and the time remaining at the mean seconds of the scans computed so far.
+ */
+export function batchProgress(
+  run: string,
+  total: number,
+  report: Pick<BatchReport, 'done' | 'skipped' | 'failed' | 'busy'>,
+  computedSeconds: number,
+  current?: BatchProgress['current'],
+): BatchProgress {
+  const finished = report.done.length + report.skipped.length;
+  const settled = finished + report.failed.length + report.busy.length;
+  const secondsPerScan = report.done.length > 0 ? computedSeconds / report.done.length : undefined;
+  const remaining = total - settled - (current?.fraction ?? 0);
+  return {
+    run,
+    total,
+    finished,
+    failed: report.failed.length,
+    fraction: total ? Math.min(1, (settled + (current?.fraction ?? 0)) / total) : 1,
+    current,
+    secondsPerScan,
+    etaSeconds: secondsPerScan !== undefined ? Math.max(0, remaining * secondsPerScan) : undefined,
+  };
 }

@@ -45,11 +45,11 @@ export const dirs = {
   failure: (root: string, run: string, scan: string) => path.join(root, 'runs', run, 'jobs', `${scan}.failed.json`),
 };
 
-/** Identifiers are folder names: letters, digits, '-', '_' and '.', not starting with '.' or '-'. */
-const ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
+/** Identifiers are folder names and the app's ids: letters, digits, '-', '_', not starting with '-'. */
+const ID = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
 
 export function checkId(id: string, what: string): string {
-  if (!ID.test(id)) throw new LabelWarpError(`"${id}" is not a valid ${what} id (letters, digits, '-', '_', '.')`);
+  if (!ID.test(id)) throw new LabelWarpError(`"${id}" is not a valid ${what} id (letters, digits, '-', '_')`);
   return id;
 }
 
@@ -59,8 +59,8 @@ export function idFromFile(file: string): string {
     .basename(file)
     .replace(/\.(nii\.gz|nii|nrrd|mha)$/i, '')
     .replace(/_(image|t1|img)$/i, '');
-  const cleaned = base.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^[.-]+/, '');
-  return cleaned.slice(0, 100) || 'item';
+  const cleaned = base.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^-+/, '');
+  return cleaned.slice(0, 56) || 'item';
 }
 
 /** The extension a copied volume keeps (the readers choose the format by it). */

@@ -59,12 +59,12 @@ export async function folderSha256(dir: string): Promise<string> {
 async function importModel(ws: Workspace, modelDir: string, engine: string): Promise<NonNullable<RunRecord['model']>> {
   const card = await readModelCard(modelDir, engine);
   const sum = await folderSha256(modelDir);
-  const id = `${
-    path
-      .basename(path.resolve(modelDir))
-      .replace(/[^A-Za-z0-9_.-]+/g, '_')
-      .replace(/^[.-]+/, '') || 'model'
-  }-${sum.slice(0, 8)}`;
+  const base = path
+    .basename(path.resolve(modelDir))
+    .replace(/[^A-Za-z0-9_-]+/g, '_')
+    .replace(/^-+/, '')
+    .slice(0, 48);
+  const id = `${base || 'model'}-${sum.slice(0, 8)}`;
   const target = dirs.model(ws.root, id);
   await createFolder(target, (staging) => fs.cp(modelDir, staging, { recursive: true }));
   if ((await folderSha256(target)) !== sum)

@@ -314,3 +314,36 @@ export function summaryCsv(summary: CohortSummary): string {
       }
   return lines.join('\n') + '\n';
 }
+
+export interface HistoryEntry {
+  run: string;
+  engine: string;
+  options: Record<string, unknown>;
+  template: string;
+  model: string | null;
+  finishedAt: string;
+  meanDice?: number;
+  seconds: number;
+}
+
+/** Every result of one scan, newest first: its run's template, engine, options, model, date and mean Dice. */
+export async function scanHistory(ws: Workspace, scanId: string): Promise<HistoryEntry[]> {
+  const out: HistoryEntry[] = [];
+  const names = new Map<string, string>();
+  for (const run of await listRuns(ws)) {
+    const dir = path.join(ws.root, 'runs', run.id, `sub-${scanId}`);
+    const row = await readRow(dir, run.id, scanId, names);
+    if (!row) continue;
+    out.push({
+      run: run.id,
+      engine: run.engine,
+      options: run.options,
+      template: run.template.name,
+      model: run.model?.id ?? null,
+      finishedAt: row.finishedAt,
+      meanDice: row.meanDice,
+      seconds: row.seconds,
+    });
+  }
+  return out.sort((a, b) => b.finishedAt.localeCompare(a.finishedAt));
+}

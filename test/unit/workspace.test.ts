@@ -16,7 +16,7 @@ import { defineRun, listRuns, runResults, removeResult } from '../../core/worksp
 import { claimJob, jobStatus } from '../../core/workspace/jobs.js';
 import { runBatch, parseShard, shardOf } from '../../core/workspace/batch.js';
 import { verifyResult } from '../../core/workspace/provenance.js';
-import { summarizeWorkspace, summaryCsv, CSV_HEADER } from '../../core/workspace/summary.js';
+import { summarizeWorkspace, summaryCsv, scanHistory, CSV_HEADER } from '../../core/workspace/summary.js';
 import { createFolder } from '../../core/results/commit-folder.js';
 import { labelVolumes } from '../../core/metrics/volumes.js';
 import { dirs, WORKSPACE_FILE } from '../../core/workspace/layout.js';
@@ -149,6 +149,11 @@ describe('cohort workspace', () => {
     const d = both.comparisons[0].perLabel[0];
     expect(d.meanDifference).toBeCloseTo(d.meanB - d.meanA, 10);
     expect((await listRuns(ws)).length).toBe(2);
+    // A scan's history: both results, newest first, with their engine options.
+    const history = await scanHistory(ws, ids[0]);
+    expect(history.map((h) => h.run)).toEqual([other.id, run.id]);
+    expect(history[0].options).toEqual({ levels: 2, iterations: [30, 10] });
+    expect(history[1].meanDice).toBeGreaterThan(0.3);
 
     await removeResult(ws, other.id, ids[0]);
     expect((await runResults(ws, other.id)).map((r) => r.scan)).toEqual([ids[1]]);
