@@ -18,7 +18,8 @@ import { AllowedRoots } from './security/roots.js';
 import { APP_INDEX, APP_SCHEME_PRIVILEGES, serveAppProtocol } from './security/app-protocol.js';
 import { isTrustedSender } from './security/ipc-sender.js';
 import { denyAllPermissions } from './security/permissions.js';
-import { CHANNELS, validateRequest } from '../core/ipc/contract.js';
+import { CHANNELS } from '../core/ipc/contract.js';
+import type { PickKind } from '../core/ipc/contract.js';
 import { describeError } from '../core/util/errors.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -44,7 +45,7 @@ function utilityLauncher<In, Out>(bundle: string, serviceName: string): HostLaun
 let service: AppService;
 let win: BrowserWindow | undefined;
 
-async function pick(kind: 'file' | 'files' | 'folder', title?: string): Promise<string[] | null> {
+async function pick(kind: PickKind, title?: string): Promise<string[] | null> {
   const props: ('openFile' | 'openDirectory' | 'multiSelections')[] =
     kind === 'folder' ? ['openDirectory'] : kind === 'files' ? ['openFile', 'multiSelections'] : ['openFile'];
   const r = await dialog.showOpenDialog(win!, {
@@ -62,7 +63,8 @@ async function pick(kind: 'file' | 'files' | 'folder', title?: string): Promise<
 }
 
 function buildMenu(): void {
-  const send = (action: string) => win?.webContents.send('menu', action);
+  // Through the contract's own event, which the preload allows like every other.
+  const send = (action: 'add-scans') => service.ctx.send('system.onMenu', { action });
   Menu.setApplicationMenu(
     Menu.buildFromTemplate([
       {
@@ -143,13 +145,13 @@ app.whenReady().then(async () => {
     ipcMain.handle(channel, async (event, raw) => {
       if (!isTrustedSender(event, win?.webContents)) throw new Error('request from an unknown window or frame');
       try {
-        return await service.call(channel, validateRequest(channel, raw));
+        return await service.call(channel, raw);
       } catch (err) {
         throw new Error(describeError(err));
       }
     });
   }
-  service.on('event', (name, payload) => win?.webContents.send(name, payload));
+  service.on((name, payload) => win?.webContents.send(name, payload));
   buildMenu();
   await createWindow();
 });

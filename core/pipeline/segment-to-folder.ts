@@ -4,12 +4,15 @@
  * `demo`, `bench` and the app's engine host.
  */
 import { segmentScan, readSegmentInput } from './segment.js';
+import type { VolumeRead } from './segment.js';
 import type { SegmentFiles, SegmentOptions, SegmentResult } from './segment.js';
 import { prepareResultFolder, writeSegmentResult } from '../results/result-folder.js';
 
 export interface SegmentToFolderOptions extends SegmentOptions {
   /** Seconds from process start until the command began (recorded in metrics.stages). */
   startSeconds?: number;
+  /** The template as read for an earlier scan of the same run (the engine host reads it once per run). */
+  template?: Promise<[VolumeRead, VolumeRead]>;
 }
 
 export async function segmentToFolder(
@@ -20,9 +23,9 @@ export async function segmentToFolder(
   // Refused before any work when the folder holds other files.
   await prepareResultFolder(outDir);
   const readStarted = performance.now();
-  const input = await readSegmentInput(files);
+  const { startSeconds, template, ...segmentOptions } = options;
+  const input = await readSegmentInput(files, template);
   const read = (performance.now() - readStarted) / 1000;
-  const { startSeconds, ...segmentOptions } = options;
   const result = await segmentScan(input, segmentOptions);
   result.metrics.stages = { start: startSeconds, read, ...result.metrics.stages };
   const { atlasImage, atlasLabels, scan, scanLabels } = files;

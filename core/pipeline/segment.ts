@@ -106,11 +106,22 @@ export interface SegmentFiles {
   scanLabels?: string;
 }
 
-/** Reads the files of a segmentation (each checked, errors name the file). */
-export async function readSegmentInput(files: SegmentFiles): Promise<SegmentInput> {
+export type VolumeRead = Awaited<ReturnType<typeof readVolumeWithWarnings>>;
+
+/** Reads a segmentation's template (image, labels): once for a whole run (see readSegmentInput). */
+export function readTemplateFiles(files: Pick<SegmentFiles, 'atlasImage' | 'atlasLabels'>): Promise<[VolumeRead, VolumeRead]> {
+  return Promise.all([readVolumeWithWarnings(files.atlasImage, 'image'), readVolumeWithWarnings(files.atlasLabels, 'labels')]);
+}
+
+/**
+ * Reads the files of a segmentation (each checked, errors name the file); `template`: the
+ * template already read for an earlier scan of the same run (never modified by a segmentation).
+ */
+export async function readSegmentInput(files: SegmentFiles, template = readTemplateFiles(files)): Promise<SegmentInput> {
+  const [atlasRead, atlasLabelsRead] = await template;
   const reads = await Promise.all([
-    readVolumeWithWarnings(files.atlasImage, 'image'),
-    readVolumeWithWarnings(files.atlasLabels, 'labels'),
+    atlasRead,
+    atlasLabelsRead,
     readVolumeWithWarnings(files.scan, 'image'),
     files.scanLabels ? readVolumeWithWarnings(files.scanLabels, 'labels') : Promise.resolve(undefined),
   ]);

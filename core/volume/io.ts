@@ -4,13 +4,14 @@ import { readImageNode, writeImageNode } from '@itk-wasm/image-io';
 import type { Image } from 'itk-wasm';
 import { LabelWarpError } from '../util/errors.js';
 import { writeAtomically } from '../util/atomic.js';
-import { checkNifti, isNiftiFile } from './nifti-check.js';
+import { checkNifti, checkNiftiHeader, isNiftiFile } from './nifti-check.js';
 import { itkFailureReason, quietItk } from './itk-quiet.js';
 import { looksLikeDicomFolder, readDicomSeriesImage } from './dicom-series.js';
 import { checkDimensionality } from './volume-kind.js';
 import { checkTextHeaderSize, hasTextHeader } from './text-header-check.js';
 import type { VolumeKind } from './volume-kind.js';
-import type { Mat3, Vec3, Volume, VoxelArray } from './volume.js';
+import { gridOf } from './volume.js';
+import type { Grid, Mat3, Vec3, Volume, VoxelArray } from './volume.js';
 
 export type { VolumeKind } from './volume-kind.js';
 
@@ -42,8 +43,8 @@ export async function readVolume(file: string, kind: VolumeKind = 'image'): Prom
   return (await readVolumeWithWarnings(file, kind)).volume;
 }
 
-/** readVolume, with what the reader had to assume. */
-export async function readVolumeWithWarnings(file: string, kind: VolumeKind = 'image'): Promise<VolumeRead> {
+/** A file's real path after the checks every read makes (exists, readable, a supported kind). */
+async function openable(file: string): Promise<{ real: string; folder: boolean }> {
   let stat;
   let real: string;
   try {
@@ -60,14 +61,23 @@ export async function readVolumeWithWarnings(file: string, kind: VolumeKind = 'i
   }
   if (stat.isDirectory()) {
     if (!(await looksLikeDicomFolder(real))) throw new LabelWarpError('is a folder but not a DICOM series', file);
-    const image = await readDicomSeriesImage(real).catch(renameError(real, file));
-    return { volume: imageToVolume(image, file, kind), warnings: [], geometryGuessed: false };
+    return { real, folder: true };
   }
   if (!stat.isFile()) throw new LabelWarpError('is not a file', file);
   if (!isSupportedVolumeFile(file)) {
     throw new LabelWarpError(`unsupported file type; expected one of ${SUPPORTED_EXTENSIONS.join(', ')}, or a DICOM series folder`, file);
   }
   if (hasTextHeader(file)) await checkTextHeaderSize(real).catch(renameError(real, file));
+  return { real, folder: false };
+}
+
+/** readVolume, with what the reader had to assume. */
+export async function readVolumeWithWarnings(file: string, kind: VolumeKind = 'image'): Promise<VolumeRead> {
+  const { real, folder } = await openable(file);
+  if (folder) {
+    const image = await readDicomSeriesImage(real).catch(renameError(real, file));
+    return { volume: imageToVolume(image, file, kind), warnings: [], geometryGuessed: false };
+  }
   const guess = isNiftiFile(file) ? (await checkNifti(real, kind).catch(renameError(real, file))).geometryGuess : undefined;
 
   let image: Image;
@@ -79,6 +89,34 @@ export async function readVolumeWithWarnings(file: string, kind: VolumeKind = 'i
   return { volume: imageToVolume(image, file, kind), warnings: guess ? [`${file} ${guess}`] : [], geometryGuessed: Boolean(guess) };
 }
 
+export interface VolumeHeader {
+  grid: Grid;
+  warnings: string[];
+  geometryGuessed: boolean;
+}
+
+/**
+ * A volume's grid (size, spacing, position, orientation) from its header alone, without decoding
+ * its voxels (ITK-Wasm's information-only read; a NIfTI's header is checked as readVolume checks
+ * it). The voxels are checked when the volume is read. A DICOM series folder is read whole.
+ */
+export async function readVolumeHeader(file: string, kind: VolumeKind = 'image'): Promise<VolumeHeader> {
+  const { real, folder } = await openable(file);
+  if (folder) {
+    const { volume, warnings, geometryGuessed } = await readVolumeWithWarnings(file, kind);
+    return { grid: gridOf(volume), warnings, geometryGuessed };
+  }
+  const guess = isNiftiFile(file) ? (await checkNiftiHeader(real, kind).catch(renameError(real, file))).geometryGuess : undefined;
+  let image: Image;
+  try {
+    image = (await quietItk(() => readImageNode(real, { informationOnly: true }))) as Image;
+  } catch (err) {
+    throw new LabelWarpError(`could not be read as an image (${itkFailureReason(err)})`, file);
+  }
+  const { dims, spacing, origin, direction } = imageGeometry(image, file, kind);
+  return { grid: { dims, spacing, origin, direction }, warnings: guess ? [`${file} ${guess}`] : [], geometryGuessed: Boolean(guess) };
+}
+
 /** Errors about the resolved path are reported under the name the user gave. */
 function renameError(real: string, file: string): (err: unknown) => never {
   return (err: unknown) => {
@@ -87,7 +125,8 @@ function renameError(real: string, file: string): (err: unknown) => never {
   };
 }
 
-function imageToVolume(image: Image, file: string, kind: VolumeKind): Volume {
+/** Size, spacing, position and orientation of an ITK image (the header's part of imageToVolume). */
+function imageGeometry(image: Image, file: string, kind: VolumeKind): Grid & { components: number } {
   const dim = image.imageType.dimension;
   const size = [...image.size];
   let components = image.imageType.components;
@@ -101,7 +140,6 @@ function imageToVolume(image: Image, file: string, kind: VolumeKind): Volume {
       file,
     );
   }
-  if (!image.data) throw new LabelWarpError('holds no voxel data', file);
   const dims: Vec3 = [size[0], size[1], size[2]];
   const spacing = image.spacing.slice(0, 3) as Vec3;
   const origin = image.origin.slice(0, 3) as Vec3;
@@ -109,6 +147,12 @@ function imageToVolume(image: Image, file: string, kind: VolumeKind): Volume {
   const stride = dim; // direction is dim×dim row-major
   const direction: Mat3 = [d[0], d[1], d[2], d[stride], d[stride + 1], d[stride + 2], d[2 * stride], d[2 * stride + 1], d[2 * stride + 2]];
   checkGeometry(file, spacing, origin, direction);
+  return { dims, spacing, origin, direction, components };
+}
+
+function imageToVolume(image: Image, file: string, kind: VolumeKind): Volume {
+  const { dims, spacing, origin, direction, components } = imageGeometry(image, file, kind);
+  if (!image.data) throw new LabelWarpError('holds no voxel data', file);
   if (image.data instanceof BigInt64Array || image.data instanceof BigUint64Array) {
     throw new LabelWarpError('holds 64-bit integer voxels; convert it to int32 or float', file);
   }

@@ -27,23 +27,28 @@ export function isNiftiFile(file: string): boolean {
   return lower.endsWith('.nii') || lower.endsWith('.nii.gz');
 }
 
-export async function checkNifti(file: string, kind: VolumeKind): Promise<NiftiCheck> {
-  const limits = readLimits();
+/** Compressed bytes read for a header-only check: the 348- or 540-byte header is at the stream's start. */
+const PREFIX_BYTES = 64 << 10;
+
+async function checkSize(file: string): Promise<number> {
   const stat = await fs.stat(file);
   if (stat.size === 0) throw new LabelWarpError('is empty', file);
-  if (stat.size > limits.maxBytes + HEADER_BYTES + DECOMPRESSION_SLACK_BYTES) {
-    throw new LabelWarpError(`is too large (${stat.size} bytes); at most ${limits.maxBytes} bytes of voxel data are supported`, file);
+  if (stat.size > readLimits().maxBytes + HEADER_BYTES + DECOMPRESSION_SLACK_BYTES) {
+    throw new LabelWarpError(`is too large (${stat.size} bytes); at most ${readLimits().maxBytes} bytes of voxel data are supported`, file);
   }
-  const bytes = await fs.readFile(file);
+  return stat.size;
+}
+
+/** The header of a file's first bytes (all of them, or a prefix), checked against the limits for `kind`. */
+async function parseHeader(file: string, kind: VolumeKind, bytes: Uint8Array, whole: boolean): Promise<{ h: NiftiSummary; gz: boolean }> {
   const gz = isGzip(bytes);
   if (!gz && file.toLowerCase().endsWith('.gz')) throw new LabelWarpError('has a .gz name but is not gzip-compressed', file);
-
   let head: Uint8Array = bytes;
   if (gz) {
     try {
       head = gunzipPrefix(bytes, HEADER_BYTES);
       // A stream too short for a header: decompress it whole (it is small) to tell truncation apart.
-      if (head.length < HEADER_BYTES) head = await gunzipBounded(bytes, HEADER_BYTES + DECOMPRESSION_SLACK_BYTES);
+      if (head.length < HEADER_BYTES && whole) head = await gunzipBounded(bytes, HEADER_BYTES + DECOMPRESSION_SLACK_BYTES);
     } catch (err) {
       throw new LabelWarpError(`corrupt or truncated gzip data (${zlibReason(err)})`, file);
     }
@@ -53,7 +58,34 @@ export async function checkNifti(file: string, kind: VolumeKind): Promise<NiftiC
   if (h.pairedFile) throw new LabelWarpError('is a NIfTI header with a separate .img file; use a single-file .nii/.nii.gz', file);
   const problem = niftiHeaderProblem(h);
   if (problem) throw new LabelWarpError(`unusable NIfTI header: ${problem}`, file);
-  checkDimensionality(file, kind, h.ndim, h.dims, h.bitpix / 8, limits);
+  checkDimensionality(file, kind, h.ndim, h.dims, h.bitpix / 8, readLimits());
+  return { h, gz };
+}
+
+/**
+ * The header only (for sizes and geometry, e.g. when a scan is added): reads and decompresses the
+ * file's first bytes, never its voxels. The voxels are checked when the volume is read.
+ */
+export async function checkNiftiHeader(file: string, kind: VolumeKind): Promise<NiftiCheck> {
+  const size = await checkSize(file);
+  if (size <= PREFIX_BYTES) return checkNifti(file, kind);
+  const fh = await fs.open(file, 'r');
+  let prefix: Uint8Array;
+  try {
+    const buf = new Uint8Array(PREFIX_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, PREFIX_BYTES, 0);
+    prefix = buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+  const { h } = await parseHeader(file, kind, prefix, false);
+  return { header: h, geometryGuess: niftiGeometryGuess(h) };
+}
+
+export async function checkNifti(file: string, kind: VolumeKind): Promise<NiftiCheck> {
+  await checkSize(file);
+  const bytes = await fs.readFile(file);
+  const { h, gz } = await parseHeader(file, kind, bytes, true);
 
   const need = h.voxOffset + niftiDataBytes(h);
   let data: Uint8Array = bytes;

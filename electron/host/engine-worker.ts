@@ -4,6 +4,8 @@
  * Electron utility process or a Node child process; talks through process messages.
  */
 import { segmentToFolder } from '../../core/pipeline/segment-to-folder.js';
+import { readTemplateFiles } from '../../core/pipeline/segment.js';
+import type { VolumeRead } from '../../core/pipeline/segment.js';
 import { initTensorBackend } from '../../core/tensor/backend.js';
 import { describeError, CancelledError } from '../../core/util/errors.js';
 import { HEARTBEAT_MS } from './protocol.js';
@@ -13,11 +15,31 @@ import { parentPort } from './parent-port.js';
 const channel = parentPort<ToHost, FromHost>();
 const running = new Map<string, AbortController>();
 
+/** The template of the current run, read once for all its scans (a new run, or other files, reads afresh). */
+let cached: { key: string; template: Promise<[VolumeRead, VolumeRead]> } | undefined;
+
+function runTemplate(req: JobRequest): Promise<[VolumeRead, VolumeRead]> {
+  const files = { atlasImage: req.templateImage, atlasLabels: req.templateLabels };
+  if (!req.runId) return readTemplateFiles(files);
+  const key = JSON.stringify([req.runId, req.templateImage, req.templateLabels]);
+  if (cached?.key !== key) {
+    const template = readTemplateFiles(files);
+    // A failed read is not kept: the next scan of the run tries again (and names the file itself).
+    template.catch(() => {
+      if (cached?.template === template) cached = undefined;
+    });
+    cached = { key, template };
+  }
+  return cached.template;
+}
+
 async function run(jobId: string, req: JobRequest): Promise<void> {
   const controller = new AbortController();
   running.set(jobId, controller);
   try {
-    const { result, files } = await segmentToFolder(req, req.outDir, {
+    const inputs = { atlasImage: req.templateImage, atlasLabels: req.templateLabels, scan: req.scan, scanLabels: req.scanLabels };
+    const { result, files } = await segmentToFolder(inputs, req.outDir, {
+      template: runTemplate(req),
       engine: req.engine,
       engineOptions: req.options,
       signal: controller.signal,

@@ -1,11 +1,13 @@
 /** Messages between the main process and the engine host process. */
 export interface JobRequest {
-  atlasImage: string;
-  atlasLabels: string;
+  /** Jobs of one run share it: the host reads the run's template once for all of them. */
+  runId?: string;
+  templateImage: string;
+  templateLabels: string;
   scan: string;
   scanLabels?: string;
   engine: string;
-  options: Record<string, string | number | boolean>;
+  options: Record<string, string | number | boolean | number[]>;
   outDir: string;
 }
 

@@ -4,10 +4,10 @@
  * answers with summaries or voxel data. A hostile or huge file costs this process, never the
  * server's event loop; if it dies, the main side fails the request and starts a fresh one.
  */
-import { readVolume, readVolumeWithWarnings, writeVolume } from '../../core/volume/io.js';
+import { readVolume, readVolumeHeader, writeVolume } from '../../core/volume/io.js';
 import { describeGrid } from '../../core/volume/volume.js';
 import { sameLattice } from '../../core/volume/reorient.js';
-import type { Volume } from '../../core/volume/volume.js';
+import type { Grid } from '../../core/volume/volume.js';
 import { LabelWarpError, describeError } from '../../core/util/errors.js';
 import type { VolumePayload } from '../../core/ipc/contract.js';
 import { thumbnail } from '../app/thumbnail.js';
@@ -16,7 +16,7 @@ import type { FromReader, ReadRequest, ReadResults, ToReader } from './reader-pr
 
 const channel = parentPort<ToReader, FromReader>();
 
-const info = (v: Volume) => ({ dims: v.dims, spacing: v.spacing });
+const info = (v: Grid) => ({ dims: v.dims, spacing: v.spacing });
 
 async function template(image: string, labels: string): Promise<ReadResults['template']> {
   const img = await readVolume(image, 'image');
@@ -29,27 +29,28 @@ async function template(image: string, labels: string): Promise<ReadResults['tem
   return { info: info(img), labelCount: present.size, thumbnail: thumbnail(img) };
 }
 
+/** Sizes and the reference's grid from the headers alone: adding a scan decodes no voxels. */
 async function scan(image: string, reference?: string): Promise<ReadResults['scan']> {
-  const { volume: vol, geometryGuessed } = await readVolumeWithWarnings(image, 'image');
+  const { grid, geometryGuessed } = await readVolumeHeader(image, 'image');
   let referenceMatches = false;
   if (reference) {
     try {
-      referenceMatches = sameLattice(await readVolume(reference, 'labels'), vol);
+      referenceMatches = sameLattice((await readVolumeHeader(reference, 'labels')).grid, grid);
     } catch {
       referenceMatches = false;
     }
   }
-  return { info: { ...info(vol), ...(geometryGuessed ? { geometryGuessed } : {}) }, referenceMatches };
+  return { info: { ...info(grid), ...(geometryGuessed ? { geometryGuessed } : {}) }, referenceMatches };
 }
 
 async function reference(image: string, labels: string): Promise<ReadResults['reference']> {
-  const [img, lab] = await Promise.all([readVolume(image, 'image'), readVolume(labels, 'labels')]);
-  if (!sameLattice(lab, img))
+  const [img, lab] = await Promise.all([readVolumeHeader(image, 'image'), readVolumeHeader(labels, 'labels')]);
+  if (!sameLattice(lab.grid, img.grid))
     throw new LabelWarpError(
-      `the reference label map's grid (${describeGrid(lab)}) does not match the scan's (${describeGrid(img)})`,
+      `the reference label map's grid (${describeGrid(lab.grid)}) does not match the scan's (${describeGrid(img.grid)})`,
       labels,
     );
-  return { info: info(img) };
+  return { info: info(img.grid) };
 }
 
 async function volume(file: string, kind: 'image' | 'labels' | 'vector'): Promise<VolumePayload> {

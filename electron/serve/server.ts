@@ -3,17 +3,17 @@
  * same contract to the same application (and engine host) over a WebSocket. Connections without
  * the token are refused; it listens beyond loopback only when asked with allowRemote.
  *
- * WebSocket messages: request {id, channel, args} → reply {id, ok, result | error}; events
- * {event, payload}. Volumes (results.volume) come back as one binary frame: 4-byte little-endian
- * header length, the JSON header {id, ok, meta}, then the voxel bytes.
+ * WebSocket messages: request {id, channel, args} (text only) → reply {id, ok, result | error};
+ * events {event, payload}. Replies and events that hold typed arrays (a viewer's volume) travel as
+ * one binary frame, whatever the channel (core/ipc/frames.ts).
  */
 import http from 'node:http';
 import { promises as fs } from 'node:fs';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import { validateRequest, ContractError, MAX_MESSAGE_BYTES } from '../../core/ipc/contract.js';
-import type { VolumePayload } from '../../core/ipc/contract.js';
+import { ContractError, MAX_MESSAGE_BYTES } from '../../core/ipc/contract.js';
+import { encodeMessage } from '../../core/ipc/frames.js';
 import { describeError } from '../../core/util/errors.js';
 import type { AppService } from '../app/app-service.js';
 import { securityHeaders } from '../security/csp.js';
@@ -133,11 +133,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
 
   const sockets = new Set<WebSocket>();
-  const onEvent = (event: string, payload: unknown) => {
-    const msg = JSON.stringify({ event, payload });
+  const offEvents = app.on((event, payload) => {
+    const msg = encodeMessage({ event, payload });
     for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(msg);
-  };
-  app.on('event', onEvent);
+  });
 
   wss.on('connection', (ws: WebSocket) => {
     guardWebSocket(ws);
@@ -151,21 +150,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         id = typeof msg.id === 'number' ? msg.id : null;
         if (typeof msg.id !== 'number' || typeof msg.channel !== 'string')
           throw new ContractError('a request needs a numeric id and a channel');
-        const args = validateRequest(msg.channel, msg.args);
-        const result = await app.call(msg.channel, args);
-        if (msg.channel === 'results.volume') {
-          const v = result as VolumePayload;
-          const header = Buffer.from(
-            JSON.stringify({
-              id,
-              ok: true,
-              meta: { dims: v.dims, spacing: v.spacing, origin: v.origin, direction: v.direction, type: v.type },
-            }),
-          );
-          const len = Buffer.alloc(4);
-          len.writeUInt32LE(header.length);
-          ws.send(Buffer.concat([len, header, Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength)]));
-        } else ws.send(JSON.stringify({ id, ok: true, result }));
+        const result = await app.call(msg.channel, msg.args);
+        ws.send(encodeMessage({ id, ok: true, result }));
       } catch (err) {
         ws.send(JSON.stringify({ id, ok: false, error: describeError(err) }));
       }
@@ -183,7 +169,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     token,
     port,
     async close() {
-      app.off('event', onEvent);
+      offEvents();
       for (const ws of sockets) ws.terminate();
       wss.close();
       await new Promise<void>((r) => server.close(() => r()));

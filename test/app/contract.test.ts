@@ -24,7 +24,9 @@ describe('IPC contract validation', () => {
       ['jobs.run', { templateId: 't', scanIds: ['s'], engine: 'gn', options: { lambda: Infinity } }, /bad value/],
       ['jobs.cancel', { all: 'yes' }, /true or false/],
       ['scans.add', 'not an object', /must be an object/],
-      ['system.pick', { kind: 'anything' }, /file, files or folder/],
+      ['system.pick', { kind: 'anything' }, /file, files, folder/],
+      ['files.list', { folder: '/data/../etc' }, /"\." or "\.\." segments/],
+      ['jobs.run', { templateId: 't', scanIds: ['s'], engine: 'gn', options: { lambda: [1, NaN] } }, /bad value/],
     ];
     for (const [channel, args, pattern] of bad) {
       expect(() => validateRequest(channel, args), channel).toThrow(ContractError);

@@ -20,8 +20,8 @@ afterAll(() => host.dispose());
 
 function request(out: string, engine = 'gn', scan = '003'): JobRequest {
   return {
-    atlasImage: H('001', 'image'),
-    atlasLabels: H('001', 'labels'),
+    templateImage: H('001', 'image'),
+    templateLabels: H('001', 'labels'),
     scan: H(scan, 'image'),
     scanLabels: H(scan, 'labels'),
     engine,

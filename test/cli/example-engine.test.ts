@@ -47,7 +47,7 @@ describe('an engine added in one file plus one registry line', () => {
 
   it("is in the app's engine list", async () => {
     const app = await hostlessApp(path.join(tmp, 'state'));
-    const engines = await app.engines();
+    const engines = await app.services.system.engines();
     const e = engines.find((x) => x.name === 'centroid');
     expect(e).toMatchObject({
       deformable: false,

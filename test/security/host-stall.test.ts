@@ -18,8 +18,8 @@ const H = (id: string, w: 'image' | 'labels') => path.join(SHARED, 'hippocampus'
 const FREEZE = pathToFileURL(path.join(ROOT, 'test', 'helpers', 'freeze-host.mjs')).href;
 
 const request = (outDir: string, engine: string): JobRequest => ({
-  atlasImage: H('001', 'image'),
-  atlasLabels: H('001', 'labels'),
+  templateImage: H('001', 'image'),
+  templateLabels: H('001', 'labels'),
   scan: H('003', 'image'),
   scanLabels: H('003', 'labels'),
   engine,

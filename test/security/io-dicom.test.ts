@@ -92,10 +92,10 @@ describe.skipIf(!HAVE_PLASTIMATCH)('DICOM series from plastimatch', () => {
     ]);
     try {
       await app.init();
-      const { added, errors } = await app.addScans({ paths: [dicomDir] });
+      const { added, errors } = await app.services.scans.add({ paths: [dicomDir] });
       expect(errors).toEqual([]);
       expect(added).toHaveLength(1);
-      const scan = await app.setReference({ scanId: added[0].id, labels: niftiLabels });
+      const scan = await app.services.scans.setReference({ scanId: added[0].id, labels: niftiLabels });
       expect(scan.referenceLabels).toBe(niftiLabels);
       // What the engine host's worker does with the job's files.
       const input = await readSegmentInput({ atlasImage: ATLAS, atlasLabels: ATLAS_LABELS, scan: scan.image, scanLabels: niftiLabels });

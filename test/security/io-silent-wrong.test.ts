@@ -120,7 +120,7 @@ describe('a guessed geometry is said plainly', () => {
     ]);
     try {
       await app.init();
-      const { added, errors } = await app.addScans({ paths: [image, path.join(HIPPO, 'hippocampus_003_image.nii.gz')] });
+      const { added, errors } = await app.services.scans.add({ paths: [image, path.join(HIPPO, 'hippocampus_003_image.nii.gz')] });
       expect(errors).toEqual([]);
       expect(added.map((s) => s.info.geometryGuessed ?? false)).toEqual([true, false]);
     } finally {

@@ -1,22 +1,25 @@
 /**
  * The renderer's handle on the application: Electron's preload bridge when present, otherwise a
- * WebSocket to the browser-mode server (same contract, core/ipc/contract.ts).
+ * WebSocket to the browser-mode server. Either way the API is the proxy derived from the contract
+ * table (core/ipc/contract.ts); replies holding typed arrays arrive as binary frames (frames.ts).
  */
-import { MAX_MESSAGE_BYTES } from '../../../core/ipc/contract';
-import type { Channel, Events, LabelWarpApi, VolumePayload } from '../../../core/ipc/contract';
-
-type Invoke = (channel: Channel, args?: unknown) => Promise<unknown>;
-type Subscribe = (event: keyof Events, fn: (payload: unknown) => void) => () => void;
-
-interface Bridge {
-  invoke: Invoke;
-  on: Subscribe;
-}
+import { MAX_MESSAGE_BYTES, createProxy } from '../../../core/ipc/contract';
+import type { Bridge, LabelWarpApi } from '../../../core/ipc/contract';
+import { decodeMessage } from '../../../core/ipc/frames';
 
 declare global {
   interface Window {
     labelwarpBridge?: Bridge;
   }
+}
+
+interface Reply {
+  id?: number;
+  ok?: boolean;
+  result?: unknown;
+  error?: string;
+  event?: string;
+  payload?: unknown;
 }
 
 function webSocketBridge(): Bridge {
@@ -33,28 +36,18 @@ function webSocketBridge(): Bridge {
     socket.binaryType = 'arraybuffer';
     opened = new Promise((resolve, reject) => {
       socket.onopen = () => resolve();
-      socket.onerror = () => reject(new Error('cannot reach the LabelWarp server (is `npm run serve` running, and is the token in the URL?)'));
+      socket.onerror = () =>
+        reject(new Error('cannot reach the LabelWarp server (is `npm run serve` running, and is the token in the URL?)'));
     });
     socket.onmessage = (e) => {
-      if (e.data instanceof ArrayBuffer) {
-        const view = new DataView(e.data);
-        const len = view.getUint32(0, true);
-        const header = JSON.parse(new TextDecoder().decode(new Uint8Array(e.data, 4, len)));
-        const bytes = e.data.slice(4 + len);
-        const meta = header.meta;
-        const data = meta.type === 'uint16' ? new Uint16Array(bytes) : new Float32Array(bytes);
-        pending.get(header.id)?.resolve({ ...meta, data } as VolumePayload);
-        pending.delete(header.id);
-        return;
-      }
-      const msg = JSON.parse(e.data as string);
+      const msg = decodeMessage(e.data as string | ArrayBuffer) as Reply;
       if (msg.event) {
         for (const fn of listeners.get(msg.event) ?? []) fn(msg.payload);
         return;
       }
-      const p = pending.get(msg.id);
+      const p = msg.id === undefined ? undefined : pending.get(msg.id);
       if (!p) return;
-      pending.delete(msg.id);
+      pending.delete(msg.id!);
       if (msg.ok) p.resolve(msg.result);
       else p.reject(new Error(msg.error));
     };
@@ -88,20 +81,5 @@ function webSocketBridge(): Bridge {
   };
 }
 
-function makeApi(bridge: Bridge): LabelWarpApi {
-  const call =
-    <T>(channel: Channel) =>
-    (args?: unknown) =>
-      bridge.invoke(channel, args) as Promise<T>;
-  return {
-    templates: { list: call('templates.list'), import: call('templates.import'), labelNames: call('templates.labelNames') },
-    scans: { list: call('scans.list'), add: call('scans.add'), addFolder: call('scans.addFolder'), setReference: call('scans.setReference'), remove: call('scans.remove') },
-    jobs: { run: call('jobs.run'), cancel: call('jobs.cancel') },
-    results: { labels: call('results.labels'), volume: call('results.volume'), export: call('results.export') },
-    system: { engines: call('system.engines'), status: call('system.status'), pick: call('system.pick') },
-    on: (event, listener) => bridge.on(event, listener as (p: unknown) => void),
-  } as LabelWarpApi;
-}
-
-export const api: LabelWarpApi = makeApi(window.labelwarpBridge ?? webSocketBridge());
+export const api: LabelWarpApi = createProxy(window.labelwarpBridge ?? webSocketBridge());
 export const inElectron = Boolean(window.labelwarpBridge);

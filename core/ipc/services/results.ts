@@ -1,0 +1,52 @@
+/** Results: the Dice table and the viewers' volumes of a scan's latest result, and export. */
+import { absolutePath, id, object, oneOf } from '../check.js';
+import { defineService } from '../table.js';
+
+export interface ResultSummary {
+  jobId: string;
+  engine: string;
+  templateId: string;
+  meanDice?: number;
+  seconds: number;
+  warnings: string[];
+  folder: string;
+}
+
+export interface LabelRow {
+  label: number;
+  name: string;
+  dice: number;
+  hd95: number | null;
+  volumeMm3: number;
+}
+
+/** Volumes for the viewers, on the scan's grid. */
+export const VIEW_LAYERS = ['scan', 'labels', 'reference', 'warped', 'jacobian', 'grid'] as const;
+export type ViewLayer = (typeof VIEW_LAYERS)[number];
+
+export interface VolumePayload {
+  dims: [number, number, number];
+  spacing: [number, number, number];
+  origin: [number, number, number];
+  /** Row-major, columns are the index axes (LPS). */
+  direction: number[];
+  /** 'float32' or 'uint16'. */
+  type: 'float32' | 'uint16';
+  /** Travels as a binary frame in browser mode (core/ipc/frames.ts), by structured clone in Electron. */
+  data: Float32Array | Uint16Array;
+}
+
+export interface ResultsService {
+  labels(args: { scanId: string }): Promise<LabelRow[]>;
+  volume(args: { scanId: string; layer: ViewLayer }): Promise<VolumePayload>;
+  export(args: { scanId: string; folder: string }): Promise<{ files: string[] }>;
+}
+
+export const resultsContract = defineService<ResultsService>(
+  {
+    labels: object({ scanId: id }),
+    volume: object({ scanId: id, layer: oneOf(VIEW_LAYERS) }),
+    export: object({ scanId: id, folder: absolutePath }),
+  },
+  {},
+);
