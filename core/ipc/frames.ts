@@ -6,8 +6,9 @@
  *   u32 LE header length | header JSON (padded to 8 bytes) | each array's bytes (each padded to 8)
  *
  * The header holds the message with every typed array replaced by null, and where each array
- * goes back: its path in the message, its type and its byte range. The arrays are viewed in
- * place, without a copy. Pure TypeScript (the renderer decodes, the server encodes).
+ * goes back: its path in the message, its type and its byte range. Each decoded array gets a
+ * buffer of its own (a library may transfer or keep an array's whole buffer). Pure TypeScript
+ * (the renderer decodes, the server encodes).
  */
 
 const TYPES = {
@@ -82,7 +83,7 @@ export function encodeMessage(message: unknown): string | Uint8Array {
   return out;
 }
 
-/** The message of a frame from encodeMessage; typed arrays are views on `frame`'s buffer. */
+/** The message of a frame from encodeMessage, its typed arrays restored. */
 export function decodeMessage(frame: string | ArrayBuffer): unknown {
   if (typeof frame === 'string') return JSON.parse(frame);
   const headerLength = new DataView(frame).getUint32(0, true);
@@ -96,7 +97,8 @@ export function decodeMessage(frame: string | ArrayBuffer): unknown {
     const Ctor = TYPES[a.type];
     if (!Object.hasOwn(TYPES, a.type)) throw new Error(`unknown array type ${a.type}`);
     if (a.path.some((k) => k === '__proto__' || k === 'constructor' || k === 'prototype')) throw new Error('bad array path');
-    const data = new Ctor(frame, start + a.offset, a.length);
+    const from = start + a.offset;
+    const data = new Ctor(frame.slice(from, from + a.length * Ctor.BYTES_PER_ELEMENT));
     if (a.path.length === 0) {
       root = data;
       continue;

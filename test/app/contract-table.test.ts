@@ -79,6 +79,8 @@ describe('binary frames', () => {
     expect(back.result.volume.dims).toEqual([2, 2, 1]);
     expect(back.result.volume.data).toBeInstanceOf(Float32Array);
     expect([...back.result.volume.data]).toEqual([1.5, -2, 3, 4]);
+    // Each array has a buffer of its own (a library may keep or transfer the whole buffer).
+    expect(back.result.volume.data.buffer.byteLength).toBe(16);
     expect(back.result.more[0]).toBeInstanceOf(Uint16Array);
     expect([...back.result.more[0]]).toEqual([0, 7, 65535]);
     expect(back.result.more[1]).toBe('x');
