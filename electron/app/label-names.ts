@@ -1,9 +1,11 @@
 /**
- * Label-name tables: ITK-SNAP label descriptions or CSV (label,name). Errors name the file and the
- * line number, never the file's content (the path may name any file the user can read).
+ * Reading label tables (ITK-SNAP label descriptions or CSV) from disk, size-limited; the parsing is
+ * core/labels/label-table.ts.
  */
 import { promises as fs } from 'node:fs';
 import { LabelWarpError } from '../../core/util/errors.js';
+import { parseLabelTable } from '../../core/labels/label-table.js';
+import type { LabelEntry } from '../../core/labels/label-table.js';
 
 /** Largest table read (a table of 65,535 labels with long names stays far below it). */
 export const MAX_LABEL_TABLE_BYTES = 4 << 20;
@@ -23,28 +25,12 @@ async function readTable(file: string): Promise<string> {
   }
 }
 
+/** The label table of an ITK-SNAP label description file or a CSV (core/labels/label-table.ts). */
+export async function readLabelTable(file: string): Promise<LabelEntry[]> {
+  return parseLabelTable(await readTable(file), file);
+}
+
+/** Label names by label value (as text), from a label table file. */
 export async function readLabelNames(file: string): Promise<Record<string, string>> {
-  const text = await readTable(file);
-  const names: Record<string, string> = {};
-  const lines = text.split(/\r?\n/);
-  for (let n = 0; n < lines.length; n++) {
-    const raw = lines[n];
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    // ITK-SNAP: IDX R G B A VIS MSH "LABEL"
-    const snap = /^(\d+)\s+\d+\s+\d+\s+\d+\s+[\d.]+\s+\d+\s+\d+\s+"(.*)"$/.exec(line);
-    if (snap) {
-      names[snap[1]] = snap[2];
-      continue;
-    }
-    const csv = /^(\d+)\s*[,;\t]\s*"?([^"]*?)"?\s*$/.exec(line);
-    if (csv) {
-      names[csv[1]] = csv[2];
-      continue;
-    }
-    if (/^label\s*[,;\t]/i.test(line)) continue; // CSV header
-    throw new LabelWarpError(`line ${n + 1} is neither an ITK-SNAP label description nor a CSV row (label,name)`, file);
-  }
-  if (Object.keys(names).length === 0) throw new LabelWarpError('holds no label names', file);
-  return names;
+  return Object.fromEntries((await readLabelTable(file)).map((e) => [String(e.label), e.name]));
 }
