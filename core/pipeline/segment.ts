@@ -4,6 +4,7 @@
  */
 import { sameGrid, describeGrid, gridOf } from '../volume/volume.js';
 import type { Volume } from '../volume/volume.js';
+import { checkLabelMap } from '../quality/label-map-check.js';
 import { sampleAtCoordinates } from '../kernels/resample.js';
 import { registerScan } from './register.js';
 import { readVolumeWithWarnings } from '../volume/io.js';
@@ -75,6 +76,8 @@ export interface SegmentMetrics {
   volumes: LabelVolume[];
   nonPositiveJacobianPercent: number;
   sdLogJacobian: number;
+  /** Labelled volume on the scan over that in the template (core/quality: far from 1 is implausible). */
+  labelVolumeRatio: number;
   warnings: string[];
   /** Input files whose geometry had to be guessed (no qform/sform): the result may be misplaced. */
   geometryGuessed: string[];
@@ -158,6 +161,13 @@ export function alignLabelMaps(input: SegmentInput): { input: SegmentInput; note
   return { input: { ...input, atlasLabels, scanLabels }, notes };
 }
 
+/** Volume of the non-zero voxels of a label map, mm³. */
+function labelledVolumeMm3(v: Volume): number {
+  let n = 0;
+  for (let i = 0; i < v.data.length; i++) if (v.data[i] !== 0) n++;
+  return n * v.spacing[0] * v.spacing[1] * v.spacing[2];
+}
+
 export function checkInputs(input: SegmentInput): void {
   const n = input.names ?? {};
   if (!sameGrid(input.atlasImage, input.atlasLabels)) {
@@ -172,9 +182,7 @@ export function checkInputs(input: SegmentInput): void {
       n.scanLabels,
     );
   }
-  let any = false;
-  for (let i = 0; i < input.atlasLabels.data.length && !any; i++) any = input.atlasLabels.data[i] !== 0;
-  if (!any) throw new LabelWarpError('the template label map holds no labels (all voxels are 0)', n.atlasLabels);
+  checkLabelMap(input.atlasLabels, n.atlasLabels, 'the template label map');
 }
 
 export async function segmentScan(given: SegmentInput, options: SegmentOptions): Promise<SegmentResult> {
@@ -220,6 +228,7 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
     volumes: labelVolumes(labels.data, input.scan, input.scanLabels?.data),
     nonPositiveJacobianPercent: deformation.nonPositiveJacobianPercent,
     sdLogJacobian: deformation.sdLogJacobian,
+    labelVolumeRatio: labelledVolumeMm3(labels) / labelledVolumeMm3(input.atlasLabels),
     warnings: [...(input.readWarnings ?? []), ...out.warnings],
     geometryGuessed: [...(input.geometryGuessed ?? [])],
     reoriented,

@@ -11,6 +11,7 @@ import type { Grid } from '../../core/volume/volume.js';
 import { LabelWarpError, describeError } from '../../core/util/errors.js';
 import type { VolumePayload } from '../../core/ipc/contract.js';
 import { thumbnail } from '../app/thumbnail.js';
+import { checkLabelMap } from '../../core/quality/label-map-check.js';
 import { parentPort } from './parent-port.js';
 import type { FromReader, ReadRequest, ReadResults, ToReader } from './reader-protocol.js';
 
@@ -23,10 +24,8 @@ async function template(image: string, labels: string): Promise<ReadResults['tem
   const lab = await readVolume(labels, 'labels');
   if (!sameLattice(lab, img))
     throw new LabelWarpError(`the label map's grid (${describeGrid(lab)}) does not match the image's (${describeGrid(img)})`, labels);
-  const present = new Set<number>();
-  for (let i = 0; i < lab.data.length; i++) if (lab.data[i] !== 0) present.add(lab.data[i]);
-  if (present.size === 0) throw new LabelWarpError('the label map holds no labels', labels);
-  return { info: info(img), labelCount: present.size, thumbnail: thumbnail(img) };
+  const { labels: present } = checkLabelMap(lab, labels);
+  return { info: info(img), labelCount: present.length, thumbnail: thumbnail(img) };
 }
 
 /** Sizes and the reference's grid from the headers alone: adding a scan decodes no voxels. */
