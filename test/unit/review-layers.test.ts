@@ -21,7 +21,7 @@ describe('grid layer', () => {
         for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++, v++) planes[v] = [i, j, k][family] % 6 === 0 ? 1 : 0;
       const expected = sampleAtCoordinates(createVolume(template, planes), { ...template, dims: [n, 1, 1] }, coords, 'linear');
       const bit = GRID_FAMILY_BITS[family];
-      const got = Array.from(layer, (x) => (x & bit ? 1 : 0));
+      const got = Array.from(layer, (x): number => (x & bit ? 1 : 0));
       expect(got).toEqual(Array.from(expected.data, (x, i) => (inside(i) && x > 0.35 ? 1 : 0)));
       // Thin lines: each family covers about a fifth of the volume (1.3 of every 6 voxels).
       const share = got.reduce((a, b) => a + b, 0) / n;
