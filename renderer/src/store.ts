@@ -24,7 +24,31 @@ export const store = reactive({
   labelRows: [] as LabelRow[],
   notices: [] as Notice[],
   reviewVersion: 0,
+  /** The reviewed result's label table (names and colours, 0–255), by label value. */
+  labelTable: [] as ReviewLabel[],
+  /** Labels present in the reviewed result's transferred map. */
+  presentLabels: [] as number[],
+  /** Labels of the transferred map hidden in the viewers. */
+  hiddenLabels: new Set<number>(),
+  /** The label picked in the table or the legend: the viewers move to it and draw it thicker. */
+  focus: { label: 0, seq: 0 },
+  /** How the last run ended (the overall bar says so instead of "finished"). */
+  runOutcome: '' as '' | 'finished' | 'cancelled' | 'failed',
 });
+
+export interface ReviewLabel {
+  label: number;
+  name: string;
+  colour: [number, number, number];
+}
+
+/** Moves the viewers to a label and highlights it. */
+export function focusLabel(label: number): void {
+  store.focus = { label, seq: store.focus.seq + 1 };
+}
+
+/** Names in natural order ("Label 2" before "Label 10"). */
+export const naturalCompare = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' }).compare;
 
 let noticeId = 1;
 export function notify(kind: Notice['kind'], text: string): void {
@@ -71,7 +95,12 @@ export function bindEvents(): void {
   api.on('jobs.onDone', (d) => {
     store.runningJobs.delete(d.jobId);
     delete store.progress[d.scanId];
-    if (store.runningJobs.size === 0) store.runFraction = 1;
+    if (d.status === 'cancelled') store.runOutcome = 'cancelled';
+    else if (d.status === 'failed' && store.runOutcome !== 'cancelled') store.runOutcome = 'failed';
+    if (store.runningJobs.size === 0 && !store.runOutcome) {
+      store.runOutcome = 'finished';
+      store.runFraction = 1;
+    }
     const scan = store.scans.find((s) => s.id === d.scanId);
     if (d.status === 'failed') notify('error', `${scan?.name ?? d.scanId}: ${d.error ?? 'failed'}`);
     else if (d.status === 'cancelled') notify('info', `${scan?.name ?? d.scanId}: cancelled`);

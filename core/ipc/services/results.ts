@@ -1,4 +1,7 @@
 /** Results: the Dice table and the viewers' volumes of a scan's latest result, and export. */
+import type { Quality } from '../../quality/quality.js';
+
+export type { Quality } from '../../quality/quality.js';
 import { absolutePath, id, object, oneOf } from '../check.js';
 import { defineService } from '../table.js';
 
@@ -10,6 +13,10 @@ export interface ResultSummary {
   seconds: number;
   warnings: string[];
   folder: string;
+  /** The quality light from the result's own measures (core/quality/quality.ts). */
+  quality?: Quality;
+  /** Whether the engine deforms (a Jacobian to show). */
+  deformable?: boolean;
 }
 
 export interface LabelRow {

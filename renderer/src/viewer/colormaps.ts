@@ -1,7 +1,7 @@
-/** Colour maps for label overlays, the Jacobian heat map and the deformation grid. */
+/** Colour maps for label overlays, the Jacobian heat map, the difference view and the deformation grid. */
 import { utilities } from '@cornerstonejs/core';
 
-/** A well-spread colour for label l (golden-angle hue). */
+/** A well-spread colour for a label the label table gives no colour (golden-angle hue), 0–255. */
 export function labelColour(l: number): [number, number, number] {
   const h = (l * 137.508) % 360;
   const s = 0.75;
@@ -10,37 +10,74 @@ export function labelColour(l: number): [number, number, number] {
   const x = c * (1 - Math.abs(((h / 60) % 2) - 1));
   const m = v - c;
   const [r, g, b] = h < 60 ? [c, x, 0] : h < 120 ? [x, c, 0] : h < 180 ? [0, c, x] : h < 240 ? [0, x, c] : h < 300 ? [x, 0, c] : [c, 0, x];
-  return [r + m, g + m, b + m];
+  return [Math.round(255 * (r + m)), Math.round(255 * (g + m)), Math.round(255 * (b + m))];
 }
 
 const registered = new Set<string>();
 
-/** Piecewise-constant colours for labels 0..maxLabel, registered once per maximum. */
-export function labelColormap(maxLabel: number, reference = false): string {
-  const name = `labelwarp-labels-${reference ? 'ref-' : ''}${maxLabel}`;
-  if (registered.has(name)) return name;
-  const points: number[] = [];
-  for (let l = 0; l <= maxLabel; l++) {
-    const [r, g, b] = reference ? [1, 1, 1] : l === 0 ? [0, 0, 0] : labelColour(l);
-    const lo = Math.max(0, l - 0.49) / maxLabel;
-    const hi = Math.min(maxLabel, l + 0.49) / maxLabel;
-    points.push(lo, r, g, b, hi, r, g, b);
+function register(name: string, points: number[]): string {
+  if (!registered.has(name)) {
+    utilities.colormap.registerColormap({ ColorSpace: 'RGB', Name: name, name, RGBPoints: points });
+    registered.add(name);
   }
-  utilities.colormap.registerColormap({ ColorSpace: 'RGB', Name: name, name, RGBPoints: points });
-  registered.add(name);
-  return name;
-}
-
-/** det J: ≤ 0 (folding) magenta; then blue (compression) → white (1) → red (expansion, 2+). */
-export function jacobianColormap(): string {
-  const name = 'labelwarp-jacobian';
-  if (registered.has(name)) return name;
-  // Mapped over the VOI range [-0.5, 2.5].
-  const at = (det: number) => (det + 0.5) / 3;
-  const points = [at(-0.5), 1, 0, 1, at(0), 1, 0, 1, at(0.001), 0, 0.2, 1, at(1), 1, 1, 1, at(2), 1, 0.1, 0, at(2.5), 0.6, 0, 0];
-  utilities.colormap.registerColormap({ ColorSpace: 'RGB', Name: name, name, RGBPoints: points });
-  registered.add(name);
   return name;
 }
 
 export const JACOBIAN_RANGE = { lower: -0.5, upper: 2.5 };
+/** det J stops of the colour map and the colour bar: folding (≤ 0) magenta, blue (shrink) → white (1) → red (grow). */
+export const JACOBIAN_STOPS: [number, [number, number, number]][] = [
+  [0.001, [0, 0.2, 1]],
+  [0.5, [0.35, 0.6, 1]],
+  [1, [1, 1, 1]],
+  [1.5, [1, 0.55, 0.3]],
+  [2, [1, 0.1, 0]],
+  [2.5, [0.6, 0, 0]],
+];
+export const FOLDING_COLOUR: [number, number, number] = [1, 0, 1];
+
+export function jacobianColormap(): string {
+  const at = (det: number) => (det - JACOBIAN_RANGE.lower) / (JACOBIAN_RANGE.upper - JACOBIAN_RANGE.lower);
+  const points = [at(-0.5), ...FOLDING_COLOUR, at(0), ...FOLDING_COLOUR];
+  for (const [det, c] of JACOBIAN_STOPS) points.push(at(det), ...c);
+  return register('labelwarp-jacobian', points);
+}
+
+/**
+ * Opacity of the Jacobian over the anatomy by det J: little volume change (det J near 1) lets the
+ * anatomy show through, strong change and folding are opaque; scaled by the opacity slider.
+ */
+export function jacobianOpacity(o: number): { value: number; opacity: number }[] {
+  const fold = Math.min(1, 0.4 + o);
+  return [
+    { value: -1e6, opacity: fold },
+    { value: 0, opacity: fold },
+    { value: 0.001, opacity: o },
+    { value: 0.6, opacity: 0.8 * o },
+    { value: 1, opacity: 0.25 * o },
+    { value: 1.6, opacity: 0.8 * o },
+    { value: 2, opacity: o },
+    { value: 1e6, opacity: o },
+  ];
+}
+
+/** |scan − template|: transparent at 0, then red → yellow. */
+export function differenceColormap(): string {
+  return register('labelwarp-difference', [0, 0, 0, 0, 0.3, 0.9, 0.1, 0, 0.7, 1, 0.8, 0, 1, 1, 1, 0.6]);
+}
+
+export function differenceOpacity(o: number, upper: number): { value: number; opacity: number }[] {
+  return [
+    { value: 0, opacity: 0 },
+    { value: 0.1 * upper, opacity: 0.5 * o },
+    { value: 0.4 * upper, opacity: o },
+    { value: 1e6, opacity: o },
+  ];
+}
+
+/** CSS gradient of the Jacobian colour bar over [lower, upper]. */
+export function jacobianGradient(): string {
+  const pct = (det: number) => `${((100 * (det - JACOBIAN_RANGE.lower)) / (JACOBIAN_RANGE.upper - JACOBIAN_RANGE.lower)).toFixed(1)}%`;
+  const css = (c: [number, number, number]) => `rgb(${c.map((x) => Math.round(255 * x)).join(',')})`;
+  const stops = [`${css(FOLDING_COLOUR)} 0%`, `${css(FOLDING_COLOUR)} ${pct(0)}`, ...JACOBIAN_STOPS.map(([d, c]) => `${css(c)} ${pct(d)}`)];
+  return `linear-gradient(to right, ${stops.join(', ')})`;
+}

@@ -1,11 +1,25 @@
 /**
  * Three orthogonal Cornerstone3D viewports (axial, sagittal, coronal) sharing one camera focal
- * point: crosshairs (left drag), window/level (right drag), zoom (ctrl + drag), slice scroll
- * (wheel). Shows a background volume and overlays (labels, reference, grid, Jacobian).
+ * point, with Cornerstone3D's own tools: crosshairs (left drag), pan (middle drag or shift + left
+ * drag), zoom around the cursor (ctrl + wheel, or ctrl + right drag), window/level (right drag),
+ * slices (wheel). Shows a background volume, an optional overlay volume blended over it (Jacobian,
+ * checkerboard, difference) and label maps as segmentations with their own colours and per-label
+ * visibility.
  */
 import { RenderingEngine, Enums, init as csInit, setVolumesForViewports, getRenderingEngine, cache } from '@cornerstonejs/core';
 import type { Types } from '@cornerstonejs/core';
-import { init as toolsInit, addTool, ToolGroupManager, CrosshairsTool, WindowLevelTool, ZoomTool, StackScrollTool, Enums as ToolEnums, segmentation } from '@cornerstonejs/tools';
+import {
+  init as toolsInit,
+  addTool,
+  ToolGroupManager,
+  CrosshairsTool,
+  WindowLevelTool,
+  ZoomTool,
+  PanTool,
+  StackScrollTool,
+  Enums as ToolEnums,
+  segmentation,
+} from '@cornerstonejs/tools';
 
 export interface Labelmap {
   segmentationId: string;
@@ -13,14 +27,21 @@ export interface Labelmap {
   fill: boolean;
   outline: boolean;
   alpha: number;
+  /** Index of a colour table registered with `colourTable` (label value → colour). */
+  colourTable?: number;
+  outlineWidth?: number;
+  /** Its labels follow setHiddenLabels (the transferred labels). */
+  hideable?: boolean;
+  /** Only in these viewports (default: all). */
+  viewports?: readonly ViewportName[];
 }
 
 export interface Layer {
   volumeId: string;
   colormap?: string;
-  opacity?: number;
+  /** One opacity, or opacity by data value (Cornerstone's opacity mapping). */
+  opacity?: number | { value: number; opacity: number }[];
   range?: { lower: number; upper: number };
-  nearest?: boolean;
 }
 
 const ENGINE = 'labelwarp-engine';
@@ -29,12 +50,34 @@ export const VIEWPORTS = ['axial', 'sagittal', 'coronal'] as const;
 export type ViewportName = (typeof VIEWPORTS)[number];
 let initialised = false;
 
+/** Zoom by the wheel around the point under the cursor (Cornerstone's ZoomTool, told where the cursor is first). */
+class CursorZoomTool extends ZoomTool {
+  static override toolName = 'CursorZoom';
+  override mouseWheelCallback(evt: never): void {
+    const detail = (evt as { detail: { points: { world: Types.Point3 }; currentPoints?: unknown } }).detail;
+    this.preMouseDownCallback({ detail: { ...detail, currentPoints: detail.points } } as never);
+    super.mouseWheelCallback(evt);
+  }
+}
+
 async function initOnce(): Promise<void> {
   if (initialised) return;
   csInit();
   toolsInit();
-  for (const t of [CrosshairsTool, WindowLevelTool, ZoomTool, StackScrollTool]) addTool(t);
+  for (const t of [CrosshairsTool, WindowLevelTool, ZoomTool, CursorZoomTool, PanTool, StackScrollTool]) addTool(t);
   initialised = true;
+}
+
+const colourTables = new Map<string, number>();
+/** Registers a label colour table (rgb 0–255 by label value) once per key; returns its index. */
+export function colourTable(key: string, colours: (label: number) => [number, number, number], maxLabel: number, alpha = 255): number {
+  const known = colourTables.get(key);
+  if (known !== undefined) return known;
+  const lut: Types.Color[] = [[0, 0, 0, 0]];
+  for (let l = 1; l <= maxLabel; l++) lut.push([...colours(l), alpha] as Types.Color);
+  const index = segmentation.config.color.addColorLUT(lut as never);
+  colourTables.set(key, index);
+  return index;
 }
 
 /** Exposed for end-to-end tests and debugging. */
@@ -43,6 +86,9 @@ async function initOnce(): Promise<void> {
 export class ReviewViewer {
   private engine?: RenderingEngine;
   private layers: Layer[] = [];
+  private maps: Labelmap[] = [];
+  private hidden = new Set<number>();
+  private initialView?: { centre: Types.Point3; corners: Types.Point3[] };
 
   constructor(private readonly elements: Record<ViewportName, HTMLDivElement>) {}
 
@@ -62,29 +108,32 @@ export class ReviewViewer {
     ToolGroupManager.destroyToolGroup(GROUP);
     const group = ToolGroupManager.createToolGroup(GROUP)!;
     for (const name of VIEWPORTS) group.addViewport(name, ENGINE);
-    group.addTool(CrosshairsTool.toolName);
-    group.addTool(WindowLevelTool.toolName);
-    group.addTool(ZoomTool.toolName);
-    group.addTool(StackScrollTool.toolName);
-    group.setToolActive(WindowLevelTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Secondary }] });
-    group.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Primary, modifierKey: ToolEnums.KeyboardBindings.Ctrl }] });
-    group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Wheel }] });
+    for (const t of [CrosshairsTool, WindowLevelTool, ZoomTool, CursorZoomTool, PanTool, StackScrollTool]) group.addTool(t.toolName);
+    const { MouseBindings: M, KeyboardBindings: K } = ToolEnums;
+    group.setToolActive(WindowLevelTool.toolName, { bindings: [{ mouseButton: M.Secondary }] });
+    group.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: M.Secondary, modifierKey: K.Ctrl }] });
+    group.setToolActive(CursorZoomTool.toolName, { bindings: [{ mouseButton: M.Wheel, modifierKey: K.Ctrl }] });
+    group.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: M.Auxiliary }, { mouseButton: M.Primary, modifierKey: K.Shift }] });
+    group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: M.Wheel }] });
   }
 
-  /** Replaces what is shown: the first layer is the background. */
-  async show(layers: Layer[], resetCamera = true): Promise<void> {
+  private viewport(name: ViewportName): Types.IVolumeViewport {
+    return this.engine!.getViewport(name) as Types.IVolumeViewport;
+  }
+
+  /** Replaces what is shown: the first layer is the background, the others are blended over it. */
+  async show(layers: Layer[], resetView = false): Promise<void> {
     if (!this.engine) throw new Error('viewer not initialised');
+    const cameras = resetView ? undefined : VIEWPORTS.map((name) => this.viewport(name).getCamera());
     this.layers = layers;
     await setVolumesForViewports(
       this.engine,
       layers.map((l) => ({ volumeId: l.volumeId })),
       [...VIEWPORTS],
     );
-    for (const name of VIEWPORTS) {
-      const vp = this.engine.getViewport(name) as Types.IVolumeViewport;
-      for (const l of layers) this.applyLayer(vp, l);
-      if (resetCamera) vp.resetCamera();
-    }
+    for (const name of VIEWPORTS) for (const l of layers) this.applyLayer(this.viewport(name), l);
+    if (resetView) this.resetView();
+    else VIEWPORTS.forEach((name, i) => this.viewport(name).setCamera(cameras![i]));
     const group = ToolGroupManager.getToolGroup(GROUP)!;
     if (group.getToolInstance(CrosshairsTool.toolName)) {
       group.setToolActive(CrosshairsTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Primary }] });
@@ -95,43 +144,143 @@ export class ReviewViewer {
   private applyLayer(vp: Types.IVolumeViewport, l: Layer): void {
     const props: Record<string, unknown> = {};
     if (l.range) props.voiRange = l.range;
-    if (l.colormap) props.colormap = { name: l.colormap, opacity: l.opacity === undefined ? 1 : [{ value: 0, opacity: 0 }, { value: 0.5, opacity: l.opacity }, { value: 1e6, opacity: l.opacity }] };
-    else if (l.opacity !== undefined) props.colormap = { name: 'Grayscale', opacity: l.opacity };
-    if (l.nearest) props.interpolationType = Enums.InterpolationType.NEAREST;
+    const opacity = l.opacity ?? 1;
+    props.colormap = { name: l.colormap ?? 'Grayscale', opacity };
     vp.setProperties(props as never, l.volumeId);
   }
 
-  /** Shows label maps as Cornerstone segmentations (fill and/or outline), replacing earlier ones. */
+  /** Changes the opacity of a shown layer. */
+  setLayerOpacity(volumeId: string, opacity: Layer['opacity']): void {
+    const l = this.layers.find((x) => x.volumeId === volumeId);
+    if (!l || !this.engine) return;
+    l.opacity = opacity;
+    for (const name of VIEWPORTS) this.applyLayer(this.viewport(name), l);
+    this.engine.render();
+  }
+
+  /**
+   * The view the cameras start from and return to on reset: slices through `centre`, zoomed so
+   * that the box with these corners fills the viewports. Without one: Cornerstone's own reset.
+   */
+  setInitialView(centre: Types.Point3, corners: Types.Point3[]): void {
+    this.initialView = { centre, corners };
+  }
+
+  resetView(): void {
+    if (!this.engine) return;
+    for (const name of VIEWPORTS) {
+      const vp = this.viewport(name);
+      vp.resetCamera();
+      const v = this.initialView;
+      if (!v) continue;
+      const cam = vp.getCamera();
+      const up = cam.viewUp!;
+      const normal = cam.viewPlaneNormal!;
+      const right = [up[1] * normal[2] - up[2] * normal[1], up[2] * normal[0] - up[0] * normal[2], up[0] * normal[1] - up[1] * normal[0]];
+      const extent = (axis: number[]) => {
+        const p = v.corners.map((c) => c[0] * axis[0] + c[1] * axis[1] + c[2] * axis[2]);
+        return Math.max(...p) - Math.min(...p);
+      };
+      const { clientWidth: w, clientHeight: h } = this.elements[name];
+      const aspect = w > 0 && h > 0 ? w / h : 1;
+      const parallelScale = 0.55 * Math.max(extent(up), extent(right) / aspect);
+      // Centre the box in view, and put the slice through the centre.
+      const focal = v.centre;
+      const d = cam.focalPoint!.map((f, i) => cam.position![i] - f);
+      vp.setCamera({ focalPoint: focal, position: [focal[0] + d[0], focal[1] + d[1], focal[2] + d[2]] as Types.Point3, parallelScale });
+    }
+    this.engine.render();
+  }
+
+  /** Moves every viewport's slice (and the crosshairs) through a world point, centring it in view. */
+  jumpTo(world: Types.Point3): void {
+    if (!this.engine) return;
+    for (const name of VIEWPORTS) {
+      const vp = this.viewport(name);
+      const cam = vp.getCamera();
+      const d = cam.focalPoint!.map((f, i) => cam.position![i] - f);
+      vp.setCamera({ focalPoint: world, position: [world[0] + d[0], world[1] + d[1], world[2] + d[2]] as Types.Point3 });
+    }
+    this.engine.render();
+  }
+
+  /** Shows label maps as Cornerstone segmentations, replacing earlier ones. */
   async setLabelmaps(maps: Labelmap[]): Promise<void> {
     segmentation.removeAllSegmentationRepresentations();
     segmentation.removeAllSegmentations();
+    this.maps = maps;
     if (!maps.length) {
       this.engine?.render();
       return;
     }
     segmentation.addSegmentations(
-      maps.map((m) => ({ segmentationId: m.segmentationId, representation: { type: ToolEnums.SegmentationRepresentations.Labelmap, data: { volumeId: m.volumeId } } })),
+      maps.map((m) => ({
+        segmentationId: m.segmentationId,
+        representation: { type: ToolEnums.SegmentationRepresentations.Labelmap, data: { volumeId: m.volumeId } },
+      })),
     );
-    await segmentation.addLabelmapRepresentationToViewportMap(Object.fromEntries(VIEWPORTS.map((v) => [v, maps.map((m) => ({ segmentationId: m.segmentationId }))])));
-    for (const m of maps) this.styleLabelmap(m);
+    await segmentation.addLabelmapRepresentationToViewportMap(
+      Object.fromEntries(
+        VIEWPORTS.map((v) => [v, maps.filter((m) => !m.viewports || m.viewports.includes(v)).map((m) => ({ segmentationId: m.segmentationId }))]),
+      ),
+    );
+    for (const m of maps) {
+      for (const v of this.viewportsOf(m)) if (m.colourTable !== undefined) segmentation.config.color.setColorLUT(v, m.segmentationId, m.colourTable);
+      this.styleLabelmap(m);
+    }
+    this.applyVisibility();
     this.engine?.render();
+  }
+
+  private viewportsOf(m: Labelmap): readonly ViewportName[] {
+    return m.viewports ?? VIEWPORTS;
   }
 
   styleLabelmap(m: Labelmap): void {
-    const style = { renderFill: m.fill, renderOutline: m.outline, fillAlpha: m.alpha, outlineWidth: 2, renderFillInactive: m.fill, renderOutlineInactive: m.outline, fillAlphaInactive: m.alpha, outlineWidthInactive: 2 };
-    for (const v of VIEWPORTS) {
-      segmentation.segmentationStyle.setStyle({ type: ToolEnums.SegmentationRepresentations.Labelmap, viewportId: v, segmentationId: m.segmentationId }, style as never);
+    const width = m.outlineWidth ?? 2;
+    const style = {
+      renderFill: m.fill,
+      renderOutline: m.outline,
+      fillAlpha: m.alpha,
+      outlineWidth: width,
+      outlineOpacity: 1,
+      renderFillInactive: m.fill,
+      renderOutlineInactive: m.outline,
+      fillAlphaInactive: m.alpha,
+      outlineWidthInactive: width,
+      outlineOpacityInactive: 1,
+    };
+    for (const v of this.viewportsOf(m)) {
+      segmentation.segmentationStyle.setStyle(
+        { type: ToolEnums.SegmentationRepresentations.Labelmap, viewportId: v, segmentationId: m.segmentationId },
+        style as never,
+      );
       segmentation.segmentationStyle.setRenderInactiveSegmentations(v, true);
     }
+    const i = this.maps.findIndex((x) => x.segmentationId === m.segmentationId);
+    if (i >= 0) this.maps[i] = m;
     this.engine?.render();
   }
 
-  setOpacity(volumeId: string, opacity: number): void {
-    const l = this.layers.find((x) => x.volumeId === volumeId);
-    if (!l || !this.engine) return;
-    l.opacity = opacity;
-    for (const name of VIEWPORTS) this.applyLayer(this.engine.getViewport(name) as Types.IVolumeViewport, l);
-    this.engine.render();
+  /** Hides these label values of the hideable label map, shows the others. */
+  setHiddenLabels(hidden: Iterable<number>, labels: Iterable<number>): void {
+    this.hidden = new Set(hidden);
+    this.applyVisibility([...labels]);
+    this.engine?.render();
+  }
+
+  private applyVisibility(labels?: number[]): void {
+    const m = this.maps.find((x) => x.hideable);
+    if (!m) return;
+    const all = labels ?? [...this.hidden];
+    for (const v of this.viewportsOf(m))
+      for (const l of all)
+        segmentation.config.visibility.setSegmentIndexVisibility(
+          v,
+          { segmentationId: m.segmentationId, type: ToolEnums.SegmentationRepresentations.Labelmap },
+          l,
+          !this.hidden.has(l),
+        );
   }
 
   /** World point (LPS mm) under a mouse position in one viewport. */
@@ -141,13 +290,14 @@ export class ReviewViewer {
   }
 
   resize(): void {
-    this.engine?.resize(true, true);
+    this.engine?.resize(true, false);
   }
 
   dispose(): void {
     ToolGroupManager.destroyToolGroup(GROUP);
     this.engine?.destroy();
     this.engine = undefined;
+    this.layers = [];
     cache.purgeCache();
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Conversion of LabelWarp volumes (core/ipc/contract VolumePayload) into Cornerstone3D local
- * volumes, and the derived review layers computed here (label outlines, checkerboard, difference).
+ * volumes, and the derived review layers computed here (grid lines and dashed outlines per viewport,
+ * checkerboard, difference), label centres and the initial view.
  */
 import { volumeLoader, cache } from '@cornerstonejs/core';
 import type { VolumePayload } from '../../../core/ipc/contract';
@@ -56,30 +57,6 @@ export function percentileRange(data: ArrayLike<number>, lo = 0.01, hi = 0.995):
   return [a, b > a ? b : a + 1];
 }
 
-/** Boundary voxels of each label (a 6-neighbour with another value), else 0. */
-export function outline(v: VolumePayload): Uint16Array {
-  const [nx, ny, nz] = v.dims;
-  const d = v.data as Uint16Array;
-  const out = new Uint16Array(d.length);
-  let i = 0;
-  for (let z = 0; z < nz; z++)
-    for (let y = 0; y < ny; y++)
-      for (let x = 0; x < nx; x++, i++) {
-        const l = d[i];
-        if (l === 0) continue;
-        if (
-          (x > 0 && d[i - 1] !== l) ||
-          (x < nx - 1 && d[i + 1] !== l) ||
-          (y > 0 && d[i - nx] !== l) ||
-          (y < ny - 1 && d[i + nx] !== l) ||
-          (z > 0 && d[i - nx * ny] !== l) ||
-          (z < nz - 1 && d[i + nx * ny] !== l)
-        )
-          out[i] = l;
-      }
-  return out;
-}
-
 function normalised(v: VolumePayload): Float32Array {
   const [a, b] = percentileRange(v.data);
   return Float32Array.from(v.data, (x) => Math.min(1, Math.max(0, (x - a) / (b - a))));
@@ -106,11 +83,11 @@ export function difference(scan: VolumePayload, warped: VolumePayload): Float32A
 }
 
 /** A label map as a Cornerstone labelmap volume (8-bit when the labels allow, else 16-bit). */
-export function createLabelmapVolume(volumeId: string, v: VolumePayload, values: Uint16Array = v.data as Uint16Array): void {
+export function createLabelmapVolume(volumeId: string, v: VolumePayload, values: Uint16Array | Uint8Array = v.data as Uint16Array): void {
   if (cache.getVolume(volumeId)) return;
   let max = 0;
   for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
-  const data = max <= 255 ? Uint8Array.from(values) : values;
+  const data = max <= 255 && !(values instanceof Uint8Array) ? Uint8Array.from(values) : values;
   const direction = cornerstoneDirection(v.direction);
   const volume = volumeLoader.createLocalLabelmapVolume(
     {
@@ -124,4 +101,183 @@ export function createLabelmapVolume(volumeId: string, v: VolumePayload, values:
     volumeId,
   );
   (volume as unknown as { invalidate?: () => void }).invalidate?.();
+}
+
+/** World point (LPS mm) of a continuous voxel index. */
+export function indexToWorld(v: VolumePayload, idx: readonly number[]): [number, number, number] {
+  const d = v.direction;
+  const s = [idx[0] * v.spacing[0], idx[1] * v.spacing[1], idx[2] * v.spacing[2]];
+  return [0, 1, 2].map((r) => v.origin[r] + d[3 * r] * s[0] + d[3 * r + 1] * s[1] + d[3 * r + 2] * s[2]) as [number, number, number];
+}
+
+/** Nearest voxel index of a world point, or undefined outside the volume. */
+export function worldToIndex(v: VolumePayload, w: readonly number[]): [number, number, number] | undefined {
+  // origin + D·diag(spacing)·idx = w, D orthonormal: idx = diag(1/spacing)·Dᵀ(w − origin).
+  const d = v.direction;
+  const p = [w[0] - v.origin[0], w[1] - v.origin[1], w[2] - v.origin[2]];
+  const idx = [0, 1, 2].map((c) => Math.round((d[c] * p[0] + d[3 + c] * p[1] + d[6 + c] * p[2]) / v.spacing[c]));
+  return idx.some((x, a) => x < 0 || x >= v.dims[a]) ? undefined : (idx as [number, number, number]);
+}
+
+/** The world axis (0 = L–R, 1 = P–A, 2 = I–S) each voxel axis runs closest to. */
+export function worldAxisOfIndexAxes(v: VolumePayload): [number, number, number] {
+  const d = v.direction;
+  return [0, 1, 2].map((c) => [0, 1, 2].reduce((best, r) => (Math.abs(d[3 * r + c]) > Math.abs(d[3 * best + c]) ? r : best), 0)) as [number, number, number];
+}
+
+/** World axis along each viewport's normal. */
+export const VIEW_NORMAL_AXIS = { axial: 2, sagittal: 0, coronal: 1 } as const;
+
+/** Voxel axis that is (closest to) a viewport's normal. */
+export function normalIndexAxis(v: VolumePayload, view: keyof typeof VIEW_NORMAL_AXIS): number {
+  return worldAxisOfIndexAxes(v).indexOf(VIEW_NORMAL_AXIS[view]);
+}
+
+/**
+ * The deformation-grid layer as lines for one viewport: the grid layer keeps each family of
+ * template planes in its own bit (core/pipeline/review-layers.ts); the family whose planes lie in
+ * this viewport's slices (they would fill it) is left out. A family's planes are found from the
+ * data: along their normal, a set voxel's neighbour is rarely set. Older results (0/1 only) are
+ * shown as they are.
+ */
+export function gridLinesFor(grid: VolumePayload, normalAxis: number): Uint8Array {
+  const d = grid.data;
+  const [nx, ny] = grid.dims;
+  const strides = [1, nx, nx * ny];
+  let max = 0;
+  for (let i = 0; i < d.length; i++) if (d[i] > max) max = d[i];
+  const out = new Uint8Array(d.length);
+  if (max <= 1) {
+    for (let i = 0; i < d.length; i++) out[i] = d[i] ? 1 : 0;
+    return out;
+  }
+  let keep = 0;
+  for (const bit of [1, 2, 4]) {
+    const along = [0, 0, 0];
+    let n = 0;
+    for (let i = 0; i < d.length - strides[2]; i += 7) {
+      if (!(d[i] & bit)) continue;
+      n++;
+      for (let a = 0; a < 3; a++) if (d[i + strides[a]] & bit) along[a]++;
+    }
+    if (n === 0) continue;
+    const planeNormal = along.indexOf(Math.min(...along));
+    if (planeNormal !== normalAxis) keep |= bit;
+  }
+  for (let i = 0; i < d.length; i++) out[i] = d[i] & keep ? 1 : 0;
+  return out;
+}
+
+/**
+ * Reference labels as a dashed outline for one viewport: voxels on a label's boundary within the
+ * slice (neighbours along the two in-plane axes), every other pair of voxels left out, value 1.
+ */
+export function dashedOutlineFor(v: VolumePayload, normalAxis: number): Uint8Array {
+  const d = v.data;
+  const [nx, ny, nz] = v.dims;
+  const strides = [1, nx, nx * ny];
+  const inPlane = [0, 1, 2].filter((a) => a !== normalAxis);
+  const out = new Uint8Array(d.length);
+  let i = 0;
+  for (let z = 0; z < nz; z++)
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < nx; x++, i++) {
+        const l = d[i];
+        if (l === 0) continue;
+        const c = [x, y, z];
+        let edge = false;
+        for (const a of inPlane) {
+          const n = v.dims[a];
+          if ((c[a] > 0 && d[i - strides[a]] !== l) || (c[a] < n - 1 && d[i + strides[a]] !== l) || c[a] === 0 || c[a] === n - 1) edge = true;
+        }
+        if (edge && ((c[inPlane[0]] & 2) ^ (c[inPlane[1]] & 2)) === 0) out[i] = 1;
+      }
+  return out;
+}
+
+/** The voxel of `label` nearest to the label's centroid (a point inside the label), as a world point. */
+export function labelCentre(v: VolumePayload, label: number): [number, number, number] | undefined {
+  const d = v.data;
+  const [nx, ny] = v.dims;
+  let n = 0;
+  const sum = [0, 0, 0];
+  for (let i = 0; i < d.length; i++) {
+    if (d[i] !== label) continue;
+    n++;
+    sum[0] += i % nx;
+    sum[1] += Math.floor(i / nx) % ny;
+    sum[2] += Math.floor(i / (nx * ny));
+  }
+  if (!n) return undefined;
+  const c = sum.map((s) => s / n);
+  let best = -1;
+  let bestD = Infinity;
+  for (let i = 0; i < d.length; i++) {
+    if (d[i] !== label) continue;
+    const dx = (i % nx) - c[0];
+    const dy = (Math.floor(i / nx) % ny) - c[1];
+    const dz = Math.floor(i / (nx * ny)) - c[2];
+    const dist = dx * dx + dy * dy + dz * dz;
+    if (dist < bestD) {
+      bestD = dist;
+      best = i;
+    }
+  }
+  return indexToWorld(v, [best % nx, Math.floor(best / nx) % ny, Math.floor(best / (nx * ny))]);
+}
+
+/** Labels present in a label map and their voxel counts. */
+export function labelCounts(v: VolumePayload): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < v.data.length; i++) {
+    const l = v.data[i];
+    if (l) counts.set(l, (counts.get(l) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/**
+ * Where to start looking: slices through the centroid of the labels (or of the head) and a zoom
+ * that fits the head, the voxels brighter than a fifth of the 99th intensity percentile.
+ */
+export function initialView(scan: VolumePayload, labels?: VolumePayload): { centre: [number, number, number]; corners: [number, number, number][] } {
+  const [nx, ny, nz] = scan.dims;
+  const [, hi] = percentileRange(scan.data, 0.01, 0.99);
+  const threshold = 0.2 * hi;
+  const lo = [nx, ny, nz];
+  const up = [-1, -1, -1];
+  const sum = [0, 0, 0];
+  let n = 0;
+  const mask = labels?.data;
+  let labelled = 0;
+  const lsum = [0, 0, 0];
+  let i = 0;
+  for (let z = 0; z < nz; z++)
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < nx; x++, i++) {
+        if (mask && mask[i]) {
+          labelled++;
+          lsum[0] += x;
+          lsum[1] += y;
+          lsum[2] += z;
+        }
+        if (!(scan.data[i] > threshold)) continue;
+        n++;
+        sum[0] += x;
+        sum[1] += y;
+        sum[2] += z;
+        const c = [x, y, z];
+        for (let a = 0; a < 3; a++) {
+          if (c[a] < lo[a]) lo[a] = c[a];
+          if (c[a] > up[a]) up[a] = c[a];
+        }
+      }
+  if (n === 0) {
+    lo.splice(0, 3, 0, 0, 0);
+    up.splice(0, 3, nx - 1, ny - 1, nz - 1);
+  }
+  const centreIdx = labelled ? lsum.map((s) => s / labelled) : n ? sum.map((s) => s / n) : [(nx - 1) / 2, (ny - 1) / 2, (nz - 1) / 2];
+  const corners: [number, number, number][] = [];
+  for (let c = 0; c < 8; c++) corners.push(indexToWorld(scan, [c & 1 ? up[0] : lo[0], c & 2 ? up[1] : lo[1], c & 4 ? up[2] : lo[2]]));
+  return { centre: indexToWorld(scan, centreIdx), corners };
 }
