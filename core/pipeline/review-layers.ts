@@ -5,7 +5,7 @@
  */
 import type { Grid } from '../volume/volume.js';
 
-const THRESHOLD = 0.35;
+const THRESHOLD = 0.5;
 
 /** Bit of each family of template lattice planes in the grid layer: planes i = const, j = const, k = const. */
 export const GRID_FAMILY_BITS = [1, 2, 4] as const;
@@ -20,7 +20,7 @@ function planeWeight(t: number, every: number): number {
  * The template's lattice planes (every `every`-th along each axis) carried onto the scan: for every
  * scan voxel inside the template, bit f (GRID_FAMILY_BITS) is set where the trilinear
  * interpolation of the planes of family f alone, at the voxel's template-grid coordinates, exceeds
- * 0.35 (so lines stay thin where the template is stretched). Keeping the families apart lets a
+ * 0.5 (lines one voxel wide, thin also where the template is stretched). Keeping the families apart lets a
  * viewer leave out the planes that lie in its slice (they would fill it) and draw the other two as
  * lines. 0 outside the template.
  */

@@ -27,8 +27,8 @@ export interface Labelmap {
   fill: boolean;
   outline: boolean;
   alpha: number;
-  /** Index of a colour table registered with `colourTable` (label value → colour). */
-  colourTable?: number;
+  /** Colours by label value (see `colourTable`). */
+  colourTable?: Types.ColorLUT;
   outlineWidth?: number;
   /** Its labels follow setHiddenLabels (the transferred labels). */
   hideable?: boolean;
@@ -68,16 +68,19 @@ async function initOnce(): Promise<void> {
   initialised = true;
 }
 
-const colourTables = new Map<string, number>();
-/** Registers a label colour table (rgb 0–255 by label value) once per key; returns its index. */
-export function colourTable(key: string, colours: (label: number) => [number, number, number], maxLabel: number, alpha = 255): number {
-  const known = colourTables.get(key);
-  if (known !== undefined) return known;
-  const lut: Types.Color[] = [[0, 0, 0, 0]];
-  for (let l = 1; l <= maxLabel; l++) lut.push([...colours(l), alpha] as Types.Color);
-  const index = segmentation.config.color.addColorLUT(lut as never);
-  colourTables.set(key, index);
-  return index;
+const colourTables = new Map<string, Types.ColorLUT>();
+/**
+ * A label colour table (rgb 0–255 by label value), made once per key. Handed to Cornerstone with
+ * each segmentation: its colour tables go when the last segmentation is removed.
+ */
+export function colourTable(key: string, colours: (label: number) => [number, number, number], maxLabel: number, alpha = 255): Types.ColorLUT {
+  let lut = colourTables.get(key);
+  if (!lut) {
+    lut = [[0, 0, 0, 0]];
+    for (let l = 1; l <= maxLabel; l++) lut.push([...colours(l), alpha] as Types.Color);
+    colourTables.set(key, lut);
+  }
+  return lut;
 }
 
 /** Exposed for end-to-end tests and debugging. */
@@ -221,13 +224,15 @@ export class ReviewViewer {
     );
     await segmentation.addLabelmapRepresentationToViewportMap(
       Object.fromEntries(
-        VIEWPORTS.map((v) => [v, maps.filter((m) => !m.viewports || m.viewports.includes(v)).map((m) => ({ segmentationId: m.segmentationId }))]),
+        VIEWPORTS.map((v) => [
+          v,
+          maps
+            .filter((m) => !m.viewports || m.viewports.includes(v))
+            .map((m) => ({ segmentationId: m.segmentationId, ...(m.colourTable === undefined ? {} : { config: { colorLUTOrIndex: m.colourTable } }) })),
+        ]),
       ),
     );
-    for (const m of maps) {
-      for (const v of this.viewportsOf(m)) if (m.colourTable !== undefined) segmentation.config.color.setColorLUT(v, m.segmentationId, m.colourTable);
-      this.styleLabelmap(m);
-    }
+    for (const m of maps) this.styleLabelmap(m);
     this.applyVisibility();
     this.engine?.render();
   }

@@ -1,7 +1,7 @@
 /**
  * Conversion of LabelWarp volumes (core/ipc/contract VolumePayload) into Cornerstone3D local
- * volumes, and the derived review layers computed here (grid lines and dashed outlines per viewport,
- * checkerboard, difference), label centres and the initial view.
+ * volumes, and the derived review layers computed here (grid lines per viewport, checkerboard,
+ * difference), label centres and the initial view.
  */
 import { volumeLoader, cache } from '@cornerstonejs/core';
 import type { VolumePayload } from '../../../core/ipc/contract';
@@ -165,33 +165,6 @@ export function gridLinesFor(grid: VolumePayload, normalAxis: number): Uint8Arra
     if (planeNormal !== normalAxis) keep |= bit;
   }
   for (let i = 0; i < d.length; i++) out[i] = d[i] & keep ? 1 : 0;
-  return out;
-}
-
-/**
- * Reference labels as a dashed outline for one viewport: voxels on a label's boundary within the
- * slice (neighbours along the two in-plane axes), every other pair of voxels left out, value 1.
- */
-export function dashedOutlineFor(v: VolumePayload, normalAxis: number): Uint8Array {
-  const d = v.data;
-  const [nx, ny, nz] = v.dims;
-  const strides = [1, nx, nx * ny];
-  const inPlane = [0, 1, 2].filter((a) => a !== normalAxis);
-  const out = new Uint8Array(d.length);
-  let i = 0;
-  for (let z = 0; z < nz; z++)
-    for (let y = 0; y < ny; y++)
-      for (let x = 0; x < nx; x++, i++) {
-        const l = d[i];
-        if (l === 0) continue;
-        const c = [x, y, z];
-        let edge = false;
-        for (const a of inPlane) {
-          const n = v.dims[a];
-          if ((c[a] > 0 && d[i - strides[a]] !== l) || (c[a] < n - 1 && d[i + strides[a]] !== l) || c[a] === 0 || c[a] === n - 1) edge = true;
-        }
-        if (edge && ((c[inPlane[0]] & 2) ^ (c[inPlane[1]] & 2)) === 0) out[i] = 1;
-      }
   return out;
 }
 
