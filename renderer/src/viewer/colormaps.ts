@@ -1,4 +1,4 @@
-/** Colour maps for label overlays, the Jacobian heat map, the difference view and the deformation grid. */
+/** Colours of label overlays without a table colour, and the Jacobian heat map with its colour bar. */
 import { utilities } from '@cornerstonejs/core';
 
 /** A well-spread colour for a label the label table gives no colour (golden-angle hue), 0–255. */
@@ -26,11 +26,12 @@ function register(name: string, points: number[]): string {
 export const JACOBIAN_RANGE = { lower: -0.5, upper: 2.5 };
 /** det J stops of the colour map and the colour bar: folding (≤ 0) magenta, blue (shrink) → white (1) → red (grow). */
 export const JACOBIAN_STOPS: [number, [number, number, number]][] = [
-  [0.001, [0, 0.2, 1]],
-  [0.5, [0.35, 0.6, 1]],
+  [0.001, [0, 0.1, 0.8]],
+  [0.5, [0, 0.35, 1]],
+  [0.8, [0.45, 0.7, 1]],
   [1, [1, 1, 1]],
-  [1.5, [1, 0.55, 0.3]],
-  [2, [1, 0.1, 0]],
+  [1.25, [1, 0.6, 0.2]],
+  [1.6, [1, 0.15, 0]],
   [2.5, [0.6, 0, 0]],
 ];
 export const FOLDING_COLOUR: [number, number, number] = [1, 0, 1];
@@ -43,34 +44,22 @@ export function jacobianColormap(): string {
 }
 
 /**
- * Opacity of the Jacobian over the anatomy by det J: little volume change (det J near 1) lets the
- * anatomy show through, strong change and folding are opaque; scaled by the opacity slider.
+ * Opacity of the Jacobian over the anatomy by det J: no volume change (det J = 1) is transparent,
+ * so the anatomy shows through; strong change and folding are opaque; scaled by the opacity slider.
  */
 export function jacobianOpacity(o: number): { value: number; opacity: number }[] {
-  const fold = Math.min(1, 0.4 + o);
+  const fold = Math.min(1, 0.5 + o);
+  const full = Math.min(1, 1.4 * o);
   return [
     { value: -1e6, opacity: fold },
     { value: 0, opacity: fold },
-    { value: 0.001, opacity: o },
-    { value: 0.6, opacity: 0.8 * o },
-    { value: 1, opacity: 0.25 * o },
-    { value: 1.6, opacity: 0.8 * o },
-    { value: 2, opacity: o },
-    { value: 1e6, opacity: o },
-  ];
-}
-
-/** |scan − template|: transparent at 0, then red → yellow. */
-export function differenceColormap(): string {
-  return register('labelwarp-difference', [0, 0, 0, 0, 0.3, 0.9, 0.1, 0, 0.7, 1, 0.8, 0, 1, 1, 1, 0.6]);
-}
-
-export function differenceOpacity(o: number, upper: number): { value: number; opacity: number }[] {
-  return [
-    { value: 0, opacity: 0 },
-    { value: 0.1 * upper, opacity: 0.5 * o },
-    { value: 0.4 * upper, opacity: o },
-    { value: 1e6, opacity: o },
+    { value: 0.001, opacity: full },
+    { value: 0.75, opacity: full },
+    { value: 0.92, opacity: 0.5 * full },
+    { value: 1, opacity: 0 },
+    { value: 1.08, opacity: 0.5 * full },
+    { value: 1.3, opacity: full },
+    { value: 1e6, opacity: full },
   ];
 }
 

@@ -125,18 +125,23 @@ export class ReviewViewer {
   }
 
   /** Replaces what is shown: the first layer is the background, the others are blended over it. */
-  async show(layers: Layer[], resetView = false): Promise<void> {
+  /**
+   * Replaces what is shown: the first layer is the background, the others are blended over it.
+   * The cameras go back to the initial view (Cornerstone resets them when the volumes change).
+   */
+  async show(layers: Layer[]): Promise<void> {
     if (!this.engine) throw new Error('viewer not initialised');
-    const cameras = resetView ? undefined : VIEWPORTS.map((name) => this.viewport(name).getCamera());
-    this.layers = layers;
     await setVolumesForViewports(
       this.engine,
       layers.map((l) => ({ volumeId: l.volumeId })),
       [...VIEWPORTS],
     );
+    this.layers = layers;
     for (const name of VIEWPORTS) for (const l of layers) this.applyLayer(this.viewport(name), l);
-    if (resetView) this.resetView();
-    else VIEWPORTS.forEach((name, i) => this.viewport(name).setCamera(cameras![i]));
+    this.resetView();
+    // With an overlay volume Cornerstone fits the cameras once more on the next frame.
+    await new Promise((r) => requestAnimationFrame(r));
+    this.resetView();
     const group = ToolGroupManager.getToolGroup(GROUP)!;
     if (group.getToolInstance(CrosshairsTool.toolName)) {
       group.setToolActive(CrosshairsTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Primary }] });
@@ -294,8 +299,11 @@ export class ReviewViewer {
     return vp ? (vp.canvasToWorld([canvasX, canvasY]) as Types.Point3) : undefined;
   }
 
+  /** After the viewports changed size (window, layout, maximise): back to the initial view, fitted to the new size. */
   resize(): void {
-    this.engine?.resize(true, false);
+    if (!this.engine) return;
+    this.engine.resize(true, false);
+    if (this.layers.length) this.resetView();
   }
 
   dispose(): void {

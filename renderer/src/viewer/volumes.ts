@@ -57,7 +57,7 @@ export function percentileRange(data: ArrayLike<number>, lo = 0.01, hi = 0.995):
   return [a, b > a ? b : a + 1];
 }
 
-function normalised(v: VolumePayload): Float32Array {
+export function normalised(v: VolumePayload): Float32Array {
   const [a, b] = percentileRange(v.data);
   return Float32Array.from(v.data, (x) => Math.min(1, Math.max(0, (x - a) / (b - a))));
 }
@@ -73,6 +73,11 @@ export function checkerboard(scan: VolumePayload, warped: VolumePayload, block =
     const iz = Math.floor(Math.floor(i / (nx * ny)) / block);
     return (ix + iy + iz) % 2 === 0 ? x : b[i];
   });
+}
+
+/** (1 − o)·scan + o·layer, the scan normalised to [0, 1] (how opaque a derived view is over the scan). */
+export function blend(scan: Float32Array, layer: Float32Array, o: number): Float32Array {
+  return scan.map((x, i) => (1 - o) * x + o * layer[i]);
 }
 
 /** |scan − warped template| after normalising both to [0, 1]. */
