@@ -43,3 +43,8 @@ export function labelVolumes(labels: ArrayLike<number>, grid: Grid, reference?: 
       return row;
     });
 }
+
+/** Total labelled volume, ml. */
+export function totalMl(volumes: readonly LabelVolume[]): number {
+  return volumes.reduce((sum, v) => sum + v.volumeMl, 0);
+}

@@ -12,7 +12,7 @@ import { onLattice, describeMapping } from '../volume/reorient.js';
 import type { SpatialTransform } from '../registration/transform.js';
 import { segmentationMetricsParallel, jacobianInBackground, sampleInBackground, evaluateOnGridParallel } from '../parallel/kernel-pool.js';
 import type { LabelMetric } from '../metrics/overlap.js';
-import { labelVolumes } from '../metrics/volumes.js';
+import { labelVolumes, totalMl } from '../metrics/volumes.js';
 import type { LabelVolume } from '../metrics/volumes.js';
 import { warpedGridPattern } from './review-layers.js';
 import { LabelWarpError, throwIfAborted } from '../util/errors.js';
@@ -161,13 +161,6 @@ export function alignLabelMaps(input: SegmentInput): { input: SegmentInput; note
   return { input: { ...input, atlasLabels, scanLabels }, notes };
 }
 
-/** Volume of the non-zero voxels of a label map, mm³. */
-function labelledVolumeMm3(v: Volume): number {
-  let n = 0;
-  for (let i = 0; i < v.data.length; i++) if (v.data[i] !== 0) n++;
-  return n * v.spacing[0] * v.spacing[1] * v.spacing[2];
-}
-
 export function checkInputs(input: SegmentInput): void {
   const n = input.names ?? {};
   if (!sameGrid(input.atlasImage, input.atlasLabels)) {
@@ -219,16 +212,17 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
   progress?.({ stage: 'metrics', fraction: 0.9, message: 'computing metrics' });
   const metricsStarted = performance.now();
   const { det: jacobian, statistics: deformation } = await jacobianPending;
+  const volumes = labelVolumes(labels.data, input.scan, input.scanLabels?.data);
   const metrics: SegmentMetrics = {
     engine: descriptor.name,
     backend: backend.description,
     seconds: 0,
     registrationSeconds: out.seconds,
     stages: { registration: out.seconds, labels: labelsSeconds, metrics: 0 },
-    volumes: labelVolumes(labels.data, input.scan, input.scanLabels?.data),
+    volumes,
+    labelVolumeRatio: totalMl(volumes) / totalMl(labelVolumes(input.atlasLabels.data, input.atlasLabels)),
     nonPositiveJacobianPercent: deformation.nonPositiveJacobianPercent,
     sdLogJacobian: deformation.sdLogJacobian,
-    labelVolumeRatio: labelledVolumeMm3(labels) / labelledVolumeMm3(input.atlasLabels),
     warnings: [...(input.readWarnings ?? []), ...out.warnings],
     geometryGuessed: [...(input.geometryGuessed ?? [])],
     reoriented,
