@@ -257,5 +257,6 @@ export function initialView(scan: VolumePayload, labels?: VolumePayload): { cent
   const centreIdx = labelled ? lsum.map((s) => s / labelled) : n ? sum.map((s) => s / n) : [(nx - 1) / 2, (ny - 1) / 2, (nz - 1) / 2];
   const corners: [number, number, number][] = [];
   for (let c = 0; c < 8; c++) corners.push(indexToWorld(scan, [c & 1 ? up[0] : lo[0], c & 2 ? up[1] : lo[1], c & 4 ? up[2] : lo[2]]));
-  return { centre: indexToWorld(scan, centreIdx), corners };
+  // On a voxel centre: the slices shown are the volume's own (not between two).
+  return { centre: indexToWorld(scan, centreIdx.map(Math.round)), corners };
 }
