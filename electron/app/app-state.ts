@@ -7,13 +7,21 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeTextAtomically } from '../../core/util/atomic.js';
 import { LabelWarpError } from '../../core/util/errors.js';
-import type { ScanSummary, TemplateSummary } from '../../core/ipc/contract.js';
+import type { LabelEntry, ScanSummary, TemplateSummary } from '../../core/ipc/contract.js';
 
 export interface TemplateRecord extends TemplateSummary {
+  /** Label names of templates imported before label tables kept colours. */
   names?: Record<string, string>;
+  /** Names and colours of the labels (from an ITK-SNAP or CSV table). */
+  table?: LabelEntry[];
 }
 
 export type ScanRecord = ScanSummary;
+
+/** A template's label names by label value (as text), from its table or its older names. */
+export function labelNamesOf(t: TemplateRecord | undefined): Record<string, string> {
+  return t?.table ? Object.fromEntries(t.table.map((e) => [String(e.label), e.name])) : (t?.names ?? {});
+}
 
 interface Stored {
   templates: TemplateRecord[];

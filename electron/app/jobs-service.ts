@@ -9,6 +9,9 @@ import { getEngineDefinition, engineOptions } from '../../core/engines/index.js'
 import { LabelWarpError } from '../../core/util/errors.js';
 import type { JobsService, OptionValue, ResultSummary } from '../../core/ipc/contract.js';
 import type { Job } from '../host/engine-host.js';
+import { readResultMetrics } from '../../core/results/result-folder.js';
+import { assessQuality } from '../../core/quality/quality.js';
+import type { QualityInput } from '../../core/quality/quality.js';
 import { newId } from './app-context.js';
 import type { AppContext } from './app-context.js';
 
@@ -100,6 +103,8 @@ export class Jobs implements JobsService {
     let result: ResultSummary | undefined;
     if (s) {
       if (job.state === 'done' && job.outcome) {
+        const deformable = getEngineDefinition(meta.engine).deformable;
+        const metrics = await readResultMetrics<QualityInput>(job.request.outDir).catch(() => undefined);
         result = {
           jobId: job.id,
           engine: meta.engine,
@@ -108,6 +113,8 @@ export class Jobs implements JobsService {
           seconds: job.outcome.seconds,
           warnings: job.outcome.warnings,
           folder: job.request.outDir,
+          deformable,
+          ...(metrics ? { quality: assessQuality({ ...metrics, deformable }) } : {}),
         };
         s.result = result;
         s.status = 'done';

@@ -29,8 +29,3 @@ async function readTable(file: string): Promise<string> {
 export async function readLabelTable(file: string): Promise<LabelEntry[]> {
   return parseLabelTable(await readTable(file), file);
 }
-
-/** Label names by label value (as text), from a label table file. */
-export async function readLabelNames(file: string): Promise<Record<string, string>> {
-  return Object.fromEntries((await readLabelTable(file)).map((e) => [String(e.label), e.name]));
-}

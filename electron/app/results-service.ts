@@ -1,4 +1,5 @@
 /** The results service (core/ipc/services/results.ts): a scan's latest result for the Dice table, the viewers and export. */
+import { labelNamesOf } from './app-state.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeAtomically } from '../../core/util/atomic.js';
@@ -20,7 +21,7 @@ export class Results implements ResultsService {
   async labels(a: { scanId: string }): Promise<LabelRow[]> {
     const r = this.resultOf(a.scanId);
     const metrics = await readResultMetrics<Partial<SegmentMetrics>>(r.folder);
-    const names = this.ctx.state.templates.find((t) => t.id === r.templateId)?.names ?? {};
+    const names = labelNamesOf(this.ctx.state.templates.find((t) => t.id === r.templateId));
     return (metrics.labels ?? []).map((l) => ({
       label: l.label,
       name: names[String(l.label)] ?? `Label ${l.label}`,

@@ -1,4 +1,7 @@
 /** Templates: the annotated scans whose labels are carried onto new scans. */
+import type { LabelEntry } from '../../labels/label-table.js';
+
+export type { LabelEntry } from '../../labels/label-table.js';
 import { absolutePath, id, none, object, optional, text } from '../check.js';
 import { defineService } from '../table.js';
 
@@ -28,6 +31,8 @@ export interface TemplatesService {
   list(): Promise<TemplateSummary[]>;
   import(args: { image: string; labels: string; names?: string; name?: string }): Promise<TemplateSummary>;
   labelNames(args: { templateId: string }): Promise<Record<string, string>>;
+  /** Names and colours of the template's labels (ITK-SNAP or CSV table), sorted by label; empty without a table. */
+  labelTable(args: { templateId: string }): Promise<LabelEntry[]>;
 }
 
 export const templatesContract = defineService<TemplatesService>(
@@ -35,6 +40,7 @@ export const templatesContract = defineService<TemplatesService>(
     list: none,
     import: object({ image: absolutePath, labels: absolutePath, names: optional(absolutePath), name: optional(text) }),
     labelNames: object({ templateId: id }),
+    labelTable: object({ templateId: id }),
   },
   {},
 );
