@@ -24,7 +24,7 @@ function planeWeight(t: number, every: number): number {
  * viewer leave out the planes that lie in its slice (they would fill it) and draw the other two as
  * lines. 0 outside the template.
  */
-export function warpedGridPattern(template: Grid, sourceIndex: Float32Array, every = 6): Uint8Array {
+export function warpedGridPattern(template: Grid, sourceIndex: Float32Array, every = 8): Uint8Array {
   const dims = template.dims;
   const out = new Uint8Array(sourceIndex.length / 3);
   for (let v = 0; v < out.length; v++) {

@@ -74,7 +74,10 @@ describe.runIf(ready)('review: quality, named labels, viewers (end to end)', () 
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: SIZES[0] });
     page.on('console', (m) => {
-      if ((m.type() === 'error' || m.type() === 'warning') && !/GL Driver Message|GPU stall/.test(m.text())) consoleProblems.push(`${m.type()}: ${m.text()}`);
+      // Not ours: Chromium's software GL notes, and Cornerstone's own note when its camera reset
+      // (inside setVolumesForViewports) puts the focal point between two slices of an even count.
+      const notOurs = /GL Driver Message|GPU stall|^No imageId found within the specified criteria/.test(m.text());
+      if ((m.type() === 'error' || m.type() === 'warning') && !notOurs) consoleProblems.push(`${m.type()}: ${m.text()}`);
     });
     page.on('pageerror', (e) => consoleProblems.push(`page error: ${e.message}`));
   });
@@ -149,6 +152,8 @@ describe.runIf(ready)('review: quality, named labels, viewers (end to end)', () 
     // Hover over the middle of the brain in the axial view: a DLMUSE name, slice, coordinates, intensity.
     const box = (await page.locator('[data-testid=viewport-axial]').boundingBox())!;
     await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.45);
+    await page.mouse.move(box.x + box.width * 0.46, box.y + box.height * 0.46);
+    await page.waitForFunction(() => /slice/.test(document.querySelector('[data-testid=hover]')?.textContent ?? ''));
     const readout = (await page.textContent('[data-testid=hover]'))!;
     expect(readout).toMatch(/^axial slice \d+\/\d+ · \(-?[\d.]+, -?[\d.]+, -?[\d.]+\) mm · intensity [\d.e+-]+ · /);
     expect(readout).not.toMatch(/Label \d+ \(/);
@@ -213,8 +218,10 @@ describe.runIf(ready)('review: quality, named labels, viewers (end to end)', () 
     await page.check('[data-testid=show-grid]');
     await idle();
     const grid = await colouredShare(page, '[data-testid=viewport-axial]');
+    // Lines one voxel wide every 8 template voxels, two families in a slice: about 1 − (7/8)² = 23 %
+    // of the template's extent, less where it lies outside the view; solid slabs would fill it.
     expect(grid).toBeGreaterThan(0.02);
-    expect(grid).toBeLessThan(0.2);
+    expect(grid).toBeLessThan(0.27);
     await shot('08-grid');
     await page.uncheck('[data-testid=show-grid]');
     await page.click('[data-testid=legend-show-all]');

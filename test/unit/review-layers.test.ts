@@ -12,7 +12,7 @@ describe('grid layer', () => {
     let seed = 7;
     const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const coords = new Float32Array(3 * n).map((_, i) => random() * (template.dims[i % 3] + 4) - 2);
-    const layer = warpedGridPattern(template, coords);
+    const layer = warpedGridPattern(template, coords, 6);
     const inside = (v: number) => [0, 1, 2].every((a) => coords[3 * v + a] >= 0 && coords[3 * v + a] <= template.dims[a] - 1);
     for (let family = 0; family < 3; family++) {
       const planes = new Uint8Array(nx * ny * nz);

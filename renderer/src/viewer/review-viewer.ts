@@ -32,6 +32,8 @@ export interface Labelmap {
   outlineWidth?: number;
   /** Its labels follow setHiddenLabels (the transferred labels). */
   hideable?: boolean;
+  /** Label values present (Cornerstone keeps per-label visibility only for declared segments). */
+  labels?: number[];
   /** Only in these viewports (default: all). */
   viewports?: readonly ViewportName[];
 }
@@ -225,6 +227,7 @@ export class ReviewViewer {
       maps.map((m) => ({
         segmentationId: m.segmentationId,
         representation: { type: ToolEnums.SegmentationRepresentations.Labelmap, data: { volumeId: m.volumeId } },
+        ...(m.labels ? { config: { segments: Object.fromEntries(m.labels.map((l) => [l, { segmentIndex: l, label: String(l) }])) } } : {}),
       })),
     );
     await segmentation.addLabelmapRepresentationToViewportMap(
