@@ -71,8 +71,7 @@ export class Templates implements TemplatesService {
     const roots = this.ctx.roots;
     const image = await roots.resolve(a.image, 'read');
     const labels = await roots.resolve(a.labels, 'read');
-    const names =
-      a.names === undefined ? await tableBeside(labels, (f) => roots.allows(f, 'read')) : await roots.resolve(a.names, 'read');
+    const names = a.names === undefined ? await tableBeside(labels, (f) => roots.allows(f, 'read')) : await roots.resolve(a.names, 'read');
     const t = await this.make(image, labels, a.name ?? path.basename(image).replace(/\.(nii\.gz|nii|nrrd|mha)$/i, ''), names);
     this.ctx.state.templates.push(t);
     await this.ctx.state.save();

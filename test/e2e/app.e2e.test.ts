@@ -155,7 +155,7 @@ describe.runIf(ready)('LabelWarp in the browser (end to end)', () => {
     // Hovering names the label under the mouse.
     const box = (await page.locator('[data-testid=viewport-axial]').boundingBox())!;
     await page.mouse.move(box.x + box.width / 2 + 10, box.y + box.height / 2 + 10);
-    expect(await page.textContent('[data-testid=hover]')).toMatch(/Label \d+|background/);
+    expect(await page.textContent('[data-testid=hover]')).toMatch(/\(\d+\)|background/);
     await page.selectOption('[data-testid=mode]', 'jacobian');
     await page.waitForTimeout(2000);
     const jac = await colouredShare(page, '[data-testid=viewport-axial]');
