@@ -31,9 +31,10 @@ Suites:
   overhead    a 'labelwarp segment --engine gn' process on that 1 mm pair: seconds of process start,
               reading, registration, label transfer, metrics and writing, and the wall clock
   student     held-out hippocampus scans: the student (--model, default the bundled one; plain and
-              two-step; --cycle-model DIR and --ablation-model DIR add rows), gn, affine, elastix;
-              then the forward pass on onnxruntime against tfjs (--tfjs-large: also tfjs on
-              the 160×192×224 grid, which takes very long on the pure-JavaScript backend)
+              two-step; --cycle-model, --ic-model and --ablation-model DIR add rows), gn, affine,
+              elastix (--elastix-pairs N: on the first N scans only); then the forward pass on
+              onnxruntime against tfjs (--tfjs-large: also tfjs on the 160×192×224 grid, which
+              takes very long on the pure-JavaScript backend)
   cohort      batch label transfer of 100 hippocampus scans (--pairs N: N scans) into a fresh
               workspace with affine: seconds per scan end to end, peak resident memory at 10 and
               at 100 scans (flat: within 20 %)
@@ -206,6 +207,8 @@ export async function benchCommand(args: string[]): Promise<number> {
       model: { type: 'string' },
       'cycle-model': { type: 'string' },
       'ablation-model': { type: 'string' },
+      'ic-model': { type: 'string' },
+      'elastix-pairs': { type: 'string' },
       'tfjs-large': { type: 'boolean' },
     },
     true,
