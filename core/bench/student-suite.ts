@@ -52,10 +52,10 @@ export async function studentBench(values: Record<string, unknown>): Promise<num
   if (test.length === 0) throw new LabelWarpError('the model records no held-out subjects outside model selection', modelDir);
   if (values.pairs) test = test.slice(0, Number(values.pairs));
   const backend = await initTensorBackend();
-  const atlasImageFile = path.join(dir, card.template.image.file);
-  const atlasLabelsFile = path.join(dir, card.template.labels?.file ?? card.template.image.file.replace('_image', '_labels'));
-  const atlasImage = await readVolume(atlasImageFile, 'image');
-  const atlasLabels = await readVolume(atlasLabelsFile, 'labels');
+  const templateImageFile = path.join(dir, card.template.image.file);
+  const templateLabelsFile = path.join(dir, card.template.labels?.file ?? card.template.image.file.replace('_image', '_labels'));
+  const templateImage = await readVolume(templateImageFile, 'image');
+  const templateLabels = await readVolume(templateLabelsFile, 'labels');
   const gnModel = path.join(RESOURCES, 'models', 'gn-hippocampus');
   const rows: Row[] = [
     { label: 'student', engine: 'student', options: { model: modelDir } },
@@ -86,8 +86,8 @@ export async function studentBench(values: Record<string, unknown>): Promise<num
         if (n >= elastixScans) continue;
         const e = await runElastix(
           scanFile,
-          atlasImageFile,
-          atlasLabelsFile,
+          templateImageFile,
+          templateLabelsFile,
           scanLabels,
           ['affine.txt', 'bspline.txt'].map((f) => path.join(RESOURCES, 'elastix', f)),
           true,
@@ -100,7 +100,7 @@ export async function studentBench(values: Record<string, unknown>): Promise<num
       }
       const m = (
         await segmentScan(
-          { atlasImage, atlasLabels, scan, scanLabels, names: { atlasImage: atlasImageFile } },
+          { templateImage, templateLabels, scan, scanLabels, names: { templateImage: templateImageFile } },
           { engine: row.engine!, engineOptions: row.options },
         )
       ).metrics;

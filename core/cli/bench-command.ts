@@ -47,8 +47,8 @@ Suites:
 
 interface Pair {
   name: string;
-  atlasImage: string;
-  atlasLabels: string;
+  templateImage: string;
+  templateLabels: string;
   scan: string;
   scanLabels: string;
 }
@@ -65,14 +65,14 @@ async function ixiPairs(data: string): Promise<Pair[]> {
     .filter((f) => f.endsWith('_t1.nii.gz'))
     .map((f) => f.replace('_t1.nii.gz', ''))
     .sort();
-  const atlas = 'IXI012';
-  if (!subjects.includes(atlas)) throw new LabelWarpError(`template ${atlas} missing from ${dir}`);
+  const template = 'IXI012';
+  if (!subjects.includes(template)) throw new LabelWarpError(`template ${template} missing from ${dir}`);
   return subjects
-    .filter((s) => s !== atlas)
+    .filter((s) => s !== template)
     .map((s) => ({
-      name: `${atlas} → ${s}`,
-      atlasImage: path.join(dir, `${atlas}_t1.nii.gz`),
-      atlasLabels: path.join(dir, `${atlas}_labels.nii.gz`),
+      name: `${template} → ${s}`,
+      templateImage: path.join(dir, `${template}_t1.nii.gz`),
+      templateLabels: path.join(dir, `${template}_labels.nii.gz`),
       scan: path.join(dir, `${s}_t1.nii.gz`),
       scanLabels: path.join(dir, `${s}_labels.nii.gz`),
     }));
@@ -82,8 +82,8 @@ function alignedPair(data: string): Pair {
   const dir = path.join(data, 'aligned-brain-pair');
   return {
     name: 'subject-a → subject-b',
-    atlasImage: path.join(dir, 'subject-a_t1.nii.gz'),
-    atlasLabels: path.join(dir, 'subject-a_labels.nii.gz'),
+    templateImage: path.join(dir, 'subject-a_t1.nii.gz'),
+    templateLabels: path.join(dir, 'subject-a_labels.nii.gz'),
     scan: path.join(dir, 'subject-b_t1.nii.gz'),
     scanLabels: path.join(dir, 'subject-b_labels.nii.gz'),
   };
@@ -139,8 +139,8 @@ async function registrationBench(suite: string, values: Record<string, unknown>)
       if (elastixVersion) {
         const e: ElastixRun = await runElastix(
           p.scan,
-          p.atlasImage,
-          p.atlasLabels,
+          p.templateImage,
+          p.templateLabels,
           await readVolume(p.scanLabels, 'labels'),
           params.map((f) => path.join(RESOURCES, 'elastix', f)),
           deformable,

@@ -48,8 +48,8 @@ export interface RunGrids {
 
 /** Common inputs of every trainer: the template, the training scans and the model folder. */
 export interface TrainInputs {
-  atlasImage: string;
-  atlasLabels: string;
+  templateImage: string;
+  templateLabels: string;
   scansDir: string;
   scanLabelsDir?: string;
   outDir: string;

@@ -19,7 +19,7 @@ const running = new Map<string, AbortController>();
 let cached: { key: string; template: Promise<[VolumeRead, VolumeRead]> } | undefined;
 
 function runTemplate(req: JobRequest): Promise<[VolumeRead, VolumeRead]> {
-  const files = { atlasImage: req.templateImage, atlasLabels: req.templateLabels };
+  const files = { templateImage: req.templateImage, templateLabels: req.templateLabels };
   if (!req.runId) return readTemplateFiles(files);
   const key = JSON.stringify([req.runId, req.templateImage, req.templateLabels]);
   if (cached?.key !== key) {
@@ -37,7 +37,7 @@ async function run(jobId: string, req: JobRequest): Promise<void> {
   const controller = new AbortController();
   running.set(jobId, controller);
   try {
-    const inputs = { atlasImage: req.templateImage, atlasLabels: req.templateLabels, scan: req.scan, scanLabels: req.scanLabels };
+    const inputs = { templateImage: req.templateImage, templateLabels: req.templateLabels, scan: req.scan, scanLabels: req.scanLabels };
     const { result, files } = await segmentToFolder(inputs, req.outDir, {
       template: runTemplate(req),
       engine: req.engine,

@@ -111,9 +111,9 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
   if (dims.length !== 3) throw new LabelWarpError('--grid needs three sizes x,y,z');
   checkStudentGrid(dims);
   await fs.mkdir(out, { recursive: true });
-  const template = await readTemplate(inputs.atlasImage, inputs.atlasLabels);
-  if (template.classes.length === 0) throw new LabelWarpError('the template label map holds no labels', inputs.atlasLabels);
-  const scans = await listScans(inputs.scansDir, inputs.scanLabelsDir ?? inputs.scansDir, [inputs.atlasImage]);
+  const template = await readTemplate(inputs.templateImage, inputs.templateLabels);
+  if (template.classes.length === 0) throw new LabelWarpError('the template label map holds no labels', inputs.templateLabels);
+  const scans = await listScans(inputs.scansDir, inputs.scanLabelsDir ?? inputs.scansDir, [inputs.templateImage]);
   const labelled = scans.filter((s) => s.labels);
   if (labelled.length < 2) throw new LabelWarpError('fewer than two scans have a matching label map', inputs.scansDir);
   const nVal = Math.max(1, Math.round(o.validationFraction * labelled.length));
@@ -126,8 +126,8 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
   const teacherDir = o.teacherDir ?? path.join(out, 'teacher');
   const teacherStart = performance.now();
   const counts = await exportTeacherFields({
-    atlasImage: inputs.atlasImage,
-    atlasLabels: inputs.atlasLabels,
+    templateImage: inputs.templateImage,
+    templateLabels: inputs.templateLabels,
     scans: [...trainScans, ...valScans],
     out: teacherDir,
     engine: 'gn',
@@ -222,8 +222,8 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
   const saveBest = async (dice: number, iteration: number) =>
     saveStudentModel(out, nets.student, {
       grid: dims,
-      templateImage: inputs.atlasImage,
-      templateLabels: inputs.atlasLabels,
+      templateImage: inputs.templateImage,
+      templateLabels: inputs.templateLabels,
       subjects: { training: train.map((p) => p.id), validation: held.map((s) => s.id) },
       settings,
       seconds: Math.round(elapsed()),
