@@ -4,6 +4,7 @@
  * in the workspace, so a host that dies leaves its job marked interrupted on disk, and `resume`
  * (or `labelwarp cohort run`) redoes it. Which result is shown per scan is kept in memory.
  */
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LabelWarpError } from '../../core/util/errors.js';
 import { getEngineDefinition, engineOptions } from '../../core/engines/index.js';
@@ -209,6 +210,7 @@ export class WorkspaceServiceImpl implements WorkspaceService {
     };
     for (const s of ids) batch.status.scans[s] = { state: 'pending', fraction: 0 };
     this.batch = batch;
+    await this.changed();
     for (const scanId of ids) {
       const jobId = newId('job');
       batch.jobs.set(jobId, scanId);
@@ -283,8 +285,9 @@ export class WorkspaceServiceImpl implements WorkspaceService {
     if (b.jobs.size === 0 && b.status.state === 'running') {
       b.status.state = Object.values(b.status.scans).some((x) => x.state === 'interrupted') ? 'interrupted' : 'finished';
     }
-    this.emitBatch();
+    // The workspace view (runs, histories) first, so that a finished batch shows its results.
     if (b.jobs.size === 0) await this.changed();
+    this.emitBatch();
   }
 
   async summary(a: { runIds?: string[] }): Promise<CohortSummary> {
@@ -300,10 +303,8 @@ export class WorkspaceServiceImpl implements WorkspaceService {
   }
 }
 
-async function exists(p: string): Promise<boolean> {
-  const { promises: fs } = await import('node:fs');
-  return fs.stat(p).then(
+const exists = (p: string) =>
+  fs.stat(p).then(
     () => true,
     () => false,
   );
-}
