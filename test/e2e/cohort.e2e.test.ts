@@ -37,10 +37,22 @@ let page: Page;
 let tmp: string;
 const procs: HostProcess[] = [];
 
-const waitText = (selector: string, re: RegExp, timeout = 600_000) =>
-  page.waitForFunction(([s, src]) => new RegExp(src).test(document.querySelector(s)?.textContent ?? ''), [selector, re.source] as const, {
-    timeout,
-  });
+/** Waits until the element's text matches; on a timeout the error says what the text was. */
+async function waitText(selector: string, re: RegExp, timeout = 600_000): Promise<void> {
+  try {
+    await page.waitForFunction(
+      ([s, src]) => new RegExp(src).test(document.querySelector(s)?.textContent ?? ''),
+      [selector, re.source] as const,
+      {
+        timeout,
+      },
+    );
+  } catch (err) {
+    const text = await page.textContent(selector).catch(() => null);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'cohort-failure.png'), fullPage: true }).catch(() => undefined);
+    throw new Error(`${selector} never matched ${re}: its text is ${JSON.stringify(text)} (${(err as Error).message.split('\n')[0]})`);
+  }
+}
 
 describe.runIf(ready)('cohort workspace in the browser (end to end)', () => {
   beforeAll(async () => {
@@ -89,12 +101,12 @@ describe.runIf(ready)('cohort workspace in the browser (end to end)', () => {
     await page.fill('[data-testid=ws-scan-paths]', ids.map((id) => path.join(HIPPO, `hippocampus_${id}_image.nii.gz`)).join('\n'));
     await page.click('[data-testid=ws-add-scans]');
     await waitText('[data-testid=ws-root]', new RegExp(`${SCANS} scans`));
-    // 3. engine 1, the host killed while the third scan runs
+    // 3. engine 1, the host killed while the third scan is being registered (its job claimed)
     let killed = false;
     const off = app.on((event, payload) => {
       const b = payload as BatchStatus;
       const third = `hippocampus_${ids[2]}`;
-      if (event === 'workspace.onBatch' && !killed && b.scans[third]?.state === 'running') {
+      if (event === 'workspace.onBatch' && !killed && b.scans[third]?.state === 'running' && b.scans[third].fraction > 0.1) {
         killed = true;
         procs.at(-1)!.kill();
       }
