@@ -8,12 +8,10 @@ import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AppService } from '../../electron/app/app-service.js';
-import { EngineHost, nodeLauncher } from '../../electron/host/engine-host.js';
+import type { AppService } from '../../electron/app/app-service.js';
 import type { HostProcess } from '../../electron/host/engine-host.js';
-import { AllowedRoots } from '../../electron/security/roots.js';
+import { cohortApp } from '../helpers/cohort-app.js';
 import type { BatchStatus, CohortSummary, WorkspaceView } from '../../core/ipc/contract.js';
-import { ROOT } from '../helpers/cli.js';
 import { HIPPO, TEMPLATE, hippocampusIds } from '../helpers/cohort.js';
 import { runResults } from '../../core/workspace/runs.js';
 import { openWorkspace } from '../../core/workspace/workspace.js';
@@ -22,22 +20,12 @@ import { verifyResult } from '../../core/workspace/provenance.js';
 const SCANS = 4;
 let tmp: string;
 let app: AppService;
-const procs: HostProcess[] = [];
+let procs: HostProcess[] = [];
 const batches: BatchStatus[] = [];
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'lw-app-workspace-'));
-  const roots = new AllowedRoots();
-  await roots.add(tmp, true);
-  await roots.add(HIPPO, false);
-  const launch = nodeLauncher();
-  const host = new EngineHost(() => {
-    const p = launch();
-    procs.push(p);
-    return p;
-  });
-  app = new AppService({ stateDir: path.join(tmp, 'state'), resourcesDir: path.join(ROOT, 'resources'), roots, host });
-  await app.init();
+  ({ app, procs } = await cohortApp(tmp));
   app.on((event, payload) => {
     if (event === 'workspace.onBatch') batches.push(payload as BatchStatus);
   });

@@ -10,12 +10,11 @@ import { promises as fs, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { AppService } from '../../electron/app/app-service.js';
-import { EngineHost, nodeLauncher } from '../../electron/host/engine-host.js';
+import type { AppService } from '../../electron/app/app-service.js';
 import type { HostProcess } from '../../electron/host/engine-host.js';
+import { cohortApp } from '../helpers/cohort-app.js';
 import { startServer } from '../../electron/serve/server.js';
 import type { RunningServer } from '../../electron/serve/server.js';
-import { AllowedRoots } from '../../electron/security/roots.js';
 import type { BatchStatus } from '../../core/ipc/contract.js';
 import { HIPPO, TEMPLATE, hippocampusIds } from '../helpers/cohort.js';
 import { openWorkspace } from '../../core/workspace/workspace.js';
@@ -35,7 +34,7 @@ let server: RunningServer;
 let browser: Browser;
 let page: Page;
 let tmp: string;
-const procs: HostProcess[] = [];
+let procs: HostProcess[] = [];
 
 /** Waits until the element's text matches; on a timeout the error says what the text was. */
 async function waitText(selector: string, re: RegExp, timeout = 600_000): Promise<void> {
@@ -58,17 +57,7 @@ describe.runIf(ready)('cohort workspace in the browser (end to end)', () => {
   beforeAll(async () => {
     await fs.mkdir(ARTIFACTS, { recursive: true });
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'lw-e2e-cohort-'));
-    const roots = new AllowedRoots();
-    await roots.add(HIPPO, false);
-    await roots.add(tmp, true);
-    const launch = nodeLauncher();
-    const host = new EngineHost(() => {
-      const p = launch();
-      procs.push(p);
-      return p;
-    });
-    app = new AppService({ stateDir: path.join(tmp, 'state'), resourcesDir: path.join(ROOT, 'resources'), roots, host });
-    await app.init();
+    ({ app, procs } = await cohortApp(tmp));
     server = await startServer({ app, rendererDir: path.join(ROOT, 'renderer', 'dist') });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1500, height: 1100 } });
