@@ -31,18 +31,57 @@ interface Row {
   elastix?: boolean;
 }
 
-async function timeForward(runtime: StudentRuntime, grid: Vec3, repeats: number): Promise<number> {
+async function timeForward(runtime: StudentRuntime, grid: Vec3, repeats: number, warmUp = true): Promise<number> {
   const input = new Float32Array(2 * grid[0] * grid[1] * grid[2]).map((_, i) => Math.sin(i * 0.001));
-  await runtime.run(input); // warm-up (session/kernels)
+  if (warmUp) await runtime.run(input); // session/kernels
   const t0 = performance.now();
   for (let i = 0; i < repeats; i++) await runtime.run(input);
   return (performance.now() - t0) / 1000 / repeats;
+}
+
+/** The forward pass on onnxruntime against tfjs (random weights), at the model's grid and a brain-sized one. */
+async function inferenceBench(modelGrid: Vec3, values: Record<string, unknown>, backend: string): Promise<void> {
+  // Forward pass: onnxruntime against tfjs, at the model's grid and on a brain-sized grid.
+  const timing: (string | number)[][] = [];
+  const grids: Vec3[] = [modelGrid, [160, 192, 224]];
+  const params = new ParamSet(studentLayers(STUDENT_ARCHITECTURE), undefined, 1, 0.05);
+  for (const grid of grids) {
+    const ort = await onnxRuntime(studentOnnx(params, STUDENT_ARCHITECTURE, grid), grid);
+    const ortSeconds = await timeForward(ort, grid, grid[0] * grid[1] * grid[2] < 1e6 ? 20 : 1);
+    ort.dispose();
+    const voxels = grid[0] * grid[1] * grid[2];
+    let tfSeconds: number | undefined;
+    if (voxels < 1e6 || values['tfjs-large']) {
+      const ref = await tfjsRuntime(params, STUDENT_ARCHITECTURE, grid);
+      tfSeconds = await timeForward(ref, grid, voxels < 1e6 ? 5 : 1, voxels < 1e6);
+    }
+    timing.push([
+      grid.join('×'),
+      fmt(ortSeconds, 4),
+      tfSeconds === undefined ? 'not run (--tfjs-large)' : fmt(tfSeconds, 3),
+      tfSeconds === undefined ? 'n/a' : `${fmt(tfSeconds / ortSeconds, 1)}×`,
+    ]);
+  }
+  params.dispose();
+  tf.disposeVariables();
+  await report(
+    'student-inference',
+    'Student forward pass (one scan, input already on the network grid)',
+    ['grid', 'onnxruntime s', 'tfjs s', 'speed-up'],
+    timing,
+    [`tfjs backend: ${backend}`],
+    values.markdown as string | undefined,
+  );
 }
 
 export async function studentBench(values: Record<string, unknown>): Promise<number> {
   const modelDir = (values.model as string | undefined) ?? BUNDLED_STUDENT;
   const dir = path.join((values.data as string | undefined) ?? sharedDataDir(), 'hippocampus');
   const card = await readModelCard(modelDir, 'student');
+  if (values['inference-only']) {
+    await inferenceBench(card.config.grid as Vec3, values, (await initTensorBackend()).description);
+    return 0;
+  }
   const summary = JSON.parse(await fs.readFile(path.join(modelDir, 'summary.json'), 'utf8').catch(() => '{}')) as {
     validationSubjects?: string[];
   };
@@ -141,29 +180,6 @@ export async function studentBench(values: Record<string, unknown>): Promise<num
     );
   }
 
-  // Forward pass: onnxruntime against tfjs, at the model's grid and on a brain-sized grid.
-  const timing: (string | number)[][] = [];
-  const grids: Vec3[] = [card.config.grid as Vec3, [160, 192, 224]];
-  const params = new ParamSet(studentLayers(STUDENT_ARCHITECTURE), undefined, 1, 0.05);
-  for (const grid of grids) {
-    const ort = await onnxRuntime(studentOnnx(params, STUDENT_ARCHITECTURE, grid), grid);
-    const ortSeconds = await timeForward(ort, grid, grid[0] * grid[1] * grid[2] < 1e6 ? 20 : 1);
-    ort.dispose();
-    const voxels = grid[0] * grid[1] * grid[2];
-    let tfSeconds: number | undefined;
-    if (voxels < 1e6 || values['tfjs-large']) {
-      const ref = await tfjsRuntime(params, STUDENT_ARCHITECTURE, grid);
-      tfSeconds = await timeForward(ref, grid, voxels < 1e6 ? 5 : 1);
-    }
-    timing.push([
-      grid.join('×'),
-      fmt(ortSeconds, 4),
-      tfSeconds === undefined ? 'not run (--tfjs-large)' : fmt(tfSeconds, 3),
-      tfSeconds === undefined ? 'n/a' : `${fmt(tfSeconds / ortSeconds, 1)}×`,
-    ]);
-  }
-  params.dispose();
-  tf.disposeVariables();
   await report(
     'student',
     `Benchmark student: template ${card.template.image.file.replace('_image.nii.gz', '')} → ${test.length} hippocampus scans held out from training and model selection, model ${path.relative(process.cwd(), modelDir) || modelDir}, ${new Date().toISOString().slice(0, 10)}, ${machineLine(backend.description)}`,
@@ -172,13 +188,6 @@ export async function studentBench(values: Record<string, unknown>): Promise<num
     notes,
     values.markdown as string | undefined,
   );
-  await report(
-    'student-inference',
-    'Student forward pass (one scan, input already on the network grid)',
-    ['grid', 'onnxruntime s', 'tfjs s', 'speed-up'],
-    timing,
-    [`tfjs backend: ${backend.description}`],
-    values.markdown as string | undefined,
-  );
+  await inferenceBench(card.config.grid as Vec3, values, backend.description);
   return 0;
 }

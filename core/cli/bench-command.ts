@@ -34,7 +34,7 @@ Suites:
               two-step; --cycle-model, --ic-model and --ablation-model DIR add rows), gn, affine,
               elastix (--elastix-pairs N: on the first N scans only); then the forward pass on
               onnxruntime against tfjs (--tfjs-large: also tfjs on the 160×192×224 grid, which
-              takes very long on the pure-JavaScript backend)
+              takes very long on the pure-JavaScript backend; --inference-only: that table alone)
   cohort      batch label transfer of 100 hippocampus scans (--pairs N: N scans) into a fresh
               workspace with affine: seconds per scan end to end, peak resident memory at 10 and
               at 100 scans (flat: within 20 %)
@@ -209,6 +209,7 @@ export async function benchCommand(args: string[]): Promise<number> {
       'ablation-model': { type: 'string' },
       'ic-model': { type: 'string' },
       'elastix-pairs': { type: 'string' },
+      'inference-only': { type: 'boolean' },
       'tfjs-large': { type: 'boolean' },
     },
     true,
