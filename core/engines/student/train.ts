@@ -41,7 +41,7 @@ import { VariableAdam } from '../../tensor/variable-adam.js';
 import { STUDENT_OPTIONS } from './options.js';
 
 export const STUDENT_TRAIN_OPTIONS = {
-  iterations: option.integer({ description: 'training iterations (student updates)', default: 300, min: 1, max: 1e6 }),
+  iterations: option.integer({ description: 'training iterations (student updates)', default: 150, min: 1, max: 1e6 }),
   learningRate: option.number({ description: 'Adam step of the student', default: 1e-3, min: 1e-7, max: 1 }),
   criticLearningRate: option.number({ description: 'Adam step of the discriminator', default: 1e-4, min: 1e-7, max: 1 }),
   criticEvery: option.integer({ description: 'student updates per discriminator update', default: 5, min: 1, max: 1000 }),
