@@ -200,9 +200,10 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
   const evaluated = await evaluateOnGridParallel(out.transform, input.scan, { displacement: true, source: input.templateImage });
   const coords = evaluated.sourceIndex!;
   const field = evaluated.displacementMm!;
-  // det J and its statistics, then the template image, on the second core while this one carries the labels over.
-  const jacobianPending = jacobianInBackground(gridOf(input.scan), field);
+  // The template image, then det J and its statistics, on the second core while this one carries
+  // the labels over: label transfer waits for the image only, det J is awaited after the scores.
   const warpedPending = sampleInBackground(input.templateImage, input.scan, coords, 'linear');
+  const jacobianPending = jacobianInBackground(gridOf(input.scan), field);
   const labels = sampleAtCoordinates(input.templateLabels, input.scan, coords, options.labelInterpolation ?? 'label-linear');
   const gridLayer = warpedGridPattern(input.templateImage, coords);
   const warpedTemplate = await warpedPending;
@@ -210,6 +211,9 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
   throwIfAborted(options.signal);
   progress?.({ stage: 'metrics', fraction: 0.9, message: 'computing metrics' });
   const metricsStarted = performance.now();
+  const volumes = labelVolumes(labels.data, input.scan, input.scanLabels?.data);
+  const int32 = (a: ArrayLike<number>) => (a instanceof Int32Array ? a : Int32Array.from(a));
+  const seg = input.scanLabels && (await segmentationMetricsParallel(int32(labels.data), int32(input.scanLabels.data), input.scan));
   const { det: jacobian, statistics: deformation } = await jacobianPending;
   const metrics: SegmentMetrics = {
     engine: descriptor.name,
@@ -217,7 +221,7 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
     seconds: 0,
     registrationSeconds: out.seconds,
     stages: { registration: out.seconds, labels: labelsSeconds, metrics: 0 },
-    volumes: labelVolumes(labels.data, input.scan, input.scanLabels?.data),
+    volumes,
     nonPositiveJacobianPercent: deformation.nonPositiveJacobianPercent,
     sdLogJacobian: deformation.sdLogJacobian,
     warnings: [...(input.readWarnings ?? []), ...out.warnings],
@@ -225,9 +229,7 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
     reoriented,
     details: out.details,
   };
-  if (input.scanLabels) {
-    const int32 = (a: ArrayLike<number>) => (a instanceof Int32Array ? a : Int32Array.from(a));
-    const seg = await segmentationMetricsParallel(int32(labels.data), int32(input.scanLabels.data), input.scan);
+  if (seg) {
     metrics.meanDice = seg.meanDice;
     metrics.meanHd95 = seg.meanHd95;
     metrics.labels = seg.labels;
