@@ -12,6 +12,7 @@ import { initTensorBackend } from '../tensor/backend.js';
 import type { SegmentMetrics } from '../pipeline/segment.js';
 import { learnedBench, memoryBench } from '../bench/suites.js';
 import { studentBench } from '../bench/student-suite.js';
+import { supervoxelBench } from '../bench/supervoxel-suite.js';
 import { getEngineDefinition, listEngines } from '../engines/index.js';
 import { overheadBench } from '../bench/overhead.js';
 import { fmt, mean, machineLine, report } from '../bench/report.js';
@@ -38,6 +39,12 @@ Suites:
   cohort      batch label transfer of 100 hippocampus scans (--pairs N: N scans) into a fresh
               workspace with affine: seconds per scan end to end, peak resident memory at 10 and
               at 100 scans (flat: within 20 %)
+              two-step; --cycle-model DIR and --ablation-model DIR add rows), gn, affine, elastix;
+              then the forward pass on onnxruntime against tfjs (--tfjs-large: also tfjs on
+              the 160×192×224 grid, which takes very long on the pure-JavaScript backend)
+  supervoxel  held-out hippocampus scans: supervoxel (--model, default the bundled one), gn,
+              affine, student, elastix; the supervoxel step's prediction, keypoint and
+              densification seconds against gn's registration time
 
   --data DIR        the shared data folder (default: $LABELWARP_DATA or ../shared/data)
   --no-elastix      run our engine only
@@ -230,6 +237,8 @@ export async function benchCommand(args: string[]): Promise<number> {
       return studentBench(values);
     case 'cohort':
       return (await import('../bench/cohort-suite.js')).cohortBench(values);
+    case 'supervoxel':
+      return supervoxelBench(values);
     default:
       if (!listEngines().some((e) => e.name === suite))
         throw new LabelWarpError(

@@ -42,7 +42,7 @@ describe('an engine added in one file plus one registry line', () => {
     expect(r.stdout).toMatch(/^gn .*trainable: labelwarp train gn/m);
     expect(r.stdout).toMatch(/^affine .*\[global\]$/m);
     const help = await run(['train', '--help']);
-    expect(help.stdout).toMatch(/Trainable engines: gn, student, centroid/);
+    expect(help.stdout).toMatch(/Trainable engines: gn, student, supervoxel, centroid/);
   });
 
   it("is in the app's engine list", async () => {
@@ -53,7 +53,7 @@ describe('an engine added in one file plus one registry line', () => {
       deformable: false,
       options: [expect.objectContaining({ name: 'threshold', default: 0.1 }), expect.objectContaining({ name: 'model' })],
     });
-    expect(engines.map((x) => x.name)).toEqual(['affine', 'gn', 'student', 'centroid']);
+    expect(engines.map((x) => x.name)).toEqual(['affine', 'gn', 'student', 'supervoxel', 'centroid']);
   });
 
   it('segments, trains, lists its model, and warns when the model was trained for another template', async () => {
@@ -127,6 +127,6 @@ describe('an engine added in one file plus one registry line', () => {
   it('engines without a trainer say so', async () => {
     const r = await run(['train', 'affine', '--out', tmp]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/engine "affine" cannot be trained; trainable: gn, student, centroid/);
+    expect(r.stderr).toMatch(/engine "affine" cannot be trained; trainable: gn, student, supervoxel, centroid/);
   });
 });
