@@ -94,7 +94,7 @@ function buildMenu(): void {
             click: () =>
               dialog.showMessageBox({
                 message: `LabelWarp ${app.getVersion()}`,
-                detail: 'One-shot atlas segmentation by deformable registration.',
+                detail: 'Carries a labelled template’s labels onto new scans by deformable registration.',
               }),
           },
           { label: 'Sample data licence', click: () => void shell.openPath(path.join(ROOT, 'resources', 'sample', 'ixi', 'LICENSE.md')) },

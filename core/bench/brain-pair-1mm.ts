@@ -23,7 +23,7 @@ function grid1mm(ref: Grid): Grid {
 /** Template subject-a, scan subject-b, each with its labels, on 1 mm grids of PAIR_DIMS. */
 export async function brainPair1mm(
   data = sharedDataDir(),
-): Promise<Required<Pick<SegmentInput, 'atlasImage' | 'atlasLabels' | 'scan' | 'scanLabels'>>> {
+): Promise<Required<Pick<SegmentInput, 'templateImage' | 'templateLabels' | 'scan' | 'scanLabels'>>> {
   const dir = path.join(data, 'aligned-brain-pair');
   const read = (f: string, kind: 'image' | 'labels') => readVolume(path.join(dir, f), kind);
   const [a, al, b, bl] = await Promise.all([
@@ -35,8 +35,8 @@ export async function brainPair1mm(
   const ga = grid1mm(a);
   const gb = grid1mm(b);
   return {
-    atlasImage: resampleToGrid(a, ga, 'linear'),
-    atlasLabels: resampleToGrid(al, ga, 'nearest'),
+    templateImage: resampleToGrid(a, ga, 'linear'),
+    templateLabels: resampleToGrid(al, ga, 'nearest'),
     scan: resampleToGrid(b, gb, 'linear'),
     scanLabels: resampleToGrid(bl, gb, 'nearest'),
   };

@@ -53,8 +53,8 @@ export interface ElastixRun {
 /** parameterFiles: applied in sequence (e.g. affine then B-spline). */
 export async function runElastix(
   scan: string,
-  atlasImage: string,
-  atlasLabels: string,
+  templateImage: string,
+  templateLabels: string,
   scanLabels: Volume,
   parameterFiles: string[],
   withDeformation = false,
@@ -67,7 +67,7 @@ export async function runElastix(
       '-f',
       scan,
       '-m',
-      atlasImage,
+      templateImage,
       '-out',
       dir,
       '-threads',
@@ -87,7 +87,7 @@ export async function runElastix(
     }
     const tdir = path.join(dir, 'labels');
     await fs.mkdir(tdir);
-    await runTool('transformix', ['-in', atlasLabels, '-out', tdir, '-tp', last, '-threads', String(threads)]);
+    await runTool('transformix', ['-in', templateLabels, '-out', tdir, '-tp', last, '-threads', String(threads)]);
     const warped = await readVolume(path.join(tdir, 'result.nii.gz'), 'labels');
     const m = segmentationMetrics(warped.data, scanLabels.data, scanLabels);
     let deformation: DeformationMetrics | undefined;

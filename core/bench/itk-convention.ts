@@ -48,15 +48,15 @@ export function deformationFieldParameters(fieldFile: string, grid: Grid): strin
 
 /**
  * Mean Dice (over the labels of our map) between transformix's labels, from the folder's
- * displacement field applied to `atlasLabels`, and the folder's labels.nii.gz.
+ * displacement field applied to `templateLabels`, and the folder's labels.nii.gz.
  */
-export async function transformixDice(resultDir: string, atlasLabels: string, threads = 2): Promise<number> {
+export async function transformixDice(resultDir: string, templateLabels: string, threads = 2): Promise<number> {
   const ours = await readVolume(resultFile(resultDir, 'labels'), 'labels');
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'labelwarp-transformix-'));
   try {
     const parameters = path.join(dir, 'TransformParameters.txt');
     await fs.writeFile(parameters, deformationFieldParameters(path.resolve(resultFile(resultDir, 'displacement')), gridOf(ours)));
-    await runTool('transformix', ['-in', atlasLabels, '-out', dir, '-tp', parameters, '-threads', String(threads)]);
+    await runTool('transformix', ['-in', templateLabels, '-out', dir, '-tp', parameters, '-threads', String(threads)]);
     const theirs = await readVolume(path.join(dir, 'result.nii.gz'), 'labels');
     const dice = [...diceScores(theirs.data, ours.data).values()].map((d) => d.dice);
     return dice.reduce((a, b) => a + b, 0) / Math.max(1, dice.length);

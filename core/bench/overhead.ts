@@ -38,13 +38,13 @@ export async function overheadBench(values: Record<string, unknown>): Promise<nu
   try {
     const pair = await brainPair1mm(values.data as string | undefined);
     const files = {
-      atlasImage: path.join(tmp, 'template_t1.nii.gz'),
-      atlasLabels: path.join(tmp, 'template_labels.nii.gz'),
+      templateImage: path.join(tmp, 'template_t1.nii.gz'),
+      templateLabels: path.join(tmp, 'template_labels.nii.gz'),
       scan: path.join(tmp, 'scan_t1.nii.gz'),
       scanLabels: path.join(tmp, 'scan_labels.nii.gz'),
     };
-    await writeVolume(files.atlasImage, pair.atlasImage);
-    await writeVolume(files.atlasLabels, createVolume(gridOf(pair.atlasLabels), compactLabels(pair.atlasLabels.data)));
+    await writeVolume(files.templateImage, pair.templateImage);
+    await writeVolume(files.templateLabels, createVolume(gridOf(pair.templateLabels), compactLabels(pair.templateLabels.data)));
     await writeVolume(files.scan, pair.scan);
     await writeVolume(files.scanLabels, createVolume(gridOf(pair.scanLabels), compactLabels(pair.scanLabels.data)));
     const helpSeconds = await timedProcess(['--help']);
@@ -52,10 +52,10 @@ export async function overheadBench(values: Record<string, unknown>): Promise<nu
     // Flags spelled out so that the run does not depend on the command's defaults.
     const wall = await timedProcess([
       'segment',
-      '--atlas-image',
-      files.atlasImage,
-      '--atlas-labels',
-      files.atlasLabels,
+      '--template-image',
+      files.templateImage,
+      '--template-labels',
+      files.templateLabels,
       '--scan',
       files.scan,
       '--scan-labels',
@@ -82,7 +82,7 @@ export async function overheadBench(values: Record<string, unknown>): Promise<nu
     // After the timed process: transformix applies our displacement field to the template labels.
     const elastix = elastixAvailable();
     const itk = elastix
-      ? `transformix (elastix ${elastix}) applying displacement.nii to the template labels reproduces labels.nii.gz with mean Dice ${fmt(await transformixDice(out, files.atlasLabels))} (target ≥ 0.95)`
+      ? `transformix (elastix ${elastix}) applying displacement.nii to the template labels reproduces labels.nii.gz with mean Dice ${fmt(await transformixDice(out, files.templateLabels))} (target ≥ 0.95)`
       : 'ITK-convention check skipped: elastix/transformix not installed';
     await report(
       'overhead',

@@ -31,18 +31,57 @@ interface Row {
   elastix?: boolean;
 }
 
-async function timeForward(runtime: StudentRuntime, grid: Vec3, repeats: number): Promise<number> {
+async function timeForward(runtime: StudentRuntime, grid: Vec3, repeats: number, warmUp = true): Promise<number> {
   const input = new Float32Array(2 * grid[0] * grid[1] * grid[2]).map((_, i) => Math.sin(i * 0.001));
-  await runtime.run(input); // warm-up (session/kernels)
+  if (warmUp) await runtime.run(input); // session/kernels
   const t0 = performance.now();
   for (let i = 0; i < repeats; i++) await runtime.run(input);
   return (performance.now() - t0) / 1000 / repeats;
+}
+
+/** The forward pass on onnxruntime against tfjs (random weights), at the model's grid and a brain-sized one. */
+async function inferenceBench(modelGrid: Vec3, values: Record<string, unknown>, backend: string): Promise<void> {
+  // Forward pass: onnxruntime against tfjs, at the model's grid and on a brain-sized grid.
+  const timing: (string | number)[][] = [];
+  const grids: Vec3[] = [modelGrid, [160, 192, 224]];
+  const params = new ParamSet(studentLayers(STUDENT_ARCHITECTURE), undefined, 1, 0.05);
+  for (const grid of grids) {
+    const ort = await onnxRuntime(studentOnnx(params, STUDENT_ARCHITECTURE, grid), grid);
+    const ortSeconds = await timeForward(ort, grid, grid[0] * grid[1] * grid[2] < 1e6 ? 20 : 1);
+    ort.dispose();
+    const voxels = grid[0] * grid[1] * grid[2];
+    let tfSeconds: number | undefined;
+    if (voxels < 1e6 || values['tfjs-large']) {
+      const ref = await tfjsRuntime(params, STUDENT_ARCHITECTURE, grid);
+      tfSeconds = await timeForward(ref, grid, voxels < 1e6 ? 5 : 1, voxels < 1e6);
+    }
+    timing.push([
+      grid.join('×'),
+      fmt(ortSeconds, 4),
+      tfSeconds === undefined ? 'not run (--tfjs-large)' : fmt(tfSeconds, 3),
+      tfSeconds === undefined ? 'n/a' : `${fmt(tfSeconds / ortSeconds, 1)}×`,
+    ]);
+  }
+  params.dispose();
+  tf.disposeVariables();
+  await report(
+    'student-inference',
+    'Student forward pass (one scan, input already on the network grid)',
+    ['grid', 'onnxruntime s', 'tfjs s', 'speed-up'],
+    timing,
+    [`tfjs backend: ${backend}`],
+    values.markdown as string | undefined,
+  );
 }
 
 export async function studentBench(values: Record<string, unknown>): Promise<number> {
   const modelDir = (values.model as string | undefined) ?? BUNDLED_STUDENT;
   const dir = path.join((values.data as string | undefined) ?? sharedDataDir(), 'hippocampus');
   const card = await readModelCard(modelDir, 'student');
+  if (values['inference-only']) {
+    await inferenceBench(card.config.grid as Vec3, values, (await initTensorBackend()).description);
+    return 0;
+  }
   const summary = JSON.parse(await fs.readFile(path.join(modelDir, 'summary.json'), 'utf8').catch(() => '{}')) as {
     validationSubjects?: string[];
   };
@@ -52,34 +91,42 @@ export async function studentBench(values: Record<string, unknown>): Promise<num
   if (test.length === 0) throw new LabelWarpError('the model records no held-out subjects outside model selection', modelDir);
   if (values.pairs) test = test.slice(0, Number(values.pairs));
   const backend = await initTensorBackend();
-  const atlasImageFile = path.join(dir, card.template.image.file);
-  const atlasLabelsFile = path.join(dir, card.template.labels?.file ?? card.template.image.file.replace('_image', '_labels'));
-  const atlasImage = await readVolume(atlasImageFile, 'image');
-  const atlasLabels = await readVolume(atlasLabelsFile, 'labels');
+  const templateImageFile = path.join(dir, card.template.image.file);
+  const templateLabelsFile = path.join(dir, card.template.labels?.file ?? card.template.image.file.replace('_image', '_labels'));
+  const templateImage = await readVolume(templateImageFile, 'image');
+  const templateLabels = await readVolume(templateLabelsFile, 'labels');
   const gnModel = path.join(RESOURCES, 'models', 'gn-hippocampus');
   const rows: Row[] = [
     { label: 'student', engine: 'student', options: { model: modelDir } },
     { label: 'student two-step', engine: 'student', options: { model: modelDir, twoStep: true } },
   ];
   if (values['cycle-model']) rows.push({ label: 'student cycle', engine: 'student', options: { model: values['cycle-model'] } });
+  if (values['ic-model']) rows.push({ label: 'student inverse-consistency', engine: 'student', options: { model: values['ic-model'] } });
   if (values['ablation-model'])
     rows.push({ label: 'student γ = 1 (no discriminator)', engine: 'student', options: { model: values['ablation-model'] } });
   rows.push({ label: 'gn (teacher, learned features)', engine: 'gn', options: { model: gnModel } });
   rows.push({ label: 'affine', engine: 'affine', options: {} });
   const elastixVersion = values['no-elastix'] ? undefined : ensureElastix();
-  if (elastixVersion) rows.push({ label: `elastix ${elastixVersion} (affine + B-spline)`, elastix: true });
+  // elastix takes minutes a scan here: --elastix-pairs N runs it on the first N scans only.
+  const elastixScans = Math.min(test.length, values['elastix-pairs'] ? Number(values['elastix-pairs']) : test.length);
+  if (elastixVersion)
+    rows.push({
+      label: `elastix ${elastixVersion} (affine + B-spline)${elastixScans < test.length ? ` [first ${elastixScans} scans]` : ''}`,
+      elastix: true,
+    });
   const results = rows.map(() => ({ dice: [] as number[], hd: [] as number[], fold: [] as number[], s: [] as number[], runtime: '' }));
-  for (const id of test) {
+  for (const [n, id] of test.entries()) {
     const scanFile = path.join(dir, `${id}_image.nii.gz`);
     const scan = await readVolume(scanFile, 'image');
     const scanLabels = await readVolume(path.join(dir, `${id}_labels.nii.gz`), 'labels');
     for (const [i, row] of rows.entries()) {
       const r = results[i];
       if (row.elastix) {
+        if (n >= elastixScans) continue;
         const e = await runElastix(
           scanFile,
-          atlasImageFile,
-          atlasLabelsFile,
+          templateImageFile,
+          templateLabelsFile,
           scanLabels,
           ['affine.txt', 'bspline.txt'].map((f) => path.join(RESOURCES, 'elastix', f)),
           true,
@@ -92,7 +139,7 @@ export async function studentBench(values: Record<string, unknown>): Promise<num
       }
       const m = (
         await segmentScan(
-          { atlasImage, atlasLabels, scan, scanLabels, names: { atlasImage: atlasImageFile } },
+          { templateImage, templateLabels, scan, scanLabels, names: { templateImage: templateImageFile } },
           { engine: row.engine!, engineOptions: row.options },
         )
       ).metrics;
@@ -103,7 +150,9 @@ export async function studentBench(values: Record<string, unknown>): Promise<num
       const rt = m.details?.['student.runtime'];
       if (rt !== undefined) r.runtime = `${rt}/${m.details?.['student.device']}`;
     }
-    process.stderr.write(`${id}: ${rows.map((row, i) => `${row.label} ${fmt(results[i].dice.at(-1))}`).join(', ')}\n`);
+    process.stderr.write(
+      `${id}: ${rows.map((row, i) => `${row.label} ${fmt(results[i].dice[n])} ${fmt(results[i].s[n], 2)} s`).join(', ')}\n`,
+    );
   }
   const table = rows.map((row, i) => {
     const r = results[i];
@@ -116,34 +165,21 @@ export async function studentBench(values: Record<string, unknown>): Promise<num
     ];
   });
   const gnIndex = rows.findIndex((r) => r.engine === 'gn');
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const diffs = results[0].dice.map((d, k) => d - results[gnIndex].dice[k]);
+  const sd = Math.sqrt(diffs.reduce((a, d) => a + (d - mean(diffs)) ** 2, 0) / Math.max(1, diffs.length - 1));
   const notes = [
-    `student − gn mean Dice ${fmt(mean(results[0].dice) - mean(results[gnIndex].dice))}; gn / student registration time ${fmt(mean(results[gnIndex].s) / mean(results[0].s), 1)}×`,
-    'seconds: registration only (affine pre-alignment included; reading excluded); elastix: the elastix call.',
+    `student − gn mean Dice ${fmt(mean(diffs))} (95 % interval ±${fmt((1.96 * sd) / Math.sqrt(diffs.length))}, ${diffs.length} paired scans); gn / student registration time: mean ${fmt(mean(results[gnIndex].s) / mean(results[0].s), 1)}×, median ${fmt(median(results[gnIndex].s) / median(results[0].s), 1)}×`,
+    'seconds: registration per scan, measured alike for every engine (engine creation, affine pre-alignment and registration; reading and label transfer excluded; the student’s ONNX session is created on the first scan and reused); elastix: the elastix call.',
   ];
-
-  // Forward pass: onnxruntime against tfjs, at the model's grid and on a brain-sized grid.
-  const timing: (string | number)[][] = [];
-  const grids: Vec3[] = [card.config.grid as Vec3, [160, 192, 224]];
-  const params = new ParamSet(studentLayers(STUDENT_ARCHITECTURE), undefined, 1, 0.05);
-  for (const grid of grids) {
-    const ort = await onnxRuntime(studentOnnx(params, STUDENT_ARCHITECTURE, grid), grid);
-    const ortSeconds = await timeForward(ort, grid, grid[0] * grid[1] * grid[2] < 1e6 ? 20 : 1);
-    ort.dispose();
-    const voxels = grid[0] * grid[1] * grid[2];
-    let tfSeconds: number | undefined;
-    if (voxels < 1e6 || values['tfjs-large']) {
-      const ref = await tfjsRuntime(params, STUDENT_ARCHITECTURE, grid);
-      tfSeconds = await timeForward(ref, grid, voxels < 1e6 ? 5 : 1);
-    }
-    timing.push([
-      grid.join('×'),
-      fmt(ortSeconds, 4),
-      tfSeconds === undefined ? 'not run (--tfjs-large)' : fmt(tfSeconds, 3),
-      tfSeconds === undefined ? 'n/a' : `${fmt(tfSeconds / ortSeconds, 1)}×`,
-    ]);
+  const elastixIndex = rows.findIndex((r) => r.elastix);
+  if (elastixIndex >= 0 && results[elastixIndex].dice.length < test.length) {
+    const k = results[elastixIndex].dice.length;
+    notes.push(
+      `on elastix's ${k} scans: student ${fmt(mean(results[0].dice.slice(0, k)))}, gn ${fmt(mean(results[gnIndex].dice.slice(0, k)))}, elastix ${fmt(mean(results[elastixIndex].dice))} mean Dice`,
+    );
   }
-  params.dispose();
-  tf.disposeVariables();
+
   await report(
     'student',
     `Benchmark student: template ${card.template.image.file.replace('_image.nii.gz', '')} → ${test.length} hippocampus scans held out from training and model selection, model ${path.relative(process.cwd(), modelDir) || modelDir}, ${new Date().toISOString().slice(0, 10)}, ${machineLine(backend.description)}`,
@@ -152,13 +188,6 @@ export async function studentBench(values: Record<string, unknown>): Promise<num
     notes,
     values.markdown as string | undefined,
   );
-  await report(
-    'student-inference',
-    'Student forward pass (one scan, input already on the network grid)',
-    ['grid', 'onnxruntime s', 'tfjs s', 'speed-up'],
-    timing,
-    [`tfjs backend: ${backend.description}`],
-    values.markdown as string | undefined,
-  );
+  await inferenceBench(card.config.grid as Vec3, values, backend.description);
   return 0;
 }

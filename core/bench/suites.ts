@@ -31,11 +31,11 @@ export async function learnedBench(values: Record<string, unknown>): Promise<num
   let test = held.filter((s) => !scored.has(s));
   if (test.length < 5) test = held;
   if (values.pairs) test = test.slice(0, Number(values.pairs));
-  const atlasName = card.template.image.file;
-  const atlasLabelsName = card.template.labels?.file ?? atlasName.replace('_image', '_labels');
+  const templateName = card.template.image.file;
+  const templateLabelsName = card.template.labels?.file ?? templateName.replace('_image', '_labels');
   const backend = await initTensorBackend();
-  const atlasImage = await readVolume(path.join(dir, atlasName), 'image');
-  const atlasLabels = await readVolume(path.join(dir, atlasLabelsName), 'labels');
+  const templateImage = await readVolume(path.join(dir, templateName), 'image');
+  const templateLabels = await readVolume(path.join(dir, templateLabelsName), 'labels');
   const rows: (string | number)[][] = [];
   type Scores = { dice: number[]; hd95: number[]; fold: number[]; sdLogJ: number[]; seconds: number[] };
   // MIND-SSC with the settings the network was trained beside (so the difference is the network's
@@ -61,7 +61,7 @@ export async function learnedBench(values: Record<string, unknown>): Promise<num
   for (const id of test) {
     const scan = await readVolume(path.join(dir, `${id}_image.nii.gz`), 'image');
     const scanLabels = await readVolume(path.join(dir, `${id}_labels.nii.gz`), 'labels');
-    const input = { atlasImage, atlasLabels, scan, scanLabels };
+    const input = { templateImage, templateLabels, scan, scanLabels };
     for (const r of runs) {
       const m = (await segmentScan(input, { engine: 'gn', engineOptions: r.options })).metrics;
       r.scores.dice.push(m.meanDice ?? NaN);
@@ -77,7 +77,7 @@ export async function learnedBench(values: Record<string, unknown>): Promise<num
   const better = learned.dice.filter((x, i) => x > base.dice[i]).length;
   await report(
     'gn-learned',
-    `Benchmark gn-learned: template ${atlasName.replace('_image.nii.gz', '')} → ${test.length} held-out hippocampus scans, model ${path.relative(process.cwd(), modelDir) || modelDir}, ${new Date().toISOString().slice(0, 10)}, ${machineLine(backend.description)}`,
+    `Benchmark gn-learned: template ${templateName.replace('_image.nii.gz', '')} → ${test.length} held-out hippocampus scans, model ${path.relative(process.cwd(), modelDir) || modelDir}, ${new Date().toISOString().slice(0, 10)}, ${machineLine(backend.description)}`,
     ['scan', ...metrics.flatMap(([, label]) => runs.map((r) => `${label} ${r.name}`)), 'Dice learned − MIND'],
     rows,
     [
@@ -94,9 +94,9 @@ export async function learnedBench(values: Record<string, unknown>): Promise<num
 export async function memoryBench(values: Record<string, unknown>): Promise<number> {
   const backend = await initTensorBackend();
   const input = await brainPair1mm(values.data as string | undefined);
-  const ga = input.atlasImage;
+  const ga = input.templateImage;
   const gn = getEngineDefinition('gn');
-  const estimate = runMemory(gn, engineOptions(gn, {}), { fixed: input.scan, moving: input.atlasImage }, segmentMemory(input.scan));
+  const estimate = runMemory(gn, engineOptions(gn, {}), { fixed: input.scan, moving: input.templateImage }, segmentMemory(input.scan));
   const before = process.memoryUsage().rss;
   let peakSampled = before;
   const timer = setInterval(() => (peakSampled = Math.max(peakSampled, process.memoryUsage().rss)), 50);

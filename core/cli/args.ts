@@ -47,3 +47,26 @@ export function keyValues(list: unknown): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * The template's flags: `--template-image` and `--template-labels`, with the older
+ * `--atlas-image` and `--atlas-labels` kept as aliases (one word, template, everywhere else).
+ */
+export const TEMPLATE_FLAGS: OptionsConfig = {
+  'template-image': { type: 'string' },
+  'template-labels': { type: 'string' },
+  'atlas-image': { type: 'string' },
+  'atlas-labels': { type: 'string' },
+};
+
+/** The value of `--template-<which>` or its alias `--atlas-<which>`; both given must agree. */
+export function templateFlag(values: Record<string, unknown>, which: 'image' | 'labels', optional = false): string | undefined {
+  const main = values[`template-${which}`];
+  const alias = values[`atlas-${which}`];
+  if (typeof main === 'string' && typeof alias === 'string' && main !== alias)
+    throw new LabelWarpError(`--template-${which} and its alias --atlas-${which} name different files; give one`);
+  const v = typeof main === 'string' ? main : alias;
+  if (typeof v === 'string' && v !== '') return v;
+  if (optional) return undefined;
+  throw new LabelWarpError(`--template-${which} is required (see --help)`);
+}

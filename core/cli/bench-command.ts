@@ -12,6 +12,7 @@ import { initTensorBackend } from '../tensor/backend.js';
 import type { SegmentMetrics } from '../pipeline/segment.js';
 import { learnedBench, memoryBench } from '../bench/suites.js';
 import { studentBench } from '../bench/student-suite.js';
+import { supervoxelBench } from '../bench/supervoxel-suite.js';
 import { getEngineDefinition, listEngines } from '../engines/index.js';
 import { overheadBench } from '../bench/overhead.js';
 import { fmt, mean, machineLine, report } from '../bench/report.js';
@@ -31,12 +32,19 @@ Suites:
   overhead    a 'labelwarp segment --engine gn' process on that 1 mm pair: seconds of process start,
               reading, registration, label transfer, metrics and writing, and the wall clock
   student     held-out hippocampus scans: the student (--model, default the bundled one; plain and
-              two-step; --cycle-model DIR and --ablation-model DIR add rows), gn, affine, elastix;
-              then the forward pass on onnxruntime against tfjs (--tfjs-large: also tfjs on
-              the 160×192×224 grid, which takes very long on the pure-JavaScript backend)
+              two-step; --cycle-model, --ic-model and --ablation-model DIR add rows), gn, affine,
+              elastix (--elastix-pairs N: on the first N scans only); then the forward pass on
+              onnxruntime against tfjs (--tfjs-large: also tfjs on the 160×192×224 grid, which
+              takes very long on the pure-JavaScript backend; --inference-only: that table alone)
   cohort      batch label transfer of 100 hippocampus scans (--pairs N: N scans) into a fresh
               workspace with affine: seconds per scan end to end, peak resident memory at 10 and
               at 100 scans (flat: within 20 %)
+              two-step; --cycle-model DIR and --ablation-model DIR add rows), gn, affine, elastix;
+              then the forward pass on onnxruntime against tfjs (--tfjs-large: also tfjs on
+              the 160×192×224 grid, which takes very long on the pure-JavaScript backend)
+  supervoxel  held-out hippocampus scans: supervoxel (--model, default the bundled one), gn,
+              affine, student, elastix; the supervoxel step's prediction, keypoint and
+              densification seconds against gn's registration time
 
   --data DIR        the shared data folder (default: $LABELWARP_DATA or ../shared/data)
   --no-elastix      run our engine only
@@ -46,8 +54,8 @@ Suites:
 
 interface Pair {
   name: string;
-  atlasImage: string;
-  atlasLabels: string;
+  templateImage: string;
+  templateLabels: string;
   scan: string;
   scanLabels: string;
 }
@@ -64,14 +72,14 @@ async function ixiPairs(data: string): Promise<Pair[]> {
     .filter((f) => f.endsWith('_t1.nii.gz'))
     .map((f) => f.replace('_t1.nii.gz', ''))
     .sort();
-  const atlas = 'IXI012';
-  if (!subjects.includes(atlas)) throw new LabelWarpError(`template ${atlas} missing from ${dir}`);
+  const template = 'IXI012';
+  if (!subjects.includes(template)) throw new LabelWarpError(`template ${template} missing from ${dir}`);
   return subjects
-    .filter((s) => s !== atlas)
+    .filter((s) => s !== template)
     .map((s) => ({
-      name: `${atlas} → ${s}`,
-      atlasImage: path.join(dir, `${atlas}_t1.nii.gz`),
-      atlasLabels: path.join(dir, `${atlas}_labels.nii.gz`),
+      name: `${template} → ${s}`,
+      templateImage: path.join(dir, `${template}_t1.nii.gz`),
+      templateLabels: path.join(dir, `${template}_labels.nii.gz`),
       scan: path.join(dir, `${s}_t1.nii.gz`),
       scanLabels: path.join(dir, `${s}_labels.nii.gz`),
     }));
@@ -81,8 +89,8 @@ function alignedPair(data: string): Pair {
   const dir = path.join(data, 'aligned-brain-pair');
   return {
     name: 'subject-a → subject-b',
-    atlasImage: path.join(dir, 'subject-a_t1.nii.gz'),
-    atlasLabels: path.join(dir, 'subject-a_labels.nii.gz'),
+    templateImage: path.join(dir, 'subject-a_t1.nii.gz'),
+    templateLabels: path.join(dir, 'subject-a_labels.nii.gz'),
     scan: path.join(dir, 'subject-b_t1.nii.gz'),
     scanLabels: path.join(dir, 'subject-b_labels.nii.gz'),
   };
@@ -138,8 +146,8 @@ async function registrationBench(suite: string, values: Record<string, unknown>)
       if (elastixVersion) {
         const e: ElastixRun = await runElastix(
           p.scan,
-          p.atlasImage,
-          p.atlasLabels,
+          p.templateImage,
+          p.templateLabels,
           await readVolume(p.scanLabels, 'labels'),
           params.map((f) => path.join(RESOURCES, 'elastix', f)),
           deformable,
@@ -206,6 +214,9 @@ export async function benchCommand(args: string[]): Promise<number> {
       model: { type: 'string' },
       'cycle-model': { type: 'string' },
       'ablation-model': { type: 'string' },
+      'ic-model': { type: 'string' },
+      'elastix-pairs': { type: 'string' },
+      'inference-only': { type: 'boolean' },
       'tfjs-large': { type: 'boolean' },
     },
     true,
@@ -226,6 +237,8 @@ export async function benchCommand(args: string[]): Promise<number> {
       return studentBench(values);
     case 'cohort':
       return (await import('../bench/cohort-suite.js')).cohortBench(values);
+    case 'supervoxel':
+      return supervoxelBench(values);
     default:
       if (!listEngines().some((e) => e.name === suite))
         throw new LabelWarpError(

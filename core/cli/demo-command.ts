@@ -28,7 +28,7 @@ export async function demoCommand(args: string[]): Promise<number> {
   const started = performance.now();
   for (const scan of SAMPLE.scans) {
     const r = await segmentFiles(
-      { atlasImage: SAMPLE.atlasImage, atlasLabels: SAMPLE.atlasLabels, scan: scan.image, scanLabels: scan.labels },
+      { templateImage: SAMPLE.templateImage, templateLabels: SAMPLE.templateLabels, scan: scan.image, scanLabels: scan.labels },
       engine,
       {},
       path.join(out, scan.id),

@@ -1,7 +1,7 @@
 /** The `labelwarp` command line: one entry point dispatching to commands over the same core. */
 import { describeError, LabelWarpError } from '../util/errors.js';
 
-export const MAIN_HELP = `labelwarp — one-shot atlas segmentation by registration
+export const MAIN_HELP = `labelwarp — carry a labelled template's labels onto new scans by registration (one-shot segmentation)
 
 Usage: labelwarp COMMAND [options]     (labelwarp COMMAND --help for each)
 

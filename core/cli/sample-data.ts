@@ -7,8 +7,8 @@ export const RESOURCES = path.join(ROOT, 'resources');
 
 export const SAMPLE = {
   credit: 'IXI data CC BY-SA 3.0 (brain-development.org); DLMUSE labels (CBICA, MIT)',
-  atlasImage: path.join(RESOURCES, 'sample', 'ixi', 'IXI012_t1.nii.gz'),
-  atlasLabels: path.join(RESOURCES, 'sample', 'ixi', 'IXI012_labels.nii.gz'),
+  templateImage: path.join(RESOURCES, 'sample', 'ixi', 'IXI012_t1.nii.gz'),
+  templateLabels: path.join(RESOURCES, 'sample', 'ixi', 'IXI012_labels.nii.gz'),
   scans: ['IXI014', 'IXI015'].map((s) => ({
     id: s,
     image: path.join(RESOURCES, 'sample', 'ixi', `${s}_t1.nii.gz`),

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { SegmentResult, SegmentFiles } from '../pipeline/segment.js';
 import { segmentToFolder } from '../pipeline/segment-to-folder.js';
 import { terminalProgress } from './progress-display.js';
-import { parse, required, keyValues } from './args.js';
+import { parse, required, keyValues, templateFlag, TEMPLATE_FLAGS } from './args.js';
 import { listEngines } from '../engines/index.js';
 
 /** The engine when --engine is not given. */
@@ -11,11 +11,11 @@ export const DEFAULT_ENGINE = 'gn';
 export const SEGMENT_HELP = `labelwarp segment — carry a template's labels onto a scan
 
 Usage:
-  labelwarp segment --atlas-image A --atlas-labels AL --scan S [--scan-labels SL]
+  labelwarp segment --template-image T --template-labels TL --scan S [--scan-labels SL]
                     [--engine NAME] [--option key=value …] --out DIR
 
-  --atlas-image FILE    template (atlas) image: .nii, .nii.gz, .nrrd or .mha
-  --atlas-labels FILE   template label map on the template image's grid
+  --template-image FILE   template image: .nii, .nii.gz, .nrrd or .mha (alias: --atlas-image)
+  --template-labels FILE  template label map on the template image's grid (alias: --atlas-labels)
   --scan FILE|DIR       the scan to segment: an image file or a DICOM series folder (one per
                         call; for many scans: labelwarp cohort run --scans DIR)
   --scan-labels FILE    reference labels of the scan (optional): enables Dice and HD95
@@ -23,7 +23,7 @@ Usage:
   --option key=value    an engine option (repeatable), e.g. --option levels=3
   --model DIR           a trained model for the engine (same as --option model=DIR)
   --out DIR             result folder, replaced as a whole: labels.nii.gz (template labels on
-                        the scan's grid), warped-atlas.nii.gz, grid.nii.gz, transform.json
+                        the scan's grid), warped-template.nii.gz, grid.nii.gz, transform.json
                         (+ transform.tfm for affines), displacement.nii and jacobian.nii for
                         deformable engines, metrics.json; a folder holding other files is refused
   --quiet               no progress display
@@ -56,8 +56,7 @@ export async function segmentCommand(args: string[]): Promise<number> {
   // performance.now() counts from the start of the process.
   const startSeconds = performance.now() / 1000;
   const { values } = parse(args, {
-    'atlas-image': { type: 'string' },
-    'atlas-labels': { type: 'string' },
+    ...TEMPLATE_FLAGS,
     scan: { type: 'string' },
     'scan-labels': { type: 'string' },
     engine: { type: 'string', default: DEFAULT_ENGINE },
@@ -76,8 +75,8 @@ export async function segmentCommand(args: string[]): Promise<number> {
     return 0;
   }
   const files: SegmentFiles = {
-    atlasImage: required(values, 'atlas-image'),
-    atlasLabels: required(values, 'atlas-labels'),
+    templateImage: templateFlag(values, 'image')!,
+    templateLabels: templateFlag(values, 'labels')!,
     scan: required(values, 'scan'),
     scanLabels: values['scan-labels'] as string | undefined,
   };

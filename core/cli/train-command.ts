@@ -1,5 +1,5 @@
 /** `labelwarp train ENGINE …`: dispatches to the engine's trainer through the registry. */
-import { parse, required } from './args.js';
+import { parse, required, templateFlag, TEMPLATE_FLAGS } from './args.js';
 import type { OptionsConfig } from './args.js';
 import { terminalProgress } from './progress-display.js';
 import { getEngineDefinition, trainableEngines, trainEngine, describeOptions } from '../engines/index.js';
@@ -7,8 +7,8 @@ import type { EngineTrainer } from '../engines/index.js';
 import { initTensorBackend } from '../tensor/backend.js';
 import { LabelWarpError } from '../util/errors.js';
 
-const COMMON = `  --atlas-image FILE     template image the model is trained for (or --template-image)
-  --atlas-labels FILE    its label map (or --template-labels)
+const COMMON = `  --template-image FILE  template image the model is trained for (alias: --atlas-image)
+  --template-labels FILE its label map (alias: --atlas-labels)
   --scans DIR            folder of training scans (label files in it are recognised and skipped)
   --scan-labels DIR      folder with their label maps (NAME_labels.nii.gz for NAME_image.nii.gz)
   --out MODEL_DIR        the model folder (model.json in the common format, weights, logs)
@@ -20,7 +20,7 @@ export function trainHelp(): string {
   return `labelwarp train — train a learned engine
 
 Usage:
-  labelwarp train ENGINE --atlas-image A --atlas-labels AL --scans DIR [--scan-labels DIR]
+  labelwarp train ENGINE --template-image T --template-labels TL --scans DIR [--scan-labels DIR]
                          --out MODEL_DIR [--resume] [engine training options]
 
 Trainable engines: ${names.join(', ') || 'none'} (labelwarp train ENGINE --help for its options)
@@ -39,7 +39,7 @@ function engineHelp(name: string, trainer: EngineTrainer): string {
   return `labelwarp train ${name} — train the ${name} engine
 
 Usage:
-  labelwarp train ${name} --atlas-image A --atlas-labels AL --scans DIR [--scan-labels DIR]
+  labelwarp train ${name} --template-image T --template-labels TL --scans DIR [--scan-labels DIR]
                   --out MODEL_DIR [--resume] [options]
 
 ${trainer.help}
@@ -77,10 +77,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   ) as OptionsConfig;
   const { values } = parse(args.slice(1), {
     ...engineFlags,
-    'atlas-image': { type: 'string' },
-    'atlas-labels': { type: 'string' },
-    'template-image': { type: 'string' },
-    'template-labels': { type: 'string' },
+    ...TEMPLATE_FLAGS,
     scans: { type: 'string' },
     'scan-labels': { type: 'string' },
     out: { type: 'string' },
@@ -97,8 +94,8 @@ export async function trainCommand(args: string[]): Promise<number> {
       .map((k) => [k, values[kebab(k)]]),
   );
   const inputs = {
-    atlasImage: (values['template-image'] as string | undefined) ?? required(values, 'atlas-image'),
-    atlasLabels: (values['template-labels'] as string | undefined) ?? required(values, 'atlas-labels'),
+    templateImage: templateFlag(values, 'image')!,
+    templateLabels: templateFlag(values, 'labels')!,
     scansDir: required(values, 'scans'),
     scanLabelsDir: values['scan-labels'] as string | undefined,
     outDir: required(values, 'out'),

@@ -39,7 +39,9 @@ export function compose(a: RegistrationStep, b: RegistrationStep, options: Compo
       const first = await a.register(fixed, moving, { ...ctx, onProgress: subProgress(ctx.onProgress, 0, split) });
       throwIfAborted(ctx.signal);
       const warped = { ...warpOntoFixed(moving, fixed, first.transform), ...gridOf(fixed) };
-      const second = await b.register(fixed, warped, { ...ctx, onProgress: subProgress(ctx.onProgress, split, 1) });
+      // The warped template's world → the original template's: a's transform, then what came before.
+      const pre = new CompositeTransform([...parts(first.transform), ...(ctx.pre ? parts(ctx.pre) : [])]);
+      const second = await b.register(fixed, warped, { ...ctx, pre, onProgress: subProgress(ctx.onProgress, split, 1) });
       // b maps scan points into the warped template's space (the scan's own world); a maps on.
       const transform = new CompositeTransform([...parts(second.transform), ...parts(first.transform)]);
       return {

@@ -18,6 +18,12 @@ export interface RegisterContext {
   onProgress?: ProgressFn;
   /** The template image's file, when it came from one (learned engines check their model against it). */
   templateFile?: string;
+  /**
+   * The mapping already applied to `moving` (its world → the original template's world), set by
+   * compose() for a second step; absent: `moving` is the template itself. Engines that carry
+   * data of the original template (a learned model's template maps) use it.
+   */
+  pre?: SpatialTransform;
 }
 
 export interface RegistrationOutput {
@@ -48,8 +54,8 @@ export interface RunGrids {
 
 /** Common inputs of every trainer: the template, the training scans and the model folder. */
 export interface TrainInputs {
-  atlasImage: string;
-  atlasLabels: string;
+  templateImage: string;
+  templateLabels: string;
   scansDir: string;
   scanLabelsDir?: string;
   outDir: string;

@@ -6,12 +6,14 @@ import { registerEngine, listEngines } from './registry.js';
 import { affineEngine } from './affine/index.js';
 import { gaussNewtonEngine } from './gn/index.js';
 import { studentEngine } from './student/index.js';
+import { supervoxelEngine } from './supervoxel/index.js';
 import type { EngineDefinition } from './engine.js';
 
 const BUILT_IN: EngineDefinition[] = [
   affineEngine, //
   gaussNewtonEngine,
   studentEngine,
+  supervoxelEngine,
 ];
 
 for (const engine of BUILT_IN) if (!listEngines().some((e) => e.name === engine.name)) registerEngine(engine);

@@ -42,6 +42,11 @@ export const option = {
   path: (o: { description: string }): OptionSpec<string, undefined> => ({ type: 'path', default: undefined, ...o }),
 };
 
+/** A shared option (type and range from its home) with an engine's own description and default. */
+export function withDefault<V extends OptionValue>(spec: OptionSpec<V, V>, o: { description: string; default: V }): OptionSpec<V, V> {
+  return { ...spec, ...o };
+}
+
 /** The schema as a list, for listings (`labelwarp engines`, the app's engine menu). */
 export function describeOptions(schema: OptionSchema): (OptionSpec & { name: string })[] {
   return Object.entries(schema).map(([name, spec]) => ({ name, ...spec }));

@@ -22,6 +22,7 @@ import { resultsContract } from './services/results.js';
 import { systemContract } from './services/system.js';
 import { filesContract } from './services/files.js';
 import { modelsContract } from './services/models.js';
+import { workspaceContract } from './services/workspace.js';
 
 export { ContractError } from './check.js';
 export type { OptionValue } from './check.js';
@@ -32,6 +33,7 @@ export type * from './services/results.js';
 export type * from './services/system.js';
 export type * from './services/files.js';
 export type * from './services/models.js';
+export type * from './services/workspace.js';
 export { VIEW_LAYERS } from './services/results.js';
 
 /** The one table behind the app. */
@@ -43,6 +45,7 @@ export const CONTRACT = {
   system: systemContract,
   files: filesContract,
   models: modelsContract,
+  workspace: workspaceContract,
 } as const;
 
 type Table = typeof CONTRACT;

@@ -27,8 +27,8 @@ export function percentiles(data: ArrayLike<number>, ps: number[], mask?: ArrayL
 }
 
 const BINS = 4096;
-/** Below this many candidates the rank is read off a sorted copy. */
-const SORT_BELOW = 65536;
+/** Below this many candidates the rank is read off a sorted copy (a histogram pass is cheaper above). */
+const SORT_BELOW = 4096;
 /** Each pass narrows the range ~4096-fold; doubles need far fewer than this. */
 const MAX_PASSES = 40;
 
@@ -90,13 +90,21 @@ function valueOfRank(
 }
 
 function sortedRank(data: ArrayLike<number>, mask: ArrayLike<number> | undefined, lo: number, hi: number, rank: number): number {
-  const values: number[] = [];
+  let count = 0;
   for (let i = 0; i < data.length; i++) {
     if (mask && !mask[i]) continue;
     const v = data[i];
-    if (v >= lo && v <= hi) values.push(v);
+    if (v >= lo && v <= hi) count++;
   }
-  values.sort((a, b) => a - b);
+  // A typed array sorts numerically in native code (no comparator calls).
+  const values = new Float64Array(count);
+  let n = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (mask && !mask[i]) continue;
+    const v = data[i];
+    if (v >= lo && v <= hi) values[n++] = v;
+  }
+  values.sort();
   return values[Math.min(values.length - 1, Math.max(0, rank))];
 }
 

@@ -14,6 +14,23 @@ export function trilinearAt(data: ArrayLike<number>, nx: number, ny: number, nz:
   const fy = y - y0;
   const fz = z - z0;
   const nxy = nx * ny;
+  if (x0 >= 0 && y0 >= 0 && z0 >= 0 && x0 < nx - 1 && y0 < ny - 1 && z0 < nz - 1) {
+    // All eight corners inside (most points): the loop below unrolled, same terms in the same order.
+    const b = x0 + nx * y0 + nxy * z0;
+    const gx = 1 - fx;
+    const gy = 1 - fy;
+    const gz = 1 - fz;
+    let t = 0;
+    t += gx * gy * gz * data[b];
+    t += fx * gy * gz * data[b + 1];
+    t += gx * fy * gz * data[b + nx];
+    t += fx * fy * gz * data[b + nx + 1];
+    t += gx * gy * fz * data[b + nxy];
+    t += fx * gy * fz * data[b + nxy + 1];
+    t += gx * fy * fz * data[b + nxy + nx];
+    t += fx * fy * fz * data[b + nxy + nx + 1];
+    return t;
+  }
   let s = 0;
   for (let c = 0; c < 8; c++) {
     const xi = x0 + (c & 1);

@@ -79,20 +79,25 @@ function oneHot(labels: ArrayLike<number>, classes: number[]): Float32Array {
   return out;
 }
 
-export async function preparePair(atlasImage: Volume, atlasLabels: Volume, scan: ScanEntry, classes: number[]): Promise<PreparedPair> {
+export async function preparePair(
+  templateImage: Volume,
+  templateLabels: Volume,
+  scan: ScanEntry,
+  classes: number[],
+): Promise<PreparedPair> {
   const image = await readVolume(scan.image, 'image');
   const fixedLabels = scan.labels ? ((await readVolume(scan.labels, 'labels')).data as Int32Array) : undefined;
-  const affine = await registerAffine(image, atlasImage, { iterations: [100, 60, 30] });
+  const affine = await registerAffine(image, templateImage, { iterations: [100, 60, 30] });
   const grid = gridOf(image);
-  const moving = resampleAffine(atlasImage, grid, 'linear', affine.matrix);
-  const movingLabels = resampleAffine(atlasLabels, grid, 'label-linear', affine.matrix).data as Int32Array;
+  const moving = resampleAffine(templateImage, grid, 'linear', affine.matrix);
+  const movingLabels = resampleAffine(templateLabels, grid, 'label-linear', affine.matrix).data as Int32Array;
   const L = classes.length;
   const n = moving.data.length;
   const movingOneHot = new Float32Array(n * L);
   classes.forEach((c, i) => {
     const indicator = createVolume(
-      gridOf(atlasLabels),
-      Float32Array.from(atlasLabels.data, (x) => (x === c ? 1 : 0)),
+      gridOf(templateLabels),
+      Float32Array.from(templateLabels.data, (x) => (x === c ? 1 : 0)),
     );
     const r = resampleAffine(indicator, grid, 'linear', affine.matrix).data;
     for (let v = 0; v < n; v++) movingOneHot[v * L + i] = r[v];

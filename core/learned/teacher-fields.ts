@@ -21,8 +21,8 @@ import type { ProgressFn } from '../pipeline/progress.js';
 import type { ScanEntry } from './dataset.js';
 
 export interface TeacherRun {
-  atlasImage: string;
-  atlasLabels?: string;
+  templateImage: string;
+  templateLabels?: string;
   scans: ScanEntry[];
   out: string;
   engine: string;
@@ -54,8 +54,8 @@ export async function teacherDone(out: string, id: string): Promise<boolean> {
 }
 
 export async function exportTeacherFields(run: TeacherRun): Promise<TeacherCounts> {
-  const atlasImage = await readVolume(run.atlasImage, 'image');
-  const atlasLabels = run.atlasLabels ? await readVolume(run.atlasLabels, 'labels') : undefined;
+  const templateImage = await readVolume(run.templateImage, 'image');
+  const templateLabels = run.templateLabels ? await readVolume(run.templateLabels, 'labels') : undefined;
   const counts: TeacherCounts = { done: 0, skipped: 0, failed: 0 };
   for (const [i, scan] of run.scans.entries()) {
     const dir = teacherDir(run.out, scan.id);
@@ -66,18 +66,18 @@ export async function exportTeacherFields(run: TeacherRun): Promise<TeacherCount
     const progress = run.progress?.(`[${i + 1}/${run.scans.length}] ${scan.id}`);
     try {
       const image = await readVolume(scan.image, 'image');
-      const r = await registerScan(image, atlasImage, {
+      const r = await registerScan(image, templateImage, {
         engine: run.engine,
         engineOptions: run.engineOptions,
         onProgress: progress?.onProgress,
-        templateFile: run.atlasImage,
+        templateFile: run.templateImage,
         callerBytes: segmentMemory(image),
       });
       const grid = gridOf(image);
-      const evaluated = evaluateOnGrid(r.transform, grid, { displacement: true, source: atlasLabels ? atlasImage : undefined });
+      const evaluated = evaluateOnGrid(r.transform, grid, { displacement: true, source: templateLabels ? templateImage : undefined });
       await writeResultFolder(dir, {
         grid,
-        labels: atlasLabels ? sampleAtCoordinates(atlasLabels, grid, evaluated.sourceIndex!, 'label-linear').data : undefined,
+        labels: templateLabels ? sampleAtCoordinates(templateLabels, grid, evaluated.sourceIndex!, 'label-linear').data : undefined,
         transform: r.transform,
         displacementMm: evaluated.displacementMm,
         metrics: {

@@ -35,8 +35,8 @@ import { LabelWarpError, throwIfAborted } from '../util/errors.js';
 import type { ProgressFn } from '../pipeline/progress.js';
 
 export interface TrainGnOptions {
-  atlasImage: string;
-  atlasLabels: string;
+  templateImage: string;
+  templateLabels: string;
   scansDir: string;
   scanLabelsDir?: string;
   outDir: string;
@@ -150,11 +150,11 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
   const ckptDir = path.join(out, 'checkpoint');
   await fs.mkdir(out, { recursive: true });
 
-  const atlasImage = await readVolume(options.atlasImage, 'image');
-  const atlasLabels = await readVolume(options.atlasLabels, 'labels');
-  const classes = labelSet(atlasLabels.data);
-  if (classes.length === 0) throw new LabelWarpError('the template label map holds no labels', options.atlasLabels);
-  const scans = await listScans(options.scansDir, options.scanLabelsDir, [options.atlasImage]);
+  const templateImage = await readVolume(options.templateImage, 'image');
+  const templateLabels = await readVolume(options.templateLabels, 'labels');
+  const classes = labelSet(templateLabels.data);
+  if (classes.length === 0) throw new LabelWarpError('the template label map holds no labels', options.templateLabels);
+  const scans = await listScans(options.scansDir, options.scanLabelsDir, [options.templateImage]);
   const labelled = scans.filter((s) => s.labels);
   if (options.scanLabelsDir && labelled.length < 2)
     throw new LabelWarpError('fewer than two scans have a matching label map', options.scanLabelsDir);
@@ -186,8 +186,8 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
     await fs.writeFile(path.join(out, 'validation.csv'), 'iteration,mean_dice,mean_fold_percent\n');
   }
   const modelInfo = (validationDice: number | null, extra: Record<string, unknown>): FeatureModelInfo => ({
-    templateImage: options.atlasImage,
-    templateLabels: options.atlasLabels,
+    templateImage: options.templateImage,
+    templateLabels: options.templateLabels,
     subjects: { training: train.map((s) => s.id), validation: held.map((s) => s.id) },
     mind: MIND,
     settings: {
@@ -207,7 +207,7 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
   const cache = new Map<string, PreparedPair>();
   const prepare = async (s: ScanEntry) => {
     let p = cache.get(s.id);
-    if (!p) cache.set(s.id, (p = await preparePair(atlasImage, atlasLabels, s, classes)));
+    if (!p) cache.set(s.id, (p = await preparePair(templateImage, templateLabels, s, classes)));
     return p;
   };
   const valSubjects = held.slice(0, options.maxValidation ?? 20);

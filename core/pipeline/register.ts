@@ -18,17 +18,17 @@ export interface RegisterOptions {
 
 export async function registerScan(
   scan: Volume,
-  atlasImage: Volume,
+  templateImage: Volume,
   options: RegisterOptions,
 ): Promise<RegistrationOutput & { descriptor: EngineDefinition; seconds: number }> {
   const started = performance.now();
   const descriptor = getEngineDefinition(options.engine);
   const raw = options.engineOptions ?? {};
-  checkMemory(descriptor, engineOptions(descriptor, raw), { fixed: scan, moving: atlasImage }, options.callerBytes ?? 0);
+  checkMemory(descriptor, engineOptions(descriptor, raw), { fixed: scan, moving: templateImage }, options.callerBytes ?? 0);
   const engine = await createEngine(options.engine, raw);
   try {
     const ctx = { signal: options.signal, onProgress: options.onProgress, templateFile: options.templateFile };
-    const out = await engine.register(scan, atlasImage, ctx);
+    const out = await engine.register(scan, templateImage, ctx);
     return { ...out, descriptor, seconds: (performance.now() - started) / 1000 };
   } finally {
     engine.dispose();

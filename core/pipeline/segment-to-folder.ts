@@ -28,7 +28,7 @@ export async function segmentToFolder(
   const read = (performance.now() - readStarted) / 1000;
   const result = await segmentScan(input, segmentOptions);
   result.metrics.stages = { start: startSeconds, read, ...result.metrics.stages };
-  const { atlasImage, atlasLabels, scan, scanLabels } = files;
-  const written = await writeSegmentResult(outDir, result, { inputs: { atlasImage, atlasLabels, scan, scanLabels } });
+  const { templateImage, templateLabels, scan, scanLabels } = files;
+  const written = await writeSegmentResult(outDir, result, { inputs: { templateImage, templateLabels, scan, scanLabels } });
   return { result, files: written };
 }

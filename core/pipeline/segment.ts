@@ -1,5 +1,5 @@
 /**
- * One-shot atlas segmentation of one scan: register the template (atlas) image to the scan,
+ * One-shot segmentation of one scan: register the template image to the scan,
  * carry the template labels onto the scan's own grid, and score them when reference labels exist.
  */
 import { sameGrid, describeGrid, gridOf } from '../volume/volume.js';
@@ -22,13 +22,13 @@ import { initTensorBackend } from '../tensor/backend.js';
 import { segmentMemory } from './segment-memory.js';
 
 export interface SegmentInput {
-  atlasImage: Volume;
-  atlasLabels: Volume;
+  templateImage: Volume;
+  templateLabels: Volume;
   scan: Volume;
   /** Reference labels of the scan, for scoring. */
   scanLabels?: Volume;
   /** Names used in error messages. */
-  names?: { atlasImage?: string; atlasLabels?: string; scan?: string; scanLabels?: string };
+  names?: { templateImage?: string; templateLabels?: string; scan?: string; scanLabels?: string };
   /** What the readers had to assume about the files (e.g. no qform/sform), one sentence each. */
   readWarnings?: string[];
   /** Files whose position and orientation were not stored and had to be guessed. */
@@ -90,7 +90,7 @@ export interface SegmentResult {
   /** Template labels on the scan's grid. */
   labels: Volume;
   /** Template image on the scan's grid. */
-  warpedAtlas: Volume;
+  warpedTemplate: Volume;
   transform: SpatialTransform;
   /** u(x) = T(x) − x on the scan's grid, LPS mm, interleaved (only for deformable engines). */
   displacementMm?: Float32Array;
@@ -103,8 +103,8 @@ export interface SegmentResult {
 
 /** Files of one segmentation: the template image and labels, the scan, optional reference labels. */
 export interface SegmentFiles {
-  atlasImage: string;
-  atlasLabels: string;
+  templateImage: string;
+  templateLabels: string;
   scan: string;
   scanLabels?: string;
 }
@@ -112,8 +112,8 @@ export interface SegmentFiles {
 export type VolumeRead = Awaited<ReturnType<typeof readVolumeWithWarnings>>;
 
 /** Reads a segmentation's template (image, labels): once for a whole run (see readSegmentInput). */
-export function readTemplateFiles(files: Pick<SegmentFiles, 'atlasImage' | 'atlasLabels'>): Promise<[VolumeRead, VolumeRead]> {
-  return Promise.all([readVolumeWithWarnings(files.atlasImage, 'image'), readVolumeWithWarnings(files.atlasLabels, 'labels')]);
+export function readTemplateFiles(files: Pick<SegmentFiles, 'templateImage' | 'templateLabels'>): Promise<[VolumeRead, VolumeRead]> {
+  return Promise.all([readVolumeWithWarnings(files.templateImage, 'image'), readVolumeWithWarnings(files.templateLabels, 'labels')]);
 }
 
 /**
@@ -121,22 +121,22 @@ export function readTemplateFiles(files: Pick<SegmentFiles, 'atlasImage' | 'atla
  * template already read for an earlier scan of the same run (never modified by a segmentation).
  */
 export async function readSegmentInput(files: SegmentFiles, template = readTemplateFiles(files)): Promise<SegmentInput> {
-  const [atlasRead, atlasLabelsRead] = await template;
+  const [templateRead, templateLabelsRead] = await template;
   const reads = await Promise.all([
-    atlasRead,
-    atlasLabelsRead,
+    templateRead,
+    templateLabelsRead,
     readVolumeWithWarnings(files.scan, 'image'),
     files.scanLabels ? readVolumeWithWarnings(files.scanLabels, 'labels') : Promise.resolve(undefined),
   ]);
-  const [atlasImage, atlasLabels, scan, scanLabels] = reads;
-  const { atlasImage: a, atlasLabels: al, scan: sc, scanLabels: sl } = files;
+  const [templateImage, templateLabels, scan, scanLabels] = reads;
+  const { templateImage: a, templateLabels: al, scan: sc, scanLabels: sl } = files;
   const names = [a, al, sc, sl];
   return {
-    atlasImage: atlasImage.volume,
-    atlasLabels: atlasLabels.volume,
+    templateImage: templateImage.volume,
+    templateLabels: templateLabels.volume,
     scan: scan.volume,
     scanLabels: scanLabels?.volume,
-    names: { atlasImage: a, atlasLabels: al, scan: sc, scanLabels: sl },
+    names: { templateImage: a, templateLabels: al, scan: sc, scanLabels: sl },
     readWarnings: reads.flatMap((r) => r?.warnings ?? []),
     geometryGuessed: names.filter((name, i): name is string => Boolean(name && reads[i]?.geometryGuessed)),
   };
@@ -156,17 +156,17 @@ export function alignLabelMaps(input: SegmentInput): { input: SegmentInput; note
     notes.push(`${name ?? what} holds the voxels of ${what} in another index order (${describeMapping(r.mapping)}); reoriented exactly`);
     return r.volume;
   };
-  const atlasLabels = align(input.atlasLabels, input.atlasImage, n.atlasLabels, "the template's image");
+  const templateLabels = align(input.templateLabels, input.templateImage, n.templateLabels, "the template's image");
   const scanLabels = input.scanLabels && align(input.scanLabels, input.scan, n.scanLabels, 'the scan');
-  return { input: { ...input, atlasLabels, scanLabels }, notes };
+  return { input: { ...input, templateLabels, scanLabels }, notes };
 }
 
 export function checkInputs(input: SegmentInput): void {
   const n = input.names ?? {};
-  if (!sameGrid(input.atlasImage, input.atlasLabels)) {
+  if (!sameGrid(input.templateImage, input.templateLabels)) {
     throw new LabelWarpError(
-      `the template label map's grid (${describeGrid(input.atlasLabels)}) does not match its image (${describeGrid(input.atlasImage)})`,
-      n.atlasLabels,
+      `the template label map's grid (${describeGrid(input.templateLabels)}) does not match its image (${describeGrid(input.templateImage)})`,
+      n.templateLabels,
     );
   }
   if (input.scanLabels && !sameGrid(input.scan, input.scanLabels)) {
@@ -175,7 +175,7 @@ export function checkInputs(input: SegmentInput): void {
       n.scanLabels,
     );
   }
-  checkLabelMap(input.atlasLabels, n.atlasLabels, 'the template label map');
+  checkLabelMap(input.templateLabels, n.templateLabels, 'the template label map');
 }
 
 export async function segmentScan(given: SegmentInput, options: SegmentOptions): Promise<SegmentResult> {
@@ -184,12 +184,12 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
   const started = performance.now();
   const backend = await initTensorBackend();
   const progress = options.onProgress;
-  const out = await registerScan(input.scan, input.atlasImage, {
+  const out = await registerScan(input.scan, input.templateImage, {
     engine: options.engine,
     engineOptions: options.engineOptions,
     signal: options.signal,
     onProgress: subProgress(progress, 0, 0.85),
-    templateFile: input.names?.atlasImage,
+    templateFile: input.names?.templateImage,
     callerBytes: segmentMemory(input.scan),
   });
   const descriptor = out.descriptor;
@@ -198,21 +198,24 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
   const labelsStarted = performance.now();
   // The transform is evaluated once; labels, image, grid layer and Jacobian all come from it.
   // Half the slices on the second core; the results are in shared memory, for it to use again.
-  const evaluated = await evaluateOnGridParallel(out.transform, input.scan, { displacement: true, source: input.atlasImage });
+  const evaluated = await evaluateOnGridParallel(out.transform, input.scan, { displacement: true, source: input.templateImage });
   const coords = evaluated.sourceIndex!;
   const field = evaluated.displacementMm!;
-  // det J and its statistics, then the template image, on the second core while this one carries the labels over.
+  // The template image, then det J and its statistics, on the second core while this one carries
+  // the labels over: label transfer waits for the image only, det J is awaited after the scores.
+  const warpedPending = sampleInBackground(input.templateImage, input.scan, coords, 'linear');
   const jacobianPending = jacobianInBackground(gridOf(input.scan), field);
-  const warpedPending = sampleInBackground(input.atlasImage, input.scan, coords, 'linear');
-  const labels = sampleAtCoordinates(input.atlasLabels, input.scan, coords, options.labelInterpolation ?? 'label-linear');
-  const gridLayer = warpedGridPattern(input.atlasImage, coords);
-  const warpedAtlas = await warpedPending;
+  const labels = sampleAtCoordinates(input.templateLabels, input.scan, coords, options.labelInterpolation ?? 'label-linear');
+  const gridLayer = warpedGridPattern(input.templateImage, coords);
+  const warpedTemplate = await warpedPending;
   const labelsSeconds = (performance.now() - labelsStarted) / 1000;
   throwIfAborted(options.signal);
   progress?.({ stage: 'metrics', fraction: 0.9, message: 'computing metrics' });
   const metricsStarted = performance.now();
-  const { det: jacobian, statistics: deformation } = await jacobianPending;
   const volumes = labelVolumes(labels.data, input.scan, input.scanLabels?.data);
+  const int32 = (a: ArrayLike<number>) => (a instanceof Int32Array ? a : Int32Array.from(a));
+  const seg = input.scanLabels && (await segmentationMetricsParallel(int32(labels.data), int32(input.scanLabels.data), input.scan));
+  const { det: jacobian, statistics: deformation } = await jacobianPending;
   const metrics: SegmentMetrics = {
     engine: descriptor.name,
     backend: backend.description,
@@ -220,7 +223,7 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
     registrationSeconds: out.seconds,
     stages: { registration: out.seconds, labels: labelsSeconds, metrics: 0 },
     volumes,
-    labelVolumeRatio: totalMl(volumes) / totalMl(labelVolumes(input.atlasLabels.data, input.atlasLabels)),
+    labelVolumeRatio: totalMl(volumes) / totalMl(labelVolumes(input.templateLabels.data, input.templateLabels)),
     nonPositiveJacobianPercent: deformation.nonPositiveJacobianPercent,
     sdLogJacobian: deformation.sdLogJacobian,
     warnings: [...(input.readWarnings ?? []), ...out.warnings],
@@ -228,9 +231,7 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
     reoriented,
     details: out.details,
   };
-  if (input.scanLabels) {
-    const int32 = (a: ArrayLike<number>) => (a instanceof Int32Array ? a : Int32Array.from(a));
-    const seg = await segmentationMetricsParallel(int32(labels.data), int32(input.scanLabels.data), input.scan);
+  if (seg) {
     metrics.meanDice = seg.meanDice;
     metrics.meanHd95 = seg.meanHd95;
     metrics.labels = seg.labels;
@@ -245,7 +246,7 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
   const deformable = descriptor.deformable;
   return {
     labels,
-    warpedAtlas,
+    warpedTemplate,
     transform: out.transform,
     displacementMm: deformable || options.keepDisplacement ? field : undefined,
     jacobian: deformable ? jacobian : undefined,

@@ -11,7 +11,7 @@ import type { Volume } from '../volume/volume.js';
  * maps). Intensity images vary from voxel to voxel (a hippocampus MRI read as labels: 0.06).
  */
 export const MIN_NEIGHBOUR_AGREEMENT = 0.4;
-/** More distinct labels than any atlas LabelWarp is meant for (DLMUSE: 148, FreeSurfer aseg: ~45). */
+/** More distinct labels than any template LabelWarp is meant for (DLMUSE: 148, FreeSurfer aseg: ~45). */
 export const MAX_PLAUSIBLE_LABELS = 1000;
 
 export interface LabelMapSummary {

@@ -130,21 +130,31 @@ export interface GridEvaluation {
 }
 
 /**
- * T applied to the voxel centres `pts` of slice k of `target`. A displacement field on the
- * target's own grid (what deformable engines return) is read at its voxels, not interpolated.
+ * T applied in place to `p`, the voxel centres of slice k of `target`, without a new array per
+ * slice for affine maps and for a displacement field on the target's own grid applied first (what
+ * deformable engines return: read at its voxels, not interpolated); other transforms map a copy.
+ * `atVoxels`: whether `p` still holds the voxel centres. Returns whether it still does.
  */
-function mapSlice(t: SpatialTransform, pts: Float64Array, target: Grid, k: number): Float64Array {
-  if (t instanceof CompositeTransform && t.transforms.length > 0) {
-    const [first, ...rest] = t.transforms;
-    return rest.reduce((p, next) => next.mapPointsWorld(p), mapSlice(first, pts, target, k));
+function mapSliceInPlace(t: SpatialTransform, p: Float64Array, target: Grid, k: number, atVoxels: boolean): boolean {
+  if (t instanceof CompositeTransform) {
+    for (const part of t.transforms) atVoxels = mapSliceInPlace(part, p, target, k, atVoxels);
+    return atVoxels;
   }
-  if (t instanceof DisplacementFieldTransform && sameGrid(t.grid, target)) {
-    const base = pts.length * k;
-    const out = new Float64Array(pts.length);
-    for (let q = 0; q < pts.length; q++) out[q] = pts[q] + t.fieldMm[base + q];
-    return out;
-  }
-  return t.mapPointsWorld(pts);
+  if (atVoxels && t instanceof DisplacementFieldTransform && sameGrid(t.grid, target)) {
+    const base = p.length * k;
+    for (let q = 0; q < p.length; q++) p[q] = p[q] + t.fieldMm[base + q];
+  } else if (t instanceof AffineTransform) {
+    const m = t.matrix;
+    for (let q = 0; q < p.length; q += 3) {
+      const x = p[q];
+      const y = p[q + 1];
+      const z = p[q + 2];
+      p[q] = m[0] * x + m[1] * y + m[2] * z + m[3];
+      p[q + 1] = m[4] * x + m[5] * y + m[6] * z + m[7];
+      p[q + 2] = m[8] * x + m[9] * y + m[10] * z + m[11];
+    }
+  } else p.set(t.mapPointsWorld(p));
+  return false;
 }
 
 /**
@@ -192,9 +202,11 @@ export function evaluateSlices(
   const w2i = source ? worldToIndexMatrix(source) : undefined;
   const { displacementMm, sourceIndex } = out;
   const pts = new Float64Array(3 * slice);
+  const mapped = new Float64Array(3 * slice);
   for (let k = k0; k < k1; k++) {
     slicePointsWorld(i2w, nx, ny, k, pts, 0);
-    const mapped = mapSlice(t, pts, target, k);
+    mapped.set(pts);
+    mapSliceInPlace(t, mapped, target, k, true);
     const base = 3 * slice * k;
     if (displacementMm) for (let q = 0; q < pts.length; q++) displacementMm[base + q] = mapped[q] - pts[q];
     if (sourceIndex && w2i)

@@ -22,7 +22,7 @@ import type { SegmentResult } from '../pipeline/segment.js';
  */
 export const RESULT_FILES = {
   labels: 'labels.nii.gz',
-  warpedAtlas: 'warped-atlas.nii.gz',
+  warpedTemplate: 'warped-template.nii.gz',
   transform: 'transform.json',
   transformItk: 'transform.tfm',
   displacement: 'displacement.nii',
@@ -40,7 +40,7 @@ export interface ResultContent {
   /** Template labels on the scan grid. */
   labels?: ArrayLike<number>;
   /** Template image on the scan grid. */
-  warpedAtlas?: Float32Array;
+  warpedTemplate?: Float32Array;
   transform: SpatialTransform;
   /** u(x) = T(x) − x, LPS mm, interleaved (ITK/ANTs displacement convention). */
   displacementMm?: Float32Array;
@@ -56,9 +56,21 @@ export function resultFile(dir: string, part: ResultPart): string {
   return path.join(dir, RESULT_FILES[part]);
 }
 
+/** Names that parts had in earlier versions (read where the current name is missing). */
+const LEGACY_NAMES: Partial<Record<ResultPart, string>> = { warpedTemplate: 'warped-atlas.nii.gz' };
+
+/** The file of a part in a folder written by this or an earlier version (the current name when neither exists). */
+export async function existingResultFile(dir: string, part: ResultPart): Promise<string> {
+  const file = resultFile(dir, part);
+  const legacy = LEGACY_NAMES[part];
+  if (!legacy || (await fs.stat(file).catch(() => undefined))) return file;
+  const old = path.join(dir, legacy);
+  return (await fs.stat(old).catch(() => undefined)) ? old : file;
+}
+
 const OWN_NAMES = new Set<string>(Object.values(RESULT_FILES));
 // Files of earlier LabelWarp versions: the gzip-compressed fields and per-file temporary names.
-const LEGACY = [/^displacement\.nii\.gz$/, /^jacobian\.nii\.gz$/, /^\..+\.tmp-\d+-[0-9a-f]+(\.[a-z.]+)?$/];
+const LEGACY = [/^displacement\.nii\.gz$/, /^jacobian\.nii\.gz$/, /^warped-atlas\.nii\.gz$/, /^\..+\.tmp-\d+-[0-9a-f]+(\.[a-z.]+)?$/];
 
 /** Whether an entry of a result folder belongs to a LabelWarp result (the rest is never replaced). */
 export function isResultEntry(name: string): boolean {
@@ -93,7 +105,7 @@ export async function writeResultParts(dir: string, content: ResultContent): Pro
     if (data) parts.push([part, (file) => writeNifti(file, make(data))]);
   };
   volume('labels', content.labels, (d) => createVolume(grid, compactLabels(d)));
-  volume('warpedAtlas', content.warpedAtlas, (d) => createVolume(grid, d as Float32Array));
+  volume('warpedTemplate', content.warpedTemplate, (d) => createVolume(grid, d as Float32Array));
   volume('displacement', content.displacementMm, (d) => createVolume(grid, d as Float32Array, 3));
   volume('jacobian', content.jacobian, (d) => createVolume(grid, d as Float32Array));
   volume('grid', content.gridLayer, (d) => createVolume(grid, d as Uint8Array));
@@ -124,7 +136,7 @@ export function segmentResultContent(result: SegmentResult, extra: Record<string
   return {
     grid: result.labels,
     labels: result.labels.data,
-    warpedAtlas: result.warpedAtlas.data as Float32Array,
+    warpedTemplate: result.warpedTemplate.data as Float32Array,
     transform: result.transform,
     displacementMm: result.displacementMm,
     jacobian: result.jacobian,

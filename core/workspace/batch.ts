@@ -116,8 +116,8 @@ export async function runWorkspaceJob(
     const backend = await initTensorBackend();
     const readStarted = performance.now();
     const input = await readSegmentInput({
-      atlasImage: tFiles.image,
-      atlasLabels: tFiles.labels,
+      templateImage: tFiles.image,
+      templateLabels: tFiles.labels,
       scan: sFiles.image,
       scanLabels: sFiles.labels,
     });

@@ -19,6 +19,7 @@ import { Results } from './results-service.js';
 import { System } from './system-service.js';
 import { Files } from './files-service.js';
 import { Models } from './models-service.js';
+import { WorkspaceServiceImpl } from './workspace-service.js';
 
 export interface AppServiceOptions {
   stateDir: string;
@@ -57,6 +58,7 @@ export class AppService {
       system: new System(this.ctx),
       files: new Files(this.ctx),
       models: new Models(this.ctx),
+      workspace: new WorkspaceServiceImpl(this.ctx),
     };
     this.call = createDispatcher(this.services);
   }

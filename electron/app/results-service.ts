@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeAtomically } from '../../core/util/atomic.js';
 import { LabelWarpError } from '../../core/util/errors.js';
-import { readResultMetrics, resultFile } from '../../core/results/result-folder.js';
+import { existingResultFile, readResultMetrics } from '../../core/results/result-folder.js';
 import type { SegmentMetrics } from '../../core/pipeline/segment.js';
 import type { LabelRow, ResultSummary, ResultsService, ViewLayer, VolumePayload } from '../../core/ipc/contract.js';
 import type { AppContext } from './app-context.js';
@@ -34,7 +34,7 @@ export class Results implements ResultsService {
   async volume(a: { scanId: string; layer: ViewLayer }): Promise<VolumePayload> {
     const s = this.ctx.state.scan(a.scanId);
     const folder = s.result?.folder;
-    const file = (() => {
+    const file = await (async () => {
       switch (a.layer) {
         case 'scan':
           return s.image;
@@ -43,7 +43,10 @@ export class Results implements ResultsService {
           return s.referenceLabels;
         default:
           if (!folder) throw new LabelWarpError(`${s.name} has no result yet`);
-          return resultFile(folder, ({ labels: 'labels', warped: 'warpedAtlas', jacobian: 'jacobian', grid: 'grid' } as const)[a.layer]);
+          return existingResultFile(
+            folder,
+            ({ labels: 'labels', warped: 'warpedTemplate', jacobian: 'jacobian', grid: 'grid' } as const)[a.layer],
+          );
       }
     })();
     const isLabels = a.layer === 'labels' || a.layer === 'reference' || a.layer === 'grid';

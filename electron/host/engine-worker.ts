@@ -11,6 +11,9 @@ import { describeError, CancelledError } from '../../core/util/errors.js';
 import { HEARTBEAT_MS } from './protocol.js';
 import type { FromHost, ToHost, JobRequest } from './protocol.js';
 import { parentPort } from './parent-port.js';
+import { openWorkspace } from '../../core/workspace/workspace.js';
+import { getRun } from '../../core/workspace/runs.js';
+import { runWorkspaceJob } from '../../core/workspace/batch.js';
 
 const channel = parentPort<ToHost, FromHost>();
 const running = new Map<string, AbortController>();
@@ -19,7 +22,7 @@ const running = new Map<string, AbortController>();
 let cached: { key: string; template: Promise<[VolumeRead, VolumeRead]> } | undefined;
 
 function runTemplate(req: JobRequest): Promise<[VolumeRead, VolumeRead]> {
-  const files = { atlasImage: req.templateImage, atlasLabels: req.templateLabels };
+  const files = { templateImage: req.templateImage, templateLabels: req.templateLabels };
   if (!req.runId) return readTemplateFiles(files);
   const key = JSON.stringify([req.runId, req.templateImage, req.templateLabels]);
   if (cached?.key !== key) {
@@ -33,11 +36,33 @@ function runTemplate(req: JobRequest): Promise<[VolumeRead, VolumeRead]> {
   return cached.template;
 }
 
+/** A job of a cohort workspace: claimed, computed and committed there (core/workspace/batch.ts). */
+async function runInWorkspace(jobId: string, w: NonNullable<JobRequest['workspace']>, signal: AbortSignal): Promise<void> {
+  const ws = await openWorkspace(w.root);
+  const r = await runWorkspaceJob(ws, await getRun(ws, w.runId), w.scanId, {
+    signal,
+    onProgress: (p) => channel.postMessage({ type: 'progress', jobId, stage: p.stage, fraction: p.fraction, message: p.message }),
+  });
+  if (r.outcome === 'cancelled') throw new CancelledError();
+  channel.postMessage({
+    type: 'done',
+    jobId,
+    outcome: {
+      meanDice: r.meanDice,
+      seconds: r.seconds,
+      warnings: [],
+      files: [],
+      workspace: { outcome: r.outcome, seconds: r.seconds, error: r.error },
+    },
+  });
+}
+
 async function run(jobId: string, req: JobRequest): Promise<void> {
   const controller = new AbortController();
   running.set(jobId, controller);
   try {
-    const inputs = { atlasImage: req.templateImage, atlasLabels: req.templateLabels, scan: req.scan, scanLabels: req.scanLabels };
+    if (req.workspace) return await runInWorkspace(jobId, req.workspace, controller.signal);
+    const inputs = { templateImage: req.templateImage, templateLabels: req.templateLabels, scan: req.scan, scanLabels: req.scanLabels };
     const { result, files } = await segmentToFolder(inputs, req.outDir, {
       template: runTemplate(req),
       engine: req.engine,

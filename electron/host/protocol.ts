@@ -9,6 +9,11 @@ export interface JobRequest {
   engine: string;
   options: Record<string, string | number | boolean | number[]>;
   outDir: string;
+  /**
+   * A job of a cohort workspace (core/workspace): the host claims it there, writes the result
+   * folder with provenance and releases it; the file fields above are then unused.
+   */
+  workspace?: { root: string; runId: string; scanId: string };
 }
 
 export type ToHost = { type: 'run'; jobId: string; request: JobRequest } | { type: 'cancel'; jobId: string } | { type: 'status' };
@@ -18,6 +23,8 @@ export interface JobOutcome {
   seconds: number;
   warnings: string[];
   files: string[];
+  /** A workspace job's outcome (skipped: its result existed; busy: another process holds it). */
+  workspace?: { outcome: 'done' | 'skipped' | 'busy' | 'failed' | 'cancelled'; seconds: number; error?: string };
 }
 
 /** The host sends a heartbeat this often while its event loop runs (see EngineHost's stall timeout). */

@@ -27,9 +27,9 @@ describe('labelwarp command line', () => {
     const out = path.join(tmp, 'seg');
     const r = await labelwarp([
       'segment',
-      '--atlas-image',
+      '--template-image',
       H('001', 'image'),
-      '--atlas-labels',
+      '--template-labels',
       H('001', 'labels'),
       '--scan',
       H('003', 'image'),
@@ -48,7 +48,7 @@ describe('labelwarp command line', () => {
       'metrics.json',
       'transform.json',
       'transform.tfm',
-      'warped-atlas.nii.gz',
+      'warped-template.nii.gz',
     ]);
     const metrics = JSON.parse(await fs.readFile(path.join(out, 'metrics.json'), 'utf8'));
     expect(metrics.engine).toBe('affine');
@@ -66,7 +66,7 @@ describe('labelwarp command line', () => {
     expect(await fs.readFile(path.join(out, 'transform.tfm'), 'utf8')).toMatch(/AffineTransform_double_3_3/);
   });
 
-  it('without --scan-labels there are no Dice fields; the default engine is gn', async () => {
+  it('without --scan-labels there are no Dice fields; the default engine is gn; --atlas-* are aliases of --template-*', async () => {
     const out = path.join(tmp, 'nolabels');
     const r = await labelwarp([
       'segment',
@@ -93,19 +93,29 @@ describe('labelwarp command line', () => {
     const corrupt = path.join(tmp, 'corrupt.nii.gz');
     const bytes = await fs.readFile(H('003', 'image'));
     await fs.writeFile(corrupt, bytes.subarray(0, 5000));
+    // The template's labels by the alias --atlas-labels, except where a case names them itself.
+    const labels = ['--atlas-labels', H('001', 'labels')];
     const cases: [string[], RegExp][] = [
-      [['--scan', corrupt], /corrupt\.nii\.gz: corrupt or truncated gzip data/],
-      [['--scan', path.join(tmp, 'missing.nii.gz')], /missing\.nii\.gz: file not found/],
-      [['--scan', H('003', 'image'), '--atlas-labels', H('004', 'labels')], /does not match its image/],
-      [['--scan', H('003', 'image'), '--engine', 'nonsense'], /unknown engine "nonsense"/],
+      [['--scan', corrupt, ...labels], /corrupt\.nii\.gz: corrupt or truncated gzip data/],
+      [['--scan', path.join(tmp, 'missing.nii.gz'), ...labels], /missing\.nii\.gz: file not found/],
+      [['--scan', H('003', 'image'), '--template-labels', H('004', 'labels')], /does not match its image/],
+      [['--scan', H('003', 'image'), ...labels, '--engine', 'nonsense'], /unknown engine "nonsense"/],
       [
-        ['--scan', H('003', 'image'), '--engine', 'affine', '--option', 'levels=9'],
+        ['--scan', H('003', 'image'), ...labels, '--engine', 'affine', '--option', 'levels=9'],
         /engine "affine" option "levels": 9 is above the maximum 5/,
       ],
-      [['--scan', H('003', 'image'), '--option', 'levels=2'], /engine "gn" has no option "levels"; options: factors, /],
+      [['--scan', H('003', 'image'), ...labels, '--option', 'levels=2'], /engine "gn" has no option "levels"; options: factors, /],
+      [
+        ['--scan', H('003', 'image'), ...labels, '--atlas-image', H('003', 'image')],
+        /--template-image and its alias --atlas-image name different files/,
+      ],
+      [
+        ['--scan', H('003', 'image'), ...labels, '--template-labels', H('001', 'labels'), '--template-labels', H('001', 'labels')],
+        /--template-labels was given 2 times/,
+      ],
     ];
     for (const [extra, pattern] of cases) {
-      const base = ['segment', '--atlas-image', H('001', 'image'), '--atlas-labels', H('001', 'labels'), '--out', out, '--quiet'];
+      const base = ['segment', '--template-image', H('001', 'image'), '--out', out, '--quiet'];
       const r = await labelwarp([...base, ...extra]);
       expect(r.code).toBe(1);
       const lines = r.stderr.trim().split('\n');
@@ -117,7 +127,7 @@ describe('labelwarp command line', () => {
     expect((await fs.readdir(out)).filter((f) => f.includes('.tmp-'))).toEqual([]);
     const missingArg = await labelwarp(['segment', '--scan', H('003', 'image')]);
     expect(missingArg.code).toBe(1);
-    expect(missingArg.stderr).toMatch(/--atlas-image is required/);
+    expect(missingArg.stderr).toMatch(/--template-image is required/);
   });
 
   it('demo runs offline on the bundled sample and prints a table', async () => {

@@ -42,7 +42,7 @@ describe('an engine added in one file plus one registry line', () => {
     expect(r.stdout).toMatch(/^gn .*trainable: labelwarp train gn/m);
     expect(r.stdout).toMatch(/^affine .*\[global\]$/m);
     const help = await run(['train', '--help']);
-    expect(help.stdout).toMatch(/Trainable engines: gn, student, centroid/);
+    expect(help.stdout).toMatch(/Trainable engines: gn, student, supervoxel, centroid/);
   });
 
   it("is in the app's engine list", async () => {
@@ -53,7 +53,7 @@ describe('an engine added in one file plus one registry line', () => {
       deformable: false,
       options: [expect.objectContaining({ name: 'threshold', default: 0.1 }), expect.objectContaining({ name: 'model' })],
     });
-    expect(engines.map((x) => x.name)).toEqual(['affine', 'gn', 'student', 'centroid']);
+    expect(engines.map((x) => x.name)).toEqual(['affine', 'gn', 'student', 'supervoxel', 'centroid']);
   });
 
   it('segments, trains, lists its model, and warns when the model was trained for another template', async () => {
@@ -62,7 +62,7 @@ describe('an engine added in one file plus one registry line', () => {
     for (const id of ['003', '004', '006', '007', '008'])
       for (const w of ['image', 'labels'] as const) await fs.copyFile(H(id, w), path.join(scans, `hippocampus_${id}_${w}.nii.gz`));
     const seg = path.join(tmp, 'seg');
-    const base = ['segment', '--atlas-image', H('001', 'image'), '--atlas-labels', H('001', 'labels'), '--quiet'];
+    const base = ['segment', '--template-image', H('001', 'image'), '--template-labels', H('001', 'labels'), '--quiet'];
     const target = ['--scan', H('011', 'image'), '--scan-labels', H('011', 'labels')];
     const r = await run([...base, ...target, '--engine', 'centroid', '--out', seg]);
     expect(r.stderr).toBe('');
@@ -76,9 +76,9 @@ describe('an engine added in one file plus one registry line', () => {
     const t = await run([
       'train',
       'centroid',
-      '--atlas-image',
+      '--template-image',
       H('001', 'image'),
-      '--atlas-labels',
+      '--template-labels',
       H('001', 'labels'),
       '--scans',
       scans,
@@ -116,7 +116,7 @@ describe('an engine added in one file plus one registry line', () => {
     expect((await run([...base, ...target, '--engine', 'centroid', '--model', model, '--out', withModel])).code).toBe(0);
     expect(JSON.parse(await fs.readFile(path.join(withModel, 'metrics.json'), 'utf8')).warnings).toEqual([]);
     // Another template: the same engine and model, a plain warning in metrics.json.
-    const other = ['segment', '--atlas-image', H('003', 'image'), '--atlas-labels', H('003', 'labels'), '--quiet'];
+    const other = ['segment', '--template-image', H('003', 'image'), '--template-labels', H('003', 'labels'), '--quiet'];
     const wrong = path.join(tmp, 'seg-other');
     expect((await run([...other, ...target, '--engine', 'centroid', '--model', model, '--out', wrong])).code).toBe(0);
     expect(JSON.parse(await fs.readFile(path.join(wrong, 'metrics.json'), 'utf8')).warnings).toEqual([
@@ -127,6 +127,6 @@ describe('an engine added in one file plus one registry line', () => {
   it('engines without a trainer say so', async () => {
     const r = await run(['train', 'affine', '--out', tmp]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/engine "affine" cannot be trained; trainable: gn, student, centroid/);
+    expect(r.stderr).toMatch(/engine "affine" cannot be trained; trainable: gn, student, supervoxel, centroid/);
   });
 });

@@ -20,9 +20,9 @@ describe('Gauss-Newton engine from the command line', () => {
     const out = path.join(tmp, 'gn');
     const r = await labelwarp([
       'segment',
-      '--atlas-image',
+      '--template-image',
       H('001', 'image'),
-      '--atlas-labels',
+      '--template-labels',
       H('001', 'labels'),
       '--scan',
       H('003', 'image'),
@@ -43,7 +43,7 @@ describe('Gauss-Newton engine from the command line', () => {
       'labels.nii.gz',
       'metrics.json',
       'transform.json',
-      'warped-atlas.nii.gz',
+      'warped-template.nii.gz',
     ]);
     const field = await readVolume(path.join(out, 'displacement.nii'), 'vector');
     const scan = await readVolume(H('003', 'image'));
@@ -65,9 +65,9 @@ describe('Gauss-Newton engine from the command line', () => {
     const out = path.join(tmp, 'teacher');
     const args = [
       'teach',
-      '--atlas-image',
+      '--template-image',
       H('001', 'image'),
-      '--atlas-labels',
+      '--template-labels',
       H('001', 'labels'),
       '--scans',
       scans,
@@ -96,9 +96,9 @@ describe('Gauss-Newton engine from the command line', () => {
     const base = [
       'train',
       'gn',
-      '--atlas-image',
+      '--template-image',
       H('001', 'image'),
-      '--atlas-labels',
+      '--template-labels',
       H('001', 'labels'),
       '--scans',
       scans,
@@ -143,9 +143,9 @@ describe('Gauss-Newton engine from the command line', () => {
     // The trained model plugs into segment.
     const seg = await labelwarp([
       'segment',
-      '--atlas-image',
+      '--template-image',
       H('001', 'image'),
-      '--atlas-labels',
+      '--template-labels',
       H('001', 'labels'),
       '--scan',
       H('008', 'image'),

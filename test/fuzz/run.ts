@@ -112,15 +112,15 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
 
 /** The CLI on one case: as the scan (images) or as the scan's reference labels (label maps). */
 async function cliCase(r: Result, out: string): Promise<{ outcome: Outcome; detail: string }> {
-  const atlas = [
-    '--atlas-image',
+  const template = [
+    '--template-image',
     path.join(HIPPO, 'hippocampus_003_image.nii.gz'),
-    '--atlas-labels',
+    '--template-labels',
     path.join(HIPPO, 'hippocampus_003_labels.nii.gz'),
   ];
   const scan =
     r.c.kind === 'labels' ? ['--scan', path.join(HIPPO, 'hippocampus_001_image.nii.gz'), '--scan-labels', r.file] : ['--scan', r.file];
-  const res = await runCli(['segment', ...atlas, ...scan, '--engine', 'affine', '--out', out, '--quiet']);
+  const res = await runCli(['segment', ...template, ...scan, '--engine', 'affine', '--out', out, '--quiet']);
   if (res.timedOut) return { outcome: 'hang', detail: `no exit within ${CLI_TIMEOUT_MS / 1000} s` };
   if (res.code === 0) {
     if (r.outcome !== 'success') return { outcome: 'silent wrong', detail: `exit 0, but the reader says: ${r.detail}` };

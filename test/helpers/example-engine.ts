@@ -52,9 +52,9 @@ function labelCentre(labels: Volume): Vec3 {
 
 const translation = (t: Vec3) => new AffineTransform(Float64Array.from([1, 0, 0, t[0], 0, 1, 0, t[1], 0, 0, 1, t[2], 0, 0, 0, 1]));
 
-function meanDice(atlasLabels: Volume, scanLabels: Volume, shift: Vec3): number {
-  const coords = sourceIndexCoordinates(scanLabels, atlasLabels, translation(shift));
-  const warped = sampleAtCoordinates(atlasLabels, scanLabels, coords, 'label-linear');
+function meanDice(templateLabels: Volume, scanLabels: Volume, shift: Vec3): number {
+  const coords = sourceIndexCoordinates(scanLabels, templateLabels, translation(shift));
+  const warped = sampleAtCoordinates(templateLabels, scanLabels, coords, 'label-linear');
   const scores = [...diceScores(warped.data, scanLabels.data).values()].map((d) => d.dice);
   return scores.reduce((a, b) => a + b, 0) / Math.max(1, scores.length);
 }
@@ -87,9 +87,9 @@ export const centroidEngine = defineEngine({
     options: TRAIN_OPTIONS,
     async train(inputs, options) {
       const started = performance.now();
-      const atlas = await readVolume(inputs.atlasImage, 'image');
-      const atlasLabels = await readVolume(inputs.atlasLabels, 'labels');
-      const scans = (await listScans(inputs.scansDir, inputs.scanLabelsDir, [inputs.atlasImage])).filter((s) => s.labels);
+      const templateVolume = await readVolume(inputs.templateImage, 'image');
+      const templateLabels = await readVolume(inputs.templateLabels, 'labels');
+      const scans = (await listScans(inputs.scansDir, inputs.scanLabelsDir, [inputs.templateImage])).filter((s) => s.labels);
       const nVal = Math.max(1, Math.round(options.validationFraction * scans.length));
       const train = scans.slice(0, scans.length - nVal);
       const held = scans.slice(scans.length - nVal);
@@ -102,8 +102,8 @@ export const centroidEngine = defineEngine({
       for (const [i, s] of train.entries()) {
         inputs.onProgress?.({ stage: 'training', fraction: i / train.length, message: s.id });
         const { image, labels } = await read(s);
-        const byImage = centroidShift(image, atlas, options.threshold);
-        const a = labelCentre(atlasLabels);
+        const byImage = centroidShift(image, templateVolume, options.threshold);
+        const a = labelCentre(templateLabels);
         const b = labelCentre(labels);
         for (let k = 0; k < 3; k++) sum[k] += a[k] - b[k] - byImage[k];
       }
@@ -112,9 +112,9 @@ export const centroidEngine = defineEngine({
       let baseline = 0;
       for (const s of held) {
         const { image, labels } = await read(s);
-        const byImage = centroidShift(image, atlas, options.threshold);
-        dice += meanDice(atlasLabels, labels, [byImage[0] + offset[0], byImage[1] + offset[1], byImage[2] + offset[2]]) / held.length;
-        baseline += meanDice(atlasLabels, labels, byImage) / held.length;
+        const byImage = centroidShift(image, templateVolume, options.threshold);
+        dice += meanDice(templateLabels, labels, [byImage[0] + offset[0], byImage[1] + offset[1], byImage[2] + offset[2]]) / held.length;
+        baseline += meanDice(templateLabels, labels, byImage) / held.length;
       }
       inputs.log(
         `offset ${offset.map((x) => x.toFixed(2)).join(', ')} mm; validation Dice ${dice.toFixed(3)} (no offset ${baseline.toFixed(3)})`,
@@ -122,8 +122,8 @@ export const centroidEngine = defineEngine({
       await writeModelCard(inputs.outDir, {
         engine: 'centroid',
         config: { offsetMm: offset, threshold: options.threshold },
-        templateImage: inputs.atlasImage,
-        templateLabels: inputs.atlasLabels,
+        templateImage: inputs.templateImage,
+        templateLabels: inputs.templateLabels,
         subjects: { training: train.map((s) => s.id), validation: held.map((s) => s.id) },
         training: { backend: 'typed arrays (no tensors)', seconds: (performance.now() - started) / 1000 },
         validation: { dice, baselineDice: baseline },

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { labelwarp } from './cli.js';
 
 export interface SegmentCliFiles {
-  atlasImage: string;
-  atlasLabels: string;
+  templateImage: string;
+  templateLabels: string;
   scan: string;
   scanLabels?: string;
 }
@@ -18,7 +18,7 @@ export async function segmentWithCli(
   out: string,
   engine = 'affine',
 ): Promise<{ code: number; stdout: string; stderr: string; metrics?: Record<string, unknown> & { meanDice?: number } }> {
-  const args = ['segment', '--atlas-image', files.atlasImage, '--atlas-labels', files.atlasLabels, '--scan', files.scan];
+  const args = ['segment', '--template-image', files.templateImage, '--template-labels', files.templateLabels, '--scan', files.scan];
   if (files.scanLabels) args.push('--scan-labels', files.scanLabels);
   const r = await labelwarp([...args, '--engine', engine, '--out', out, '--quiet']);
   const text = r.code === 0 ? await fs.readFile(path.join(out, 'metrics.json'), 'utf8').catch(() => undefined) : undefined;

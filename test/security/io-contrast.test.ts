@@ -39,8 +39,8 @@ describe('robust percentiles', () => {
     await writeVolume(file, scan);
     const r = await segmentWithCli(
       {
-        atlasImage: path.join(HIPPO, 'hippocampus_001_image.nii.gz'),
-        atlasLabels: path.join(HIPPO, 'hippocampus_001_labels.nii.gz'),
+        templateImage: path.join(HIPPO, 'hippocampus_001_image.nii.gz'),
+        templateLabels: path.join(HIPPO, 'hippocampus_001_labels.nii.gz'),
         scan: file,
         scanLabels: path.join(HIPPO, 'hippocampus_003_labels.nii.gz'),
       },

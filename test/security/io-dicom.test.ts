@@ -29,8 +29,8 @@ if (!HAVE_PLASTIMATCH) console.warn('io-dicom: plastimatch is not installed (apt
 const OBLIQUE: Mat3 = [0, 0, -1, 1, 0, 0, 0, 1, 0];
 
 let tmp: string;
-let ATLAS: string;
-let ATLAS_LABELS: string;
+let TEMPLATE_IMAGE: string;
+let TEMPLATE_LABELS: string;
 let niftiScan: string;
 let niftiLabels: string;
 let dicomDir: string;
@@ -50,9 +50,9 @@ async function writeOblique(id: string, image: string, labels: string): Promise<
 describe.skipIf(!HAVE_PLASTIMATCH)('DICOM series from plastimatch', () => {
   beforeAll(async () => {
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'lw-io-dicom-'));
-    ATLAS = path.join(tmp, 'atlas_image.nii.gz');
-    ATLAS_LABELS = path.join(tmp, 'atlas_labels.nii.gz');
-    await writeOblique('001', ATLAS, ATLAS_LABELS);
+    TEMPLATE_IMAGE = path.join(tmp, 'atlas_image.nii.gz');
+    TEMPLATE_LABELS = path.join(tmp, 'atlas_labels.nii.gz');
+    await writeOblique('001', TEMPLATE_IMAGE, TEMPLATE_LABELS);
     niftiScan = path.join(tmp, 'subject_image.nii.gz');
     niftiLabels = path.join(tmp, 'subject_labels.nii.gz');
     await writeOblique('003', niftiScan, niftiLabels);
@@ -74,7 +74,7 @@ describe.skipIf(!HAVE_PLASTIMATCH)('DICOM series from plastimatch', () => {
   });
 
   it('labelwarp segment --scan DIR reads the series and accepts the NIfTI reference labels', async () => {
-    const files = { atlasImage: ATLAS, atlasLabels: ATLAS_LABELS, scan: dicomDir, scanLabels: niftiLabels };
+    const files = { templateImage: TEMPLATE_IMAGE, templateLabels: TEMPLATE_LABELS, scan: dicomDir, scanLabels: niftiLabels };
     const r = await segmentWithCli(files, path.join(tmp, 'cli-out'));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -98,7 +98,12 @@ describe.skipIf(!HAVE_PLASTIMATCH)('DICOM series from plastimatch', () => {
       const scan = await app.services.scans.setReference({ scanId: added[0].id, labels: niftiLabels });
       expect(scan.referenceLabels).toBe(niftiLabels);
       // What the engine host's worker does with the job's files.
-      const input = await readSegmentInput({ atlasImage: ATLAS, atlasLabels: ATLAS_LABELS, scan: scan.image, scanLabels: niftiLabels });
+      const input = await readSegmentInput({
+        templateImage: TEMPLATE_IMAGE,
+        templateLabels: TEMPLATE_LABELS,
+        scan: scan.image,
+        scanLabels: niftiLabels,
+      });
       const result = await segmentScan(input, { engine: 'affine' });
       expect(result.metrics.reoriented).toHaveLength(1);
       expect(result.metrics.meanDice).toBeGreaterThan(0.5);
@@ -115,7 +120,12 @@ describe.skipIf(!HAVE_PLASTIMATCH)('DICOM series from plastimatch', () => {
       data: Uint8Array.from(labels.data),
       origin: [labels.origin[0] + 0.5, labels.origin[1], labels.origin[2]],
     });
-    const input = await readSegmentInput({ atlasImage: ATLAS, atlasLabels: ATLAS_LABELS, scan: dicomDir, scanLabels: shifted });
+    const input = await readSegmentInput({
+      templateImage: TEMPLATE_IMAGE,
+      templateLabels: TEMPLATE_LABELS,
+      scan: dicomDir,
+      scanLabels: shifted,
+    });
     await expect(segmentScan(input, { engine: 'affine' })).rejects.toThrow(/reference label map grid .* does not match the scan/);
   });
 });

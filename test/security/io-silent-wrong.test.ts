@@ -138,9 +138,9 @@ describe('a guessed geometry is said plainly', () => {
     ]);
 
     const out = path.join(tmp, 'noform-out');
-    const atlas = path.join(HIPPO, 'hippocampus_003_image.nii.gz');
-    const atlasLabels = path.join(HIPPO, 'hippocampus_003_labels.nii.gz');
-    const r = await segmentWithCli({ atlasImage: atlas, atlasLabels, scan: image, scanLabels: labels }, out);
+    const templateImage = path.join(HIPPO, 'hippocampus_003_image.nii.gz');
+    const templateLabels = path.join(HIPPO, 'hippocampus_003_labels.nii.gz');
+    const r = await segmentWithCli({ templateImage, templateLabels, scan: image, scanLabels: labels }, out);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`warning: ${image} has no qform or sform`);

@@ -54,17 +54,17 @@ describe('symbolic links', () => {
     }
     const scans = await listScans(annexed, annexed);
     expect(scans.map((s) => s.id)).toEqual(['hippocampus_003']);
-    const atlasImage = await readVolume(links['hippocampus_001_image-rel'], 'image');
-    const atlasLabels = await readVolume(links['hippocampus_001_labels-abs'], 'labels');
-    const pair = await preparePair(atlasImage, atlasLabels, scans[0], labelSet(atlasLabels.data));
+    const templateImage = await readVolume(links['hippocampus_001_image-rel'], 'image');
+    const templateLabels = await readVolume(links['hippocampus_001_labels-abs'], 'labels');
+    const pair = await preparePair(templateImage, templateLabels, scans[0], labelSet(templateLabels.data));
     expect(pair.fixedLabels?.length).toBe(pair.fixedImage.length);
   });
 
   it('labelwarp segment reads template, scan and reference labels through links', async () => {
     const r = await segmentWithCli(
       {
-        atlasImage: links['hippocampus_001_image-rel'],
-        atlasLabels: links['hippocampus_001_labels-abs'],
+        templateImage: links['hippocampus_001_image-rel'],
+        templateLabels: links['hippocampus_001_labels-abs'],
         scan: links['hippocampus_003_image-abs'],
         scanLabels: links['hippocampus_003_labels-rel'],
       },

@@ -84,8 +84,8 @@ describe('one-line reasons instead of raw errors', () => {
     await expectClean(mha, 'image', /could not be read as an image \(ITK's reader failed on its contents\)/);
     const r = await segmentWithCli(
       {
-        atlasImage: path.join(HIPPO, 'hippocampus_001_image.nii.gz'),
-        atlasLabels: path.join(HIPPO, 'hippocampus_001_labels.nii.gz'),
+        templateImage: path.join(HIPPO, 'hippocampus_001_image.nii.gz'),
+        templateLabels: path.join(HIPPO, 'hippocampus_001_labels.nii.gz'),
         scan: mha,
       },
       path.join(tmp, 'out'),

@@ -30,9 +30,9 @@ function args(engine: Engine, out: string): string[] {
   return [
     BIN,
     'segment',
-    '--atlas-image',
+    '--template-image',
     H('001', 'image'),
-    '--atlas-labels',
+    '--template-labels',
     H('001', 'labels'),
     '--scan',
     H('003', 'image'),

@@ -358,8 +358,8 @@ describe('Gauss-Newton registration', () => {
     net.dispose();
     loaded.net.dispose();
     const input = {
-      atlasImage: await readVolume(H('001', 'image')),
-      atlasLabels: await readVolume(H('001', 'labels'), 'labels'),
+      templateImage: await readVolume(H('001', 'image')),
+      templateLabels: await readVolume(H('001', 'labels'), 'labels'),
       scan: await readVolume(H('003', 'image')),
       scanLabels: await readVolume(H('003', 'labels'), 'labels'),
     };
@@ -374,13 +374,16 @@ describe('Gauss-Newton registration', () => {
 
   it('flags a scan with nothing to match as a poor result instead of a silent field', async () => {
     const H = (id: string, w: 'image' | 'labels') => path.join(SHARED, 'hippocampus', `hippocampus_${id}_${w}.nii.gz`);
-    const atlasImage = await readVolume(H('001', 'image'));
-    const noise = { ...atlasImage, data: rand(atlasImage.data.length, 41, 0, 100) };
-    const r = await segmentScan({ atlasImage, atlasLabels: await readVolume(H('001', 'labels'), 'labels'), scan: noise }, { engine: 'gn' });
+    const templateImage = await readVolume(H('001', 'image'));
+    const noise = { ...templateImage, data: rand(templateImage.data.length, 41, 0, 100) };
+    const r = await segmentScan(
+      { templateImage, templateLabels: await readVolume(H('001', 'labels'), 'labels'), scan: noise },
+      { engine: 'gn' },
+    );
     expect(r.metrics.warnings.join(' ')).toMatch(/poor pre-alignment/);
-    const flat = { ...atlasImage, data: new Float32Array(atlasImage.data.length).fill(3) };
+    const flat = { ...templateImage, data: new Float32Array(templateImage.data.length).fill(3) };
     await expect(
-      segmentScan({ atlasImage, atlasLabels: await readVolume(H('001', 'labels'), 'labels'), scan: flat }, { engine: 'gn' }),
+      segmentScan({ templateImage, templateLabels: await readVolume(H('001', 'labels'), 'labels'), scan: flat }, { engine: 'gn' }),
     ).rejects.toThrow(/no contrast/);
   });
 });

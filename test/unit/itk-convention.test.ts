@@ -55,18 +55,18 @@ describe.skipIf(!elastixAvailable())('the ITK convention of the stored displacem
       const affine = new AffineTransform(Float64Array.from([0.98, 0.1, 0, 2.5, -0.1, 0.98, 0.02, -1.5, 0, 0.03, 1.05, 1, 0, 0, 0, 1]));
       const t = new CompositeTransform([new DisplacementFieldTransform(scan, field), affine]);
       const e = evaluateOnGrid(t, scan, { displacement: true, source: template });
-      const atlasLabels = path.join(tmp, 'template_labels.nii.gz');
-      const atlas = createVolume(template, templateLabels());
-      await writeNifti(atlasLabels, atlas);
-      const labels = sampleAtCoordinates(atlas, scan, e.sourceIndex!, 'nearest');
+      const labelsFile = path.join(tmp, 'template_labels.nii.gz');
+      const templateLabelMap = createVolume(template, templateLabels());
+      await writeNifti(labelsFile, templateLabelMap);
+      const labels = sampleAtCoordinates(templateLabelMap, scan, e.sourceIndex!, 'nearest');
       const write = (dir: string, displacementMm: Float32Array) =>
         writeResultFolder(dir, { grid: scan, labels: labels.data, transform: t, displacementMm, metrics: {} });
       await write(path.join(tmp, 'lps'), e.displacementMm!);
-      expect(await transformixDice(path.join(tmp, 'lps'), atlasLabels)).toBeGreaterThanOrEqual(0.95);
+      expect(await transformixDice(path.join(tmp, 'lps'), labelsFile)).toBeGreaterThanOrEqual(0.95);
       // The same field stored in RAS signs (x and y negated): transformix's labels land elsewhere.
       const ras = Float32Array.from(e.displacementMm!, (u, q) => (q % 3 === 2 ? u : -u));
       await write(path.join(tmp, 'ras'), ras);
-      expect(await transformixDice(path.join(tmp, 'ras'), atlasLabels)).toBeLessThan(0.8);
+      expect(await transformixDice(path.join(tmp, 'ras'), labelsFile)).toBeLessThan(0.8);
     } finally {
       await fs.rm(tmp, { recursive: true, force: true });
     }

@@ -45,8 +45,8 @@ describe('memory estimate before a run', () => {
   it('segment refuses with one line before registering when the run exceeds the limit', async () => {
     const H = (id: string, w: 'image' | 'labels') => path.join(SHARED, 'hippocampus', `hippocampus_${id}_${w}.nii.gz`);
     const input = {
-      atlasImage: await readVolume(H('001', 'image')),
-      atlasLabels: await readVolume(H('001', 'labels'), 'labels'),
+      templateImage: await readVolume(H('001', 'image')),
+      templateLabels: await readVolume(H('001', 'labels'), 'labels'),
       scan: await readVolume(H('003', 'image')),
     };
     process.env.LABELWARP_MAX_MEMORY = '64M';

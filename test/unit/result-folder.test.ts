@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { commitFolder, prepareFolder, recoverFolder } from '../../core/results/commit-folder.js';
-import { isResultEntry } from '../../core/results/result-folder.js';
+import { existingResultFile, isResultEntry, resultFile } from '../../core/results/result-folder.js';
 import { AffineTransform, CompositeTransform, DisplacementFieldTransform, evaluateOnGrid } from '../../core/registration/transform.js';
 import { segmentationMetrics } from '../../core/metrics/overlap.js';
 import { sampleInBackground, segmentationMetricsParallel } from '../../core/parallel/kernel-pool.js';
@@ -64,6 +64,20 @@ describe('committing a folder as a whole', () => {
     await expect(prepareFolder(dir, isResultEntry)).rejects.toThrow(/d: holds files that are not part of a LabelWarp result \(notes\.md\)/);
     expect(isResultEntry('metrics.json')).toBe(true);
     expect(isResultEntry('.labels.tmp-123-0a1b2c3d.nii.gz')).toBe(true);
+  });
+});
+
+describe('result folders of earlier versions', () => {
+  it('find the warped template under its former name (warped-atlas.nii.gz), which a new result replaces', async () => {
+    const dir = path.join(tmp, 'legacy');
+    await fs.mkdir(dir);
+    expect(await existingResultFile(dir, 'warpedTemplate')).toBe(path.join(dir, 'warped-template.nii.gz'));
+    await fs.writeFile(path.join(dir, 'warped-atlas.nii.gz'), 'x');
+    expect(await existingResultFile(dir, 'warpedTemplate')).toBe(path.join(dir, 'warped-atlas.nii.gz'));
+    await fs.writeFile(resultFile(dir, 'warpedTemplate'), 'x');
+    expect(await existingResultFile(dir, 'warpedTemplate')).toBe(path.join(dir, 'warped-template.nii.gz'));
+    expect(isResultEntry('warped-atlas.nii.gz')).toBe(true);
+    expect(await existingResultFile(dir, 'labels')).toBe(path.join(dir, 'labels.nii.gz'));
   });
 });
 

@@ -48,4 +48,54 @@ describe('student ONNX export', () => {
     expect(tf.memory().numTensors).toBe(before);
     params.dispose();
   });
+
+  it('a session with a cache key is created once, shared, and outlives dispose (one per cohort, not per scan)', async () => {
+    const params = new ParamSet(studentLayers(), undefined, 5, 0.05);
+    const grid: Vec3 = [16, 16, 16];
+    let reads = 0;
+    const model = async () => {
+      reads++;
+      return studentOnnx(params, STUDENT_ARCHITECTURE, grid);
+    };
+    const input = new Float32Array(2 * 16 ** 3).map((_, i) => Math.sin(i));
+    const key = `test-model@${Date.now()}`;
+    const first = await createRuntime('auto', model, params, STUDENT_ARCHITECTURE, grid, key);
+    const a = await first.runtime.run(input);
+    first.runtime.dispose();
+    const second = await createRuntime('onnxruntime', model, params, STUDENT_ARCHITECTURE, grid, key);
+    const b = await second.runtime.run(input);
+    second.runtime.dispose();
+    expect(reads).toBe(1);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    // Another key (another model file or version) gets its own session.
+    await (await onnxRuntime(model, grid, `${key}-other`)).run(input);
+    expect(reads).toBe(2);
+    params.dispose();
+  });
+
+  it('weights given as a loader are loaded only when tfjs runs, and a failed session is not cached', async () => {
+    const params = new ParamSet(studentLayers());
+    const grid: Vec3 = [16, 16, 16];
+    let loads = 0;
+    const loader = async () => {
+      loads++;
+      return params;
+    };
+    const bad = async () => new Uint8Array([1, 2, 3]);
+    const key = `broken@${Date.now()}`;
+    const first = await createRuntime('auto', bad, loader, STUDENT_ARCHITECTURE, grid, key);
+    expect(first.runtime.name).toBe('tfjs');
+    expect(loads).toBe(1);
+    const good = await createRuntime(
+      'auto',
+      async () => studentOnnx(params, STUDENT_ARCHITECTURE, grid),
+      loader,
+      STUDENT_ARCHITECTURE,
+      grid,
+      key,
+    );
+    expect(good.runtime.name).toBe('onnxruntime');
+    expect(loads).toBe(1);
+    params.dispose();
+  });
 });

@@ -5,6 +5,7 @@ import { discriminatorLayers, studentLayers } from '../../core/engines/student/n
 import type { StudentArchitecture } from '../../core/engines/student/network.js';
 import { ParamSet } from '../../core/engines/student/params.js';
 import { trainingStep } from '../../core/engines/student/training-step.js';
+import { VariableAdam } from '../../core/tensor/variable-adam.js';
 import type { LossWeights, Nets, StepData } from '../../core/engines/student/training-step.js';
 
 const N = 16;
@@ -50,8 +51,8 @@ function nets(cycle: boolean): Nets {
     student: new ParamSet(studentLayers(ARCH), undefined, 1),
     critic: new ParamSet(discriminatorLayers([4, 4, 4, 4, 4]), undefined, 2, 0.1),
     backward: cycle ? new ParamSet(studentLayers(ARCH), undefined, 3) : undefined,
-    optStudent: tf.train.adam(3e-3),
-    optCritic: tf.train.adam(1e-4),
+    optStudent: new VariableAdam(3e-3),
+    optCritic: new VariableAdam(1e-4),
   };
 }
 

@@ -107,7 +107,7 @@ describe('cohort workspace', () => {
     for (const r of results) {
       expect(await verifyResult(r.dir)).toEqual([]);
       const files = await fs.readdir(r.dir);
-      for (const f of ['labels.nii.gz', 'displacement.nii', 'warped-atlas.nii.gz', 'metrics.json', 'provenance.json'])
+      for (const f of ['labels.nii.gz', 'displacement.nii', 'warped-template.nii.gz', 'metrics.json', 'provenance.json'])
         expect(files).toContain(f);
       const prov = JSON.parse(await fs.readFile(path.join(r.dir, 'provenance.json'), 'utf8'));
       expect(prov.labelwarp.version).toMatch(/\d+\.\d+/);

@@ -15,7 +15,8 @@ import { LabelWarpError } from '../../util/errors.js';
 import { voxelCount } from '../../volume/volume.js';
 import { STUDENT_OPTIONS } from './options.js';
 import type { StudentOptions } from './options.js';
-import { loadStudentModel } from './model.js';
+import { loadStudentNet, readStudentCard } from './model.js';
+import type { ParamSet } from './params.js';
 import { createRuntime } from './runtime.js';
 import type { RuntimeChoice } from './runtime.js';
 import { studentStep } from './step.js';
@@ -24,27 +25,47 @@ import { studentTrainer } from './train.js';
 /** resources/models/student-hippocampus, from core/engines/student/. */
 export const BUNDLED_STUDENT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../resources/models/student-hippocampus');
 
+/** A warning when the pre-alignment differs from the one the model was trained behind (when recorded). */
+function preAlignmentWarning(training: Record<string, unknown>, options: StudentOptions): string | undefined {
+  const { affineLevels: levels, affineIterations: iterations } = training;
+  if (levels === undefined || !Array.isArray(iterations)) return undefined;
+  const used = `${options.affineLevels} levels, iterations ${options.affineIterations.join(',')}`;
+  const trained = `${String(levels)} levels, iterations ${iterations.join(',')}`;
+  return used === trained
+    ? undefined
+    : `the student model was trained behind an affine pre-alignment of ${trained}, not ${used}: results may be poorer`;
+}
+
 async function networkStep(options: StudentOptions, name: string) {
   const dir = options.model ?? BUNDLED_STUDENT;
   if (!['auto', 'onnxruntime', 'tfjs'].includes(options.runtime))
     throw new LabelWarpError(`engine "student" option "runtime": "${options.runtime}" is not auto, onnxruntime or tfjs`);
-  const { net, card, config } = await loadStudentModel(dir);
+  const { card, config } = await readStudentCard(dir);
+  const onnxFile = path.resolve(dir, config.onnx);
+  // The ONNX session is shared by every scan of this process that uses this file (as it is now).
+  const version = await fs.stat(onnxFile).then(
+    (s) => `${s.mtimeMs}:${s.size}`,
+    () => 'missing',
+  );
+  let net: ParamSet | undefined; // tfjs weights, loaded only when tfjs runs
   const { runtime, fallback } = await createRuntime(
     options.runtime as RuntimeChoice,
-    async () => new Uint8Array(await fs.readFile(path.join(dir, config.onnx))),
-    net,
+    async () => new Uint8Array(await fs.readFile(onnxFile)),
+    async () => (net = await loadStudentNet(dir, config)),
     config.architecture,
     config.grid,
+    `${onnxFile}@${version}`,
   );
+  const notes = [fallback, preAlignmentWarning(config.training ?? {}, options)];
   return studentStep(
     runtime,
     config.grid,
     {
       warnings: async (templateFile) =>
-        [await templateWarning(card, dir, templateFile), fallback].filter((w): w is string => w !== undefined),
+        [await templateWarning(card, dir, templateFile), ...notes].filter((w): w is string => w !== undefined),
       dispose: () => {
         runtime.dispose();
-        net.dispose();
+        net?.dispose();
       },
     },
     name,

@@ -49,11 +49,16 @@ export async function saveStudentModel(dir: string, net: ParamSet, info: Student
   return writeTrainedModelCard(dir, 'student', config, info);
 }
 
-export async function loadStudentModel(dir: string): Promise<{ net: ParamSet; card: ModelCard; config: StudentModelConfig }> {
+/** The card and its student configuration, checked; no weights loaded. */
+export async function readStudentCard(dir: string): Promise<{ card: ModelCard; config: StudentModelConfig }> {
   const card = await readModelCard(dir, 'student');
   const config = card.config as unknown as StudentModelConfig;
   if (!config.architecture || !config.grid || !config.weights?.tensors || typeof config.onnx !== 'string')
     throw new LabelWarpError('model.json lacks the student configuration (architecture, grid, weights, onnx)', dir);
-  const net = await ParamSet.load(dir, studentLayers(config.architecture), config.weights);
-  return { net, card, config };
+  return { card, config };
+}
+
+/** The weights as tfjs variables (the caller disposes them). */
+export function loadStudentNet(dir: string, config: StudentModelConfig): Promise<ParamSet> {
+  return ParamSet.load(dir, studentLayers(config.architecture), config.weights);
 }

@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import onnxProto from 'onnx-proto';
 import { writeAtomically } from '../../util/atomic.js';
+import { int, ints, str, tensor, toOnnxKernel, valueInfo } from '../../tensor/onnx-graph.js';
 import type { Vec3 } from '../../volume/volume.js';
 import { studentLayers } from './network.js';
 import type { LayerSpec, StudentArchitecture } from './network.js';
@@ -14,46 +15,6 @@ import type { ParamSet } from './params.js';
 
 const { onnx } = onnxProto;
 const OPSET = 13;
-
-/** tfjs [kd, kh, kw, a, b] → ONNX [b, a, kd, kh, kw] (Conv: [out, in, …]; ConvTranspose: [in, out, …]). */
-function toOnnxKernel(data: Float32Array, shape: number[]): Float32Array {
-  const [kd, kh, kw, a, b] = shape;
-  const out = new Float32Array(data.length);
-  for (let z = 0; z < kd; z++)
-    for (let y = 0; y < kh; y++)
-      for (let x = 0; x < kw; x++)
-        for (let i = 0; i < a; i++)
-          for (let o = 0; o < b; o++) out[(((o * a + i) * kd + z) * kh + y) * kw + x] = data[(((z * kh + y) * kw + x) * a + i) * b + o];
-  return out;
-}
-
-function tensor(name: string, dims: number[], values: Float32Array): onnxProto.onnx.ITensorProto {
-  return {
-    name,
-    dims,
-    dataType: onnx.TensorProto.DataType.FLOAT,
-    rawData: new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength)),
-  };
-}
-
-const ints = (name: string, v: number[]): onnxProto.onnx.IAttributeProto => ({
-  name,
-  type: onnx.AttributeProto.AttributeType.INTS,
-  ints: v,
-});
-const str = (name: string, v: string): onnxProto.onnx.IAttributeProto => ({
-  name,
-  type: onnx.AttributeProto.AttributeType.STRING,
-  s: new TextEncoder().encode(v),
-});
-const int = (name: string, v: number): onnxProto.onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: v });
-
-function valueInfo(name: string, shape: number[]): onnxProto.onnx.IValueInfoProto {
-  return {
-    name,
-    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: shape.map((d) => ({ dimValue: d })) } } },
-  };
-}
 
 /** The ONNX model (bytes) of a student with these weights for a network grid (x, y, z). */
 export function studentOnnx(params: ParamSet, arch: StudentArchitecture, grid: Vec3): Uint8Array {

@@ -1,8 +1,8 @@
 /**
  * Training and validation pairs of the student, on the network grid: the template after the
- * teacher's affine (the same pre-alignment the engine composes in front of the student) and the
- * scan, normalised; the teacher's deformable part (its whole mapping with the affine taken off,
- * in network-grid voxels); and label maps for scoring and the cycle's anatomy term.
+ * student's own pre-alignment (the affine step the engine composes in front of the network, with
+ * the same settings) and the scan, normalised; what the teacher's whole mapping adds to that
+ * affine (in network-grid voxels); and label maps for scoring and the cycle's anatomy term.
  */
 import { readVolume } from '../../volume/io.js';
 import { gridOf, invert4 } from '../../volume/volume.js';
@@ -11,6 +11,8 @@ import { resampleToGrid, sampleAtCoordinates, sourceIndexCoordinatesAffine } fro
 import { warpTrilinear } from '../../kernels/warp.js';
 import { AffineTransform, CompositeTransform, DisplacementFieldTransform, displacementOnGrid } from '../../registration/transform.js';
 import { labelSet } from '../../learned/dataset.js';
+import { LabelWarpError } from '../../util/errors.js';
+import type { RegistrationStep } from '../engine.js';
 import type { ScanEntry } from '../../learned/dataset.js';
 import { readTeacherField } from '../../learned/teacher-fields.js';
 import { warpOntoFixed } from '../compose.js';
@@ -42,12 +44,22 @@ export async function readTemplate(imageFile: string, labelsFile: string): Promi
   return { image, labels, classes: labelSet(labels.data) };
 }
 
-export async function preparePair(template: Template, scan: ScanEntry, teacherDir: string, dims: Vec3): Promise<StudentPair> {
+/** `preAlign`: the affine step the engine composes in front of the network (its result is an AffineTransform). */
+export async function preparePair(
+  template: Template,
+  scan: ScanEntry,
+  teacherDir: string,
+  dims: Vec3,
+  preAlign: RegistrationStep,
+): Promise<StudentPair> {
   const image = await readVolume(scan.image, 'image');
   const teacher = await readTeacherField(teacherDir, scan.id);
-  const affine = teacher.affine;
+  const aligned = (await preAlign.register(image, template.image)).transform;
+  if (!(aligned instanceof AffineTransform))
+    throw new LabelWarpError(`the pre-alignment "${preAlign.name}" did not return an affine transform`);
+  const affine = aligned;
   const inputs = studentInputs(image, warpOntoFixed(template.image, image, affine), dims);
-  // Teacher mapping T = A ∘ G (deformable G, then the affine A): G = A⁻¹ ∘ T.
+  // Teacher mapping T = A ∘ G (deformable G after the student's affine A): G = A⁻¹ ∘ T.
   const whole = new DisplacementFieldTransform(gridOf(image), teacher.displacement.data);
   const deformable = new CompositeTransform([whole, new AffineTransform(invert4(affine.matrix))]);
   const teacherVoxels = fieldToVoxels(inputs.grid, displacementOnGrid(deformable, inputs.grid));

@@ -3,6 +3,8 @@
  * CUDA execution provider when it is installed (`npm install --onnxruntime-node-install=cuda12`
  * on a GPU workstation) and the CPU provider otherwise; tfjs (the selected tensor backend) as the
  * fallback, or when asked for. Both take and return the same [1, nz, ny, nx, C] arrays.
+ * Sessions created with a `cacheKey` (the model file and its version) are kept for the process
+ * and shared: a cohort pays the session creation once, not once per scan.
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -70,10 +72,29 @@ async function onnxSession(ort: Ort, model: Uint8Array): Promise<{ session: impo
   return { session: await ort.InferenceSession.create(model, { executionProviders: ['cpu'] }), device: 'cpu' };
 }
 
-export async function onnxRuntime(model: Uint8Array, grid: Vec3): Promise<StudentRuntime> {
+type Session = Awaited<ReturnType<typeof onnxSession>>;
+const sessions = new Map<string, Promise<Session>>();
+
+/** The session of `cacheKey`, created once (a failed creation is forgotten, to be tried again). */
+function cachedSession(ort: Ort, model: () => Promise<Uint8Array>, cacheKey: string): Promise<Session> {
+  let s = sessions.get(cacheKey);
+  if (!s) {
+    s = model().then((bytes) => onnxSession(ort, bytes));
+    sessions.set(cacheKey, s);
+    s.catch(() => sessions.delete(cacheKey));
+  }
+  return s;
+}
+
+/**
+ * `model`: the ONNX bytes, or a function reading them (called only when the session is not
+ * cached). With `cacheKey` the session is shared and outlives `dispose()`.
+ */
+export async function onnxRuntime(model: Uint8Array | (() => Promise<Uint8Array>), grid: Vec3, cacheKey?: string): Promise<StudentRuntime> {
   const { ort, error } = loadOnnxRuntime();
   if (!ort) throw new Error(`onnxruntime-node is not available: ${error}`);
-  const { session, device } = await onnxSession(ort, model);
+  const bytes = typeof model === 'function' ? model : async () => model;
+  const { session, device } = cacheKey ? await cachedSession(ort, bytes, cacheKey) : await onnxSession(ort, await bytes());
   const [nx, ny, nz] = grid;
   return {
     name: 'onnxruntime',
@@ -84,7 +105,7 @@ export async function onnxRuntime(model: Uint8Array, grid: Vec3): Promise<Studen
       return Float32Array.from(out.field.data as Float32Array);
     },
     dispose() {
-      void session.release();
+      if (!cacheKey) void session.release();
     },
   };
 }
@@ -102,20 +123,29 @@ export async function tfjsRuntime(params: ParamSet, arch: StudentArchitecture, g
   };
 }
 
-/** The runtime asked for; 'auto' tries onnxruntime and falls back to tfjs (saying why in `fallback`). */
+/**
+ * The runtime asked for; 'auto' tries onnxruntime and falls back to tfjs (saying why in
+ * `fallback`). `params`: the weights, or a function loading them (called only when tfjs runs;
+ * the caller disposes what it returned). `cacheKey`: see onnxRuntime.
+ */
 export async function createRuntime(
   choice: RuntimeChoice,
   model: () => Promise<Uint8Array>,
-  params: ParamSet,
+  params: ParamSet | (() => Promise<ParamSet>),
   arch: StudentArchitecture,
   grid: Vec3,
+  cacheKey?: string,
 ): Promise<{ runtime: StudentRuntime; fallback?: string }> {
-  if (choice === 'tfjs') return { runtime: await tfjsRuntime(params, arch, grid) };
+  const weights = async () => (typeof params === 'function' ? await params() : params);
+  if (choice === 'tfjs') return { runtime: await tfjsRuntime(await weights(), arch, grid) };
   try {
-    return { runtime: await onnxRuntime(await model(), grid) };
+    return { runtime: await onnxRuntime(model, grid, cacheKey) };
   } catch (err) {
     if (choice === 'onnxruntime') throw err;
     const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    return { runtime: await tfjsRuntime(params, arch, grid), fallback: `onnxruntime unavailable (${why}): the student ran on tfjs` };
+    return {
+      runtime: await tfjsRuntime(await weights(), arch, grid),
+      fallback: `onnxruntime unavailable (${why}): the student ran on tfjs`,
+    };
   }
 }

@@ -36,9 +36,12 @@ import { trainingStep } from './training-step.js';
 import type { LossWeights, Nets } from './training-step.js';
 import { saveStudentModel } from './model.js';
 import { mulberry32 } from '../../util/random.js';
+import { affineStep } from '../affine/step.js';
+import { VariableAdam } from '../../tensor/variable-adam.js';
+import { STUDENT_OPTIONS } from './options.js';
 
 export const STUDENT_TRAIN_OPTIONS = {
-  iterations: option.integer({ description: 'training iterations (student updates)', default: 1200, min: 1, max: 1e6 }),
+  iterations: option.integer({ description: 'training iterations (student updates)', default: 150, min: 1, max: 1e6 }),
   learningRate: option.number({ description: 'Adam step of the student', default: 1e-3, min: 1e-7, max: 1 }),
   criticLearningRate: option.number({ description: 'Adam step of the discriminator', default: 1e-4, min: 1e-7, max: 1 }),
   criticEvery: option.integer({ description: 'student updates per discriminator update', default: 5, min: 1, max: 1000 }),
@@ -61,6 +64,9 @@ export const STUDENT_TRAIN_OPTIONS = {
   cycleLambda2: option.number({ description: 'λ2: transformation-cycle and anatomy-cycle weight', default: 3, min: 0, max: 1000 }),
   twoStep: option.boolean({ description: 'record that the model is meant to run twice (segment --option twoStep=true)', default: false }),
   grid: option.numberList({ description: 'network grid x,y,z (multiples of 16)', default: [16, 32, 16], min: 16, max: 512 }),
+  // The engine's pre-alignment, declared there: the pairs are pre-aligned as inference will be.
+  affineLevels: STUDENT_OPTIONS.affineLevels,
+  affineIterations: STUDENT_OPTIONS.affineIterations,
   teacherModel: option.path({ description: 'gn model folder of the teacher (default: MIND-SSC gn)' }),
   teacherDir: option.path({ description: 'teacher field cache (default MODEL_DIR/teacher)' }),
   maxTraining: option.integer({ description: 'training subjects used (the first N)', default: 60, min: 1, max: 1e6 }),
@@ -71,8 +77,8 @@ export const STUDENT_TRAIN_OPTIONS = {
     max: 0.9,
   }),
   maxValidation: option.integer({ description: 'held-out subjects that choose the best model', default: 20, min: 1, max: 10000 }),
-  validateEvery: option.integer({ description: 'validate every N iterations (and at the end)', default: 100, min: 1, max: 1e6 }),
-  checkpointEvery: option.integer({ description: 'write checkpoint/ every N iterations', default: 50, min: 1, max: 1e6 }),
+  validateEvery: option.integer({ description: 'validate every N iterations (and at the end)', default: 50, min: 1, max: 1e6 }),
+  checkpointEvery: option.integer({ description: 'write checkpoint/ every N iterations', default: 25, min: 1, max: 1e6 }),
   seed: option.integer({ description: 'random seed (weights, subject order)', default: 1, min: 0, max: 2 ** 31 }),
 };
 
@@ -105,9 +111,9 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
   if (dims.length !== 3) throw new LabelWarpError('--grid needs three sizes x,y,z');
   checkStudentGrid(dims);
   await fs.mkdir(out, { recursive: true });
-  const template = await readTemplate(inputs.atlasImage, inputs.atlasLabels);
-  if (template.classes.length === 0) throw new LabelWarpError('the template label map holds no labels', inputs.atlasLabels);
-  const scans = await listScans(inputs.scansDir, inputs.scanLabelsDir ?? inputs.scansDir, [inputs.atlasImage]);
+  const template = await readTemplate(inputs.templateImage, inputs.templateLabels);
+  if (template.classes.length === 0) throw new LabelWarpError('the template label map holds no labels', inputs.templateLabels);
+  const scans = await listScans(inputs.scansDir, inputs.scanLabelsDir ?? inputs.scansDir, [inputs.templateImage]);
   const labelled = scans.filter((s) => s.labels);
   if (labelled.length < 2) throw new LabelWarpError('fewer than two scans have a matching label map', inputs.scansDir);
   const nVal = Math.max(1, Math.round(o.validationFraction * labelled.length));
@@ -120,8 +126,8 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
   const teacherDir = o.teacherDir ?? path.join(out, 'teacher');
   const teacherStart = performance.now();
   const counts = await exportTeacherFields({
-    atlasImage: inputs.atlasImage,
-    atlasLabels: inputs.atlasLabels,
+    templateImage: inputs.templateImage,
+    templateLabels: inputs.templateLabels,
     scans: [...trainScans, ...valScans],
     out: teacherDir,
     engine: 'gn',
@@ -134,8 +140,13 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
   );
   if (counts.failed > 0) throw new LabelWarpError(`${counts.failed} teacher registrations failed`, teacherDir);
 
-  const train = await Promise.all(trainScans.map((s) => preparePair(template, s, teacherDir, dims)));
-  const val = await Promise.all(valScans.map((s) => preparePair(template, s, teacherDir, dims)));
+  const preAlign = affineStep({ levels: o.affineLevels, iterations: o.affineIterations, role: 'pre-alignment' });
+  const pairsStart = performance.now();
+  const train = await Promise.all(trainScans.map((s) => preparePair(template, s, teacherDir, dims, preAlign)));
+  const val = await Promise.all(valScans.map((s) => preparePair(template, s, teacherDir, dims, preAlign)));
+  inputs.log(
+    `pairs pre-aligned (affine, ${o.affineLevels} levels, iterations ${o.affineIterations.join(',')}): ${((performance.now() - pairsStart) / 1000).toFixed(0)} s`,
+  );
   const classes = template.classes;
   const teacherValDice = val.reduce((s, p) => s + warpedDice(p, p.teacher, classes), 0) / val.length;
   const studentLayerList = studentLayers(STUDENT_ARCHITECTURE);
@@ -167,8 +178,8 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
     student: await load('student', studentLayerList, o.seed),
     critic: await load('critic', discriminatorLayers(), o.seed + 1, 0.1),
     backward: o.cycle ? await load('backward', studentLayerList, o.seed + 2) : undefined,
-    optStudent: tf.train.adam(o.learningRate),
-    optCritic: tf.train.adam(o.criticLearningRate),
+    optStudent: new VariableAdam(o.learningRate),
+    optCritic: new VariableAdam(o.criticLearningRate),
   };
   const weights: LossWeights = {
     gamma: o.gamma,
@@ -211,8 +222,8 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
   const saveBest = async (dice: number, iteration: number) =>
     saveStudentModel(out, nets.student, {
       grid: dims,
-      templateImage: inputs.atlasImage,
-      templateLabels: inputs.atlasLabels,
+      templateImage: inputs.templateImage,
+      templateLabels: inputs.templateLabels,
       subjects: { training: train.map((p) => p.id), validation: held.map((s) => s.id) },
       settings,
       seconds: Math.round(elapsed()),

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { discriminatorForward, studentForward } from './network.js';
 import type { StudentArchitecture } from './network.js';
 import type { ParamSet } from './params.js';
+import type { GradientApplier } from '../../tensor/variable-adam.js';
 import {
   criticLoss,
   cycleTerms,
@@ -42,8 +43,8 @@ export interface Nets {
   critic: ParamSet;
   /** The backward network of the LT-Net cycle. */
   backward?: ParamSet;
-  optStudent: tf.Optimizer;
-  optCritic: tf.Optimizer;
+  optStudent: GradientApplier;
+  optCritic: GradientApplier;
 }
 
 export interface StepData {

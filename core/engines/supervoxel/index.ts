@@ -1,0 +1,76 @@
+/**
+ * The `supervoxel` engine (SLIC-Reg): affine pre-alignment composed with the supervoxel step
+ * (the network predicts the template's supervoxels in the scan, keypoints are matched, the field
+ * densified: step.ts). Trainable with `labelwarp train supervoxel` (train.ts).
+ */
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defineEngine } from '../engine.js';
+import { compose } from '../compose.js';
+import { affineStep } from '../affine/step.js';
+import { affineMemory } from '../affine/memory.js';
+import { templateWarning } from '../../models/model-format.js';
+import { LabelWarpError } from '../../util/errors.js';
+import { voxelCount } from '../../volume/volume.js';
+import type { RuntimeChoice } from '../student/runtime.js';
+import { SUPERVOXEL_OPTIONS } from './options.js';
+import { loadSupervoxelModel } from './model.js';
+import { createFeatureRuntime, tfjsFeatureRuntime } from './runtime.js';
+import { classBins, foldingMatrix } from './features.js';
+import { supervoxelStep } from './step.js';
+import { supervoxelTrainer } from './train.js';
+
+/** resources/models/supervoxel-hippocampus, from core/engines/supervoxel/. */
+export const BUNDLED_SUPERVOXEL = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../resources/models/supervoxel-hippocampus',
+);
+
+export const supervoxelEngine = defineEngine({
+  name: 'supervoxel',
+  description: 'SLIC-Reg: a CNN predicts the template supervoxels in the scan, keypoints matched by Adam, after affine pre-alignment',
+  deformable: true,
+  options: SUPERVOXEL_OPTIONS,
+  async create(options) {
+    if (!['auto', 'onnxruntime', 'tfjs'].includes(options.runtime))
+      throw new LabelWarpError(`engine "supervoxel" option "runtime": "${options.runtime}" is not auto, onnxruntime or tfjs`);
+    const dir = options.model ?? BUNDLED_SUPERVOXEL;
+    const { net, card, config, supervoxels } = await loadSupervoxelModel(dir);
+    const arch = config.architecture;
+    const binOf = classBins(supervoxels.layers, arch.classes, config.bins, config.binSeed);
+    const folding = foldingMatrix(binOf, supervoxels.layers, arch.classes, config.bins);
+    const { runtime, fallback } = await createFeatureRuntime(
+      options.runtime as RuntimeChoice,
+      async () => new Uint8Array(await fs.readFile(path.join(dir, config.onnx))),
+      () => tfjsFeatureRuntime(net, arch, config.grid, folding, config.bins, options.headChunk),
+      config.grid,
+    );
+    const step = supervoxelStep(
+      { runtime, grid: config.grid, templateGrid: config.template.grid, supervoxels, classes: arch.classes, binOf, bins: config.bins },
+      {
+        learningRate: options.learningRate,
+        alpha: options.alpha,
+        k: options.neighbours,
+        iterations: options.iterations,
+        smoothMm: options.smoothMm,
+      },
+      {
+        warnings: async (templateFile) =>
+          [await templateWarning(card, dir, templateFile), fallback].filter((w): w is string => w !== undefined),
+        dispose: () => {
+          runtime.dispose();
+          net.dispose();
+        },
+      },
+    );
+    const affine = affineStep({ levels: options.affineLevels, iterations: options.affineIterations, role: 'pre-alignment' });
+    return compose(affine, step, { name: 'supervoxel', split: 0.6 });
+  },
+  estimateMemory(grids) {
+    // The affine step; then on the scan grid the field and coordinates (28 bytes per voxel); the
+    // network grid, its features and the template's supervoxel maps are small beside them.
+    return Math.max(affineMemory(grids), 28 * voxelCount(grids.fixed));
+  },
+  trainer: supervoxelTrainer,
+});

@@ -1,0 +1,220 @@
+/**
+ * Keypoint matching of SLIC-Reg: the template's supervoxel centres p_i (i < N) are moved by
+ * displacements d_i so that the scan's predicted supervoxel probabilities F, sampled at p_i + d_i
+ * (trilinear), match the template's own features f_i:
+ *
+ *   L(d) = 1/(N·C) Σ_i ‖F(p_i + d_i) − f_i‖²  +  α/N Σ_i Σ_j W_ij ‖d_i − d_j‖²
+ *
+ * with W the k-nearest-neighbour graph of the keypoints (W_ij = 1 when j is among the k nearest
+ * of i), minimised with Adam from d = 0. Coordinates are normalised to [−1, 1] per axis of the
+ * feature grid (first to last voxel centre), so the step size means the same on any grid (the
+ * paper: lr 0.05, α 0.015, k 8, 100 iterations). Plain typed arrays with analytic gradients.
+ */
+import { Adam } from '../../registration/adam.js';
+
+export interface KeypointOptions {
+  learningRate: number;
+  alpha: number;
+  k: number;
+  iterations: number;
+}
+
+export const PAPER_KEYPOINT_OPTIONS: KeypointOptions = { learningRate: 0.05, alpha: 0.015, k: 8, iterations: 100 };
+
+export interface FeatureVolume {
+  dims: [number, number, number];
+  channels: number;
+  /** Voxel-major, channel fastest: data[v · channels + c]. */
+  data: Float32Array;
+}
+
+/** The k nearest neighbours (indices, k per point) of each point, by Euclidean distance of `points` (3 per point). */
+export function knnGraph(points: Float32Array, k: number): Int32Array {
+  const n = points.length / 3;
+  const kk = Math.min(k, n - 1);
+  const out = new Int32Array(n * kk);
+  const dist = new Float64Array(n);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const dx = points[3 * i] - points[3 * j];
+      const dy = points[3 * i + 1] - points[3 * j + 1];
+      const dz = points[3 * i + 2] - points[3 * j + 2];
+      dist[j] = i === j ? Infinity : dx * dx + dy * dy + dz * dz;
+      order[j] = j;
+    }
+    // Partial selection of the kk smallest.
+    for (let a = 0; a < kk; a++) {
+      let m = a;
+      for (let b = a + 1; b < n; b++) if (dist[order[b]] < dist[order[m]]) m = b;
+      const t = order[a];
+      order[a] = order[m];
+      order[m] = t;
+      out[i * kk + a] = order[a];
+    }
+  }
+  return out;
+}
+
+/**
+ * Trilinear value and gradient (per voxel coordinate) of every channel at (x, y, z), edge-clamped;
+ * accumulates Σ_c r_c ∂F_c/∂x into `grad` where r = F(x) − target (the data term's residual), and
+ * returns Σ_c r_c².
+ */
+function residualAt(f: FeatureVolume, x: number, y: number, z: number, target: Float32Array, t0: number, grad: Float64Array): number {
+  const [nx, ny, nz] = f.dims;
+  const C = f.channels;
+  const cx = Math.min(Math.max(x, 0), nx - 1);
+  const cy = Math.min(Math.max(y, 0), ny - 1);
+  const cz = Math.min(Math.max(z, 0), nz - 1);
+  const x0 = Math.min(Math.floor(cx), nx - 2);
+  const y0 = Math.min(Math.floor(cy), ny - 2);
+  const z0 = Math.min(Math.floor(cz), nz - 2);
+  const fx = cx - x0;
+  const fy = cy - y0;
+  const fz = cz - z0;
+  // Outside the grid the value is held, so its gradient along that axis is zero.
+  const inX = x >= 0 && x <= nx - 1 ? 1 : 0;
+  const inY = y >= 0 && y <= ny - 1 ? 1 : 0;
+  const inZ = z >= 0 && z <= nz - 1 ? 1 : 0;
+  const b = ((z0 * ny + y0) * nx + x0) * C;
+  const sx = C;
+  const sy = nx * C;
+  const sz = nx * ny * C;
+  let sq = 0;
+  let gx = 0;
+  let gy = 0;
+  let gz = 0;
+  const d = f.data;
+  for (let c = 0; c < C; c++) {
+    const p = b + c;
+    const v000 = d[p];
+    const v100 = d[p + sx];
+    const v010 = d[p + sy];
+    const v110 = d[p + sx + sy];
+    const v001 = d[p + sz];
+    const v101 = d[p + sx + sz];
+    const v011 = d[p + sy + sz];
+    const v111 = d[p + sx + sy + sz];
+    const a00 = v000 + fx * (v100 - v000);
+    const a10 = v010 + fx * (v110 - v010);
+    const a01 = v001 + fx * (v101 - v001);
+    const a11 = v011 + fx * (v111 - v011);
+    const b0 = a00 + fy * (a10 - a00);
+    const b1 = a01 + fy * (a11 - a01);
+    const val = b0 + fz * (b1 - b0);
+    const r = val - target[t0 + c];
+    sq += r * r;
+    if (r === 0) continue;
+    const dx0 = (1 - fy) * (v100 - v000) + fy * (v110 - v010);
+    const dx1 = (1 - fy) * (v101 - v001) + fy * (v111 - v011);
+    gx += r * ((1 - fz) * dx0 + fz * dx1);
+    gy += r * ((1 - fz) * (a10 - a00) + fz * (a11 - a01));
+    gz += r * (b1 - b0);
+  }
+  grad[0] = gx * inX;
+  grad[1] = gy * inY;
+  grad[2] = gz * inZ;
+  return sq;
+}
+
+/** Trilinear (edge-clamped) features of every channel at each point (voxel coordinates). */
+export function sampleFeatures(f: FeatureVolume, points: Float32Array): Float32Array {
+  const n = points.length / 3;
+  const C = f.channels;
+  const out = new Float32Array(n * C);
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < C; c++) out[i * C + c] = trilinearChannel(f, c, points[3 * i], points[3 * i + 1], points[3 * i + 2]);
+  return out;
+}
+
+function trilinearChannel(f: FeatureVolume, c: number, x: number, y: number, z: number): number {
+  const [nx, ny, nz] = f.dims;
+  const C = f.channels;
+  const cx = Math.min(Math.max(x, 0), nx - 1);
+  const cy = Math.min(Math.max(y, 0), ny - 1);
+  const cz = Math.min(Math.max(z, 0), nz - 1);
+  const x0 = Math.min(Math.floor(cx), nx - 2);
+  const y0 = Math.min(Math.floor(cy), ny - 2);
+  const z0 = Math.min(Math.floor(cz), nz - 2);
+  const fx = cx - x0;
+  const fy = cy - y0;
+  const fz = cz - z0;
+  let s = 0;
+  for (let q = 0; q < 8; q++) {
+    const i = x0 + (q & 1);
+    const j = y0 + ((q >> 1) & 1);
+    const k = z0 + ((q >> 2) & 1);
+    const w = (q & 1 ? fx : 1 - fx) * ((q >> 1) & 1 ? fy : 1 - fy) * ((q >> 2) & 1 ? fz : 1 - fz);
+    s += w * f.data[((k * ny + j) * nx + i) * C + c];
+  }
+  return s;
+}
+
+export interface KeypointResult {
+  /** Displacements in voxels of the feature grid (3 per keypoint). */
+  displacement: Float32Array;
+  /** Loss at the start and the end. */
+  initialLoss: number;
+  finalLoss: number;
+}
+
+/**
+ * Optimises the keypoints' displacements (see the file comment). `keypoints`: voxel coordinates
+ * on the feature grid; `targets`: N × channels template features; `positionsMm`: the keypoints
+ * in millimetres, for the neighbour graph (defaults to `keypoints`).
+ */
+export function optimiseKeypoints(
+  features: FeatureVolume,
+  keypoints: Float32Array,
+  targets: Float32Array,
+  o: KeypointOptions,
+  positionsMm: Float32Array = keypoints,
+): KeypointResult {
+  const n = keypoints.length / 3;
+  const C = features.channels;
+  const knn = knnGraph(positionsMm, o.k);
+  const kk = knn.length / n;
+  // voxel = (normalised + 1) · (size − 1) / 2 on each axis.
+  const scale = features.dims.map((d) => (d - 1) / 2);
+  const flow = new Float64Array(3 * n); // normalised units
+  const grad = new Float64Array(3 * n);
+  const g = new Float64Array(3);
+  const adam = new Adam(3 * n, 0.9, 0.999, 1e-8);
+  const lr = new Float64Array(3 * n).fill(o.learningRate);
+  let initialLoss = NaN;
+  let loss = NaN;
+  const evaluate = (): number => {
+    grad.fill(0);
+    let data = 0;
+    for (let i = 0; i < n; i++) {
+      const x = keypoints[3 * i] + flow[3 * i] * scale[0];
+      const y = keypoints[3 * i + 1] + flow[3 * i + 1] * scale[1];
+      const z = keypoints[3 * i + 2] + flow[3 * i + 2] * scale[2];
+      data += residualAt(features, x, y, z, targets, i * C, g);
+      for (let a = 0; a < 3; a++) grad[3 * i + a] += (2 / (n * C)) * g[a] * scale[a];
+    }
+    let reg = 0;
+    for (let i = 0; i < n; i++)
+      for (let e = 0; e < kk; e++) {
+        const j = knn[i * kk + e];
+        for (let a = 0; a < 3; a++) {
+          const diff = flow[3 * i + a] - flow[3 * j + a];
+          reg += diff * diff;
+          const gr = ((2 * o.alpha) / n) * diff;
+          grad[3 * i + a] += gr;
+          grad[3 * j + a] -= gr;
+        }
+      }
+    return data / (n * C) + (o.alpha * reg) / n;
+  };
+  for (let it = 1; it <= o.iterations; it++) {
+    loss = evaluate();
+    if (it === 1) initialLoss = loss;
+    adam.step(flow, grad, lr);
+  }
+  const finalLoss = evaluate();
+  const displacement = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) for (let a = 0; a < 3; a++) displacement[3 * i + a] = flow[3 * i + a] * scale[a];
+  return { displacement, initialLoss, finalLoss };
+}

@@ -1,0 +1,310 @@
+/**
+ * The workspace service (core/ipc/services/workspace.ts): a cohort workspace on disk
+ * (core/workspace). Batch runs go to the engine host one job per scan; the host claims each job
+ * in the workspace, so a host that dies leaves its job marked interrupted on disk, and `resume`
+ * (or `labelwarp cohort run`) redoes it. Which result is shown per scan is kept in memory.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { LabelWarpError } from '../../core/util/errors.js';
+import { getEngineDefinition, engineOptions } from '../../core/engines/index.js';
+import {
+  openWorkspace,
+  importScan,
+  importTemplate,
+  listScans,
+  listTemplates,
+  renameItem,
+  removeItem,
+} from '../../core/workspace/workspace.js';
+import type { Workspace } from '../../core/workspace/workspace.js';
+import { defineRun, getRun, listRuns, removeResult, runResults } from '../../core/workspace/runs.js';
+import { jobStatus } from '../../core/workspace/jobs.js';
+import { batchProgress } from '../../core/workspace/batch.js';
+import { scanHistory, summarizeWorkspace, summaryCsv } from '../../core/workspace/summary.js';
+import type { CohortSummary } from '../../core/workspace/summary.js';
+import { writeTextAtomically } from '../../core/util/atomic.js';
+import type { BatchStatus, OptionValue, WorkspaceService, WorkspaceView, WorkspaceRun } from '../../core/ipc/contract.js';
+import type { Job } from '../host/engine-host.js';
+import { newId } from './app-context.js';
+import type { AppContext } from './app-context.js';
+
+const LABELS = /_(image|t1|img)(\.(nii\.gz|nii|nrrd|mha))$/i;
+
+interface ActiveBatch {
+  status: BatchStatus;
+  jobs: Map<string, string>;
+  computedSeconds: number;
+  done: string[];
+  skipped: string[];
+  failed: { scan: string; error: string }[];
+  busy: string[];
+}
+
+export class WorkspaceServiceImpl implements WorkspaceService {
+  private ws?: Workspace;
+  private readonly shown = new Map<string, string>();
+  private batch?: ActiveBatch;
+
+  constructor(private readonly ctx: AppContext) {
+    ctx.host.on('progress', (p) => {
+      const b = this.batch;
+      const scan = b?.jobs.get(p.jobId);
+      if (!b || !scan) return;
+      b.status.scans[scan] = { state: 'running', fraction: Math.min(0.99, p.fraction) };
+      this.emitBatch({ scan, fraction: Math.min(0.99, p.fraction), stage: p.stage, message: p.message ?? '' });
+    });
+    ctx.host.on('finished', (job) => void this.onFinished(job));
+  }
+
+  private get workspace(): Workspace {
+    if (!this.ws) throw new LabelWarpError('no workspace is open: open or create one first');
+    return this.ws;
+  }
+
+  async open(a: { folder: string; create?: boolean }): Promise<WorkspaceView> {
+    if (this.batch?.status.state === 'running') throw new LabelWarpError('a batch is running: cancel it before opening another workspace');
+    const folder = await this.ctx.roots.resolve(a.folder, a.create ? 'write' : 'read');
+    this.ws = await openWorkspace(folder, { create: a.create });
+    this.shown.clear();
+    this.batch = undefined;
+    return this.changed();
+  }
+
+  async view(): Promise<WorkspaceView> {
+    const ws = this.workspace;
+    const scans = await listScans(ws);
+    const runs: WorkspaceRun[] = [];
+    for (const r of await listRuns(ws)) {
+      const done = new Set((await runResults(ws, r.id)).map((x) => x.scan));
+      const interrupted: string[] = [];
+      const failed: string[] = [];
+      for (const s of scans) {
+        if (done.has(s.id)) continue;
+        const st = await jobStatus(ws, r.id, s.id);
+        if (st.state === 'interrupted') interrupted.push(s.id);
+        else if (st.state === 'failed') failed.push(s.id);
+      }
+      runs.push({
+        id: r.id,
+        engine: r.engine,
+        template: r.template.name,
+        model: r.model?.id ?? null,
+        options: r.options,
+        done: done.size,
+        interrupted,
+        failed,
+      });
+    }
+    const out: WorkspaceView = {
+      root: ws.root,
+      version: ws.info.version,
+      templates: (await listTemplates(ws)).map((t) => ({ id: t.id, name: t.name })),
+      scans: [],
+      runs,
+      batch: this.batch?.status,
+    };
+    for (const s of scans) {
+      const history = await scanHistory(ws, s.id);
+      const chosen = this.shown.get(s.id);
+      const shownRun = history.some((h) => h.run === chosen) ? chosen : history[0]?.run;
+      out.scans.push({ id: s.id, name: s.name, hasReference: Boolean(s.labels), history, shownRun });
+    }
+    return out;
+  }
+
+  private async changed(): Promise<WorkspaceView> {
+    const v = await this.view();
+    this.ctx.send('workspace.onChanged', v);
+    return v;
+  }
+
+  async importTemplate(a: { image: string; labels: string; name?: string }): Promise<{ id: string; duplicate: boolean }> {
+    const [image, labels] = await Promise.all([this.ctx.roots.resolve(a.image, 'read'), this.ctx.roots.resolve(a.labels, 'read')]);
+    const r = await importTemplate(this.workspace, { image, labels, name: a.name });
+    await this.changed();
+    return { id: r.record.id, duplicate: r.duplicate };
+  }
+
+  async importScans(a: { paths: string[] }): Promise<{ imported: string[]; duplicates: string[] }> {
+    const ws = this.workspace;
+    const known = await listScans(ws);
+    const imported: string[] = [];
+    const duplicates: string[] = [];
+    for (const p of a.paths) {
+      const image = await this.ctx.roots.resolve(p, 'read');
+      const beside = LABELS.test(image) ? image.replace(LABELS, '_labels$2') : undefined;
+      const labels = beside && (await this.ctx.roots.allows(beside, 'read')) && (await exists(beside)) ? beside : undefined;
+      const r = await importScan(ws, { image, labels }, known);
+      if (r.duplicate) duplicates.push(r.record.id);
+      else {
+        known.push(r.record);
+        imported.push(r.record.id);
+      }
+    }
+    await this.changed();
+    return { imported, duplicates };
+  }
+
+  async rename(a: { kind: 'template' | 'scan'; id: string; name: string }): Promise<WorkspaceView> {
+    await renameItem(this.workspace, a.kind, a.id, a.name);
+    return this.changed();
+  }
+
+  async remove(a: { kind: 'template' | 'scan'; id: string }): Promise<WorkspaceView> {
+    if (this.batch?.status.state === 'running') throw new LabelWarpError('a batch is running: cancel it before removing');
+    await removeItem(this.workspace, a.kind, a.id);
+    return this.changed();
+  }
+
+  async removeResult(a: { runId: string; scanId: string }): Promise<WorkspaceView> {
+    await removeResult(this.workspace, a.runId, a.scanId);
+    return this.changed();
+  }
+
+  async show(a: { scanId: string; runId: string }): Promise<WorkspaceView> {
+    this.shown.set(a.scanId, a.runId);
+    return this.changed();
+  }
+
+  async runBatch(a: {
+    templateId: string;
+    engine: string;
+    options?: Record<string, OptionValue>;
+    scanIds?: string[];
+  }): Promise<{ runId: string }> {
+    const ws = this.workspace;
+    const definition = getEngineDefinition(a.engine);
+    const options: Record<string, OptionValue> = { ...(a.options ?? {}) };
+    engineOptions(definition, options);
+    let model: string | undefined;
+    if (typeof options.model === 'string') {
+      model = await this.ctx.roots.resolve(options.model, 'read');
+      delete options.model;
+    }
+    const run = await defineRun(ws, { templateId: a.templateId, engine: a.engine, options, model });
+    await this.start(run.id, a.scanIds);
+    return { runId: run.id };
+  }
+
+  async resume(a: { runId: string }): Promise<{ runId: string }> {
+    await getRun(this.workspace, a.runId);
+    await this.start(a.runId);
+    return { runId: a.runId };
+  }
+
+  private async start(runId: string, scanIds?: string[]): Promise<void> {
+    if (this.batch?.status.state === 'running') throw new LabelWarpError('a batch is already running');
+    const ws = this.workspace;
+    const run = await getRun(ws, runId);
+    const ids = scanIds ?? (await listScans(ws)).map((s) => s.id);
+    if (ids.length === 0) throw new LabelWarpError('the workspace holds no scans');
+    const batch: ActiveBatch = {
+      status: { runId, engine: run.engine, state: 'running', total: ids.length, finished: 0, failed: 0, fraction: 0, scans: {} },
+      jobs: new Map(),
+      computedSeconds: 0,
+      done: [],
+      skipped: [],
+      failed: [],
+      busy: [],
+    };
+    for (const s of ids) batch.status.scans[s] = { state: 'pending', fraction: 0 };
+    this.batch = batch;
+    await this.changed();
+    for (const scanId of ids) {
+      const jobId = newId('job');
+      batch.jobs.set(jobId, scanId);
+      this.ctx.host.submit(jobId, {
+        runId,
+        templateImage: '',
+        templateLabels: '',
+        scan: '',
+        engine: run.engine,
+        options: {},
+        outDir: '',
+        workspace: { root: ws.root, runId, scanId },
+      });
+    }
+    this.emitBatch();
+  }
+
+  async cancel(): Promise<void> {
+    const b = this.batch;
+    if (!b || b.status.state !== 'running') return;
+    b.status.state = 'cancelled';
+    for (const jobId of b.jobs.keys()) this.ctx.host.cancel(jobId);
+    this.emitBatch();
+  }
+
+  private emitBatch(current?: { scan: string; fraction: number; stage: string; message: string }): void {
+    const b = this.batch;
+    if (!b) return;
+    const p = batchProgress(b.status.runId, b.status.total, b, b.computedSeconds, current);
+    Object.assign(b.status, {
+      finished: p.finished,
+      failed: p.failed,
+      fraction: p.fraction,
+      etaSeconds: p.etaSeconds,
+      secondsPerScan: p.secondsPerScan,
+    });
+    this.ctx.send('workspace.onBatch', { ...b.status, scans: { ...b.status.scans } });
+  }
+
+  private async onFinished(job: Job): Promise<void> {
+    const b = this.batch;
+    const scan = b?.jobs.get(job.id);
+    if (!b || !scan) return;
+    b.jobs.delete(job.id);
+    const o = job.outcome as (typeof job.outcome & { workspace?: { outcome: string; seconds: number; error?: string } }) | undefined;
+    const w = o?.workspace;
+    if (job.state === 'done' && w) {
+      if (w.outcome === 'done') {
+        b.done.push(scan);
+        b.computedSeconds += w.seconds;
+        b.status.scans[scan] = { state: 'done', fraction: 1 };
+      } else if (w.outcome === 'skipped') {
+        b.skipped.push(scan);
+        b.status.scans[scan] = { state: 'skipped', fraction: 1 };
+      } else if (w.outcome === 'busy') {
+        b.busy.push(scan);
+        b.status.scans[scan] = { state: 'busy', fraction: 0 };
+      } else if (w.outcome === 'cancelled') b.status.scans[scan] = { state: 'cancelled', fraction: 0 };
+      else {
+        b.failed.push({ scan, error: w.error ?? 'failed' });
+        b.status.scans[scan] = { state: 'failed', fraction: 0, error: w.error };
+      }
+    } else if (job.state === 'cancelled') b.status.scans[scan] = { state: 'cancelled', fraction: 0 };
+    else {
+      // The host died or failed outside the job: the claim on disk says interrupted.
+      const st = this.ws ? await jobStatus(this.ws, b.status.runId, scan) : undefined;
+      const state = st?.state === 'done' ? 'done' : 'interrupted';
+      b.status.scans[scan] = { state, fraction: state === 'done' ? 1 : 0, error: job.error };
+      if (state === 'done') b.done.push(scan);
+    }
+    // The batch goes on (the host restarts for the next job); at its end it says what happened.
+    if (b.jobs.size === 0 && b.status.state === 'running') {
+      b.status.state = Object.values(b.status.scans).some((x) => x.state === 'interrupted') ? 'interrupted' : 'finished';
+    }
+    // The workspace view (runs, histories) first, so that a finished batch shows its results.
+    if (b.jobs.size === 0) await this.changed();
+    this.emitBatch();
+  }
+
+  async summary(a: { runIds?: string[] }): Promise<CohortSummary> {
+    return summarizeWorkspace(this.workspace, a.runIds);
+  }
+
+  async exportCsv(a: { file: string; runIds?: string[] }): Promise<{ file: string; rows: number }> {
+    const file = await this.ctx.roots.resolve(a.file, 'write');
+    if (path.extname(file).toLowerCase() !== '.csv') throw new LabelWarpError('the export must be a .csv file', a.file);
+    const csv = summaryCsv(await summarizeWorkspace(this.workspace, a.runIds));
+    await writeTextAtomically(file, csv);
+    return { file, rows: csv.trim().split('\n').length - 1 };
+  }
+}
+
+const exists = (p: string) =>
+  fs.stat(p).then(
+    () => true,
+    () => false,
+  );

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { knnGraph, optimiseKeypoints, PAPER_KEYPOINT_OPTIONS, sampleFeatures } from '../../core/engines/supervoxel/keypoints.js';
+import { classBins, labelFeatures } from '../../core/engines/supervoxel/features.js';
+import { supervoxelCentres } from '../../core/engines/supervoxel/template-supervoxels.js';
+import { densify } from '../../core/engines/supervoxel/densify.js';
+import type { Vec3 } from '../../core/volume/volume.js';
+
+/** Two layers of 4-voxel cubes (the second offset by 2) on a 24³ grid, labels 1…, 0 at the border. */
+function blocks(dims: Vec3): Uint8Array {
+  const n = dims[0] * dims[1] * dims[2];
+  const out = new Uint8Array(2 * n);
+  for (let l = 0; l < 2; l++)
+    for (let k = 0, v = 0; k < dims[2]; k++)
+      for (let j = 0; j < dims[1]; j++)
+        for (let i = 0; i < dims[0]; i++, v++) {
+          if (i < 2 || j < 2 || k < 2 || i >= dims[0] - 2 || j >= dims[1] - 2 || k >= dims[2] - 2) continue;
+          const o = 2 * l;
+          const [a, b, c] = [i + o, j + o, k + o].map((x) => Math.floor(x / 4) % 5);
+          out[l * n + v] = 1 + a + 5 * b + 25 * c;
+        }
+  return out;
+}
+
+describe('supervoxel keypoint matching', () => {
+  it('recovers a known translation with the paper settings', () => {
+    const dims: Vec3 = [24, 24, 24];
+    const n = dims[0] ** 3;
+    const labels = blocks(dims);
+    const bins = 8;
+    const binOf = classBins(2, 128, bins, 3);
+    const template = { dims, channels: 2 * bins, data: labelFeatures(labels, n, 2, 128, binOf, bins) };
+    const shift: Vec3 = [1.6, -1.2, 0.7];
+    // The scan's features: the template's moved by `shift` (scan point p + shift shows template point p).
+    const points = new Float32Array(3 * n);
+    for (let v = 0; v < n; v++) {
+      points[3 * v] = (v % 24) - shift[0];
+      points[3 * v + 1] = (Math.floor(v / 24) % 24) - shift[1];
+      points[3 * v + 2] = Math.floor(v / 576) - shift[2];
+    }
+    const scan = { dims, channels: 2 * bins, data: sampleFeatures(template, points) };
+    const all = supervoxelCentres(labels, dims, 2, 127);
+    const kp = all.filter((_, i) => !Number.isNaN(all[i - (i % 3)]));
+    const targets = sampleFeatures(template, kp);
+    const r = optimiseKeypoints(scan, kp, targets, PAPER_KEYPOINT_OPTIONS);
+    expect(r.finalLoss).toBeLessThan(r.initialLoss / 3);
+    const mean = [0, 0, 0];
+    const m = kp.length / 3;
+    for (let i = 0; i < m; i++) for (let a = 0; a < 3; a++) mean[a] += r.displacement[3 * i + a] / m;
+    for (let a = 0; a < 3; a++) expect(Math.abs(mean[a] - shift[a])).toBeLessThan(0.25);
+  });
+
+  it('the neighbour graph lists the k nearest points', () => {
+    const p = Float32Array.from([0, 0, 0, 1, 0, 0, 5, 0, 0, 1.5, 0, 0]);
+    expect(Array.from(knnGraph(p, 2))).toEqual([1, 3, 3, 0, 3, 1, 1, 0]);
+  });
+
+  it('densifies constant keypoint values to that constant, smoothly', () => {
+    const dims: Vec3 = [10, 8, 6];
+    const pts = Float32Array.from([2, 2, 2, 7.5, 5, 3, 4, 6.2, 1]);
+    const vals = Float32Array.from([1, -2, 0.5, 1, -2, 0.5, 1, -2, 0.5]);
+    const f = densify(pts, vals, dims, [2, 2, 2]);
+    for (let v = 0; v < f.length / 3; v++) {
+      expect(f[3 * v]).toBeCloseTo(1, 5);
+      expect(f[3 * v + 1]).toBeCloseTo(-2, 5);
+    }
+  });
+});
