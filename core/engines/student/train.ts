@@ -123,7 +123,7 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
   if (trainScans.length === 0) throw new LabelWarpError('not enough scans to train on after holding some out for validation');
 
   // Teacher: run where missing, reuse what is there.
-  const teacherDir = o.teacherDir ?? path.join(out, 'teacher');
+  const teacherDir = o.teacherDir ?? inputs.teacherDir ?? path.join(out, 'teacher');
   const teacherStart = performance.now();
   const counts = await exportTeacherFields({
     templateImage: inputs.templateImage,
@@ -234,6 +234,8 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
   try {
     for (let it = state.iteration; it < o.iterations; it++) {
       throwIfAborted(inputs.signal);
+      await inputs.atStepBoundary?.();
+      throwIfAborted(inputs.signal);
       const k = Math.floor(rand() * train.length);
       const p = train[k];
       const t0 = performance.now();
@@ -249,6 +251,7 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
         log,
         `${it + 1},${p.id},${columns.map((c) => (terms[c] === undefined ? '' : terms[c].toFixed(6))).join(',')},${s.toFixed(3)}\n`,
       );
+      inputs.onStep?.({ iteration: it + 1, iterations: o.iterations, terms, seconds: s });
       inputs.onProgress?.({
         stage: 'training',
         fraction: (it + 1) / o.iterations,
@@ -256,7 +259,9 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
       });
       const last = it + 1 === o.iterations;
       if ((it + 1) % o.validateEvery === 0 || last) {
+        const v0 = performance.now();
         const dice = validationDice(nets.student, val, classes);
+        inputs.onValidation?.({ iteration: it + 1, dice, seconds: (performance.now() - v0) / 1000, subjects: val.length });
         await fs.appendFile(path.join(out, 'validation.csv'), `${it + 1},${dice.toFixed(6)}\n`);
         inputs.log(
           `iteration ${it + 1}: loss ${terms.loss.toFixed(4)}, validation Dice ${dice.toFixed(4)} (teacher ${teacherValDice.toFixed(4)}), ${elapsed().toFixed(0)} s`,
@@ -311,4 +316,5 @@ MODEL_DIR (model.json, weights.bin, student.onnx) with log.csv, validation.csv a
 Use it with: labelwarp segment … --engine student --model MODEL_DIR`,
   options: STUDENT_TRAIN_OPTIONS,
   train: trainStudent,
+  teacher: (o) => ({ engine: 'gn', options: o.teacherModel ? { model: o.teacherModel } : {} }),
 };
