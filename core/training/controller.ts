@@ -20,11 +20,13 @@ import { runDir, runFiles, saveRecord } from './run-record.js';
 import type { TrainingRecord } from './run-record.js';
 import { linkScans } from './scan-links.js';
 import { runTeacherStage, teacherCacheDir } from './teacher-cache.js';
-import { trainingDirs } from './workspace-dirs.js';
+import { dirs } from '../workspace/layout.js';
+import { openWorkspace } from '../workspace/workspace.js';
 import { median } from './estimate-model.js';
 
 /** The trainer, its checked options, and the scans as it reads them. */
 export async function prepareTraining(workspace: string, dir: string, record: TrainingRecord) {
+  await openWorkspace(workspace, { create: true });
   const definition = getEngineDefinition(record.engine);
   const trainer = definition.trainer;
   if (!trainer) throw new LabelWarpError(`engine "${record.engine}" cannot be trained`);
@@ -38,7 +40,7 @@ export async function prepareTraining(workspace: string, dir: string, record: Tr
   const labelled = scans.filter((s) => s.labels);
   const teacher = trainer.teacher?.(options as never);
   const teacherDir = teacher
-    ? await teacherCacheDir(trainingDirs(workspace).teachers, record.templateImage, record.templateLabels, teacher)
+    ? await teacherCacheDir(dirs.teachers(workspace), record.templateImage, record.templateLabels, teacher)
     : undefined;
   return { trainer, options, scans, labelled, teacher, teacherDir };
 }
@@ -64,12 +66,16 @@ export class TrainingRun {
   private writes: Promise<void> = Promise.resolve();
   private pausedSince: number | null = null;
   private pausedMs = 0;
+  private started = 0;
+  private baseSeconds = 0;
+  private lastSaved = 0;
 
   constructor(
     readonly workspace: string,
     public record: TrainingRecord,
     private readonly onEvent: (e: TrainingEvent) => void = () => undefined,
   ) {
+    this.baseSeconds = record.seconds;
     this.gate.onChange = (paused, reasons) => {
       if (paused) this.pausedSince = performance.now();
       else if (this.pausedSince !== null) {
@@ -104,6 +110,7 @@ export class TrainingRun {
   }
 
   private async setState(state: TrainingState, reason?: string, error?: string): Promise<void> {
+    this.updateSeconds();
     this.record.state = state;
     this.record.error = error;
     this.emit({ type: 'state', state, reason, error });
@@ -112,7 +119,7 @@ export class TrainingRun {
 
   /** Runs (or resumes) the training to the end; the record says how it ended. */
   async run(): Promise<TrainingRecord> {
-    const started = performance.now();
+    this.started = performance.now();
     const files = runFiles(this.dir);
     const log = (line: string) => this.emit({ type: 'log', line });
     try {
@@ -120,6 +127,7 @@ export class TrainingRun {
       const backend = await initTensorBackend();
       this.record.backend = backend.description;
       this.record.device = backend.device;
+      this.emit({ type: 'backend', backend: backend.description, device: backend.device });
       const { options, labelled, teacher, teacherDir } = await prepareTraining(this.workspace, this.dir, this.record);
 
       if (teacher && teacherDir) {
@@ -175,6 +183,12 @@ export class TrainingRun {
             const validationsLeft = validateEvery ? Math.ceil(left / validateEvery) : 0;
             const remainingSeconds = left * median(recent) + validationsLeft * (lastValidation ?? 0);
             this.emit({ type: 'step', ...s, interval, remainingSeconds });
+            // The running time survives a crash (saved every few seconds).
+            if (performance.now() - this.lastSaved > 5000) {
+              this.lastSaved = performance.now();
+              this.updateSeconds();
+              void saveRecord(this.workspace, this.record).catch(() => undefined);
+            }
           },
           onValidation: (v) => {
             lastValidation = v.seconds;
@@ -185,17 +199,15 @@ export class TrainingRun {
       );
 
       this.emit({ type: 'stage', stage: 'saving' });
-      const models = trainingDirs(this.workspace).models;
+      const models = dirs.models(this.workspace);
       await fs.mkdir(models, { recursive: true });
       const stem = splitExtension(path.basename(this.record.templateImage))[0];
       const dest = path.join(models, `${this.record.engine}-${stem}-${this.record.id.slice(-8)}`);
       await fs.rm(path.join(files.model, 'checkpoint'), { recursive: true, force: true });
       await fs.rename(files.model, dest);
       this.record.modelDir = dest;
-      this.addSeconds(started);
       await this.setState('done');
     } catch (err) {
-      this.addSeconds(started);
       if (err instanceof CancelledError || this.abort.signal.aborted) await this.setState('cancelled');
       else await this.setState('failed', undefined, describeError(err));
     }
@@ -203,8 +215,10 @@ export class TrainingRun {
     return this.record;
   }
 
-  private addSeconds(started: number): void {
+  /** record.seconds: earlier attempts plus this one's running time (pauses excluded). */
+  private updateSeconds(): void {
+    if (!this.started) return;
     const pausing = this.pausedSince === null ? 0 : performance.now() - this.pausedSince;
-    this.record.seconds += (performance.now() - started - this.pausedMs - pausing) / 1000;
+    this.record.seconds = this.baseSeconds + (performance.now() - this.started - this.pausedMs - pausing) / 1000;
   }
 }

@@ -17,7 +17,7 @@ import type { TrainingEstimate } from './estimate-model.js';
 import { runFiles } from './run-record.js';
 import type { TrainingRecord } from './run-record.js';
 import { pendingTeacherScans, runTeacherStage } from './teacher-cache.js';
-import { trainingDirs } from './workspace-dirs.js';
+import { dirs } from '../workspace/layout.js';
 import { linkScans } from './scan-links.js';
 
 export interface EstimateOptions {
@@ -47,7 +47,7 @@ export async function estimateTraining(workspace: string, record: TrainingRecord
   const steps = Math.max(2, o.steps ?? 4);
   const log = o.log ?? (() => undefined);
   const backend = await initTensorBackend();
-  const scratch = path.join(trainingDirs(workspace).runs, `.warmup-${randomBytes(4).toString('hex')}`);
+  const scratch = path.join(dirs.trainings(workspace), `.warmup-${randomBytes(4).toString('hex')}`);
   try {
     const { options, labelled, teacher, teacherDir } = await prepareTraining(workspace, scratch, record);
     if (labelled.length < 2) throw new LabelWarpError('training needs at least two scans with reference labels');

@@ -31,6 +31,8 @@ export type TrainingEvent =
   | ({ type: 'validation' } & ValidationRecord)
   | { type: 'state'; state: TrainingState; reason?: string; error?: string }
   | { type: 'log'; line: string }
+  /** The tensor backend and device the run trains on. */
+  | { type: 'backend'; backend: string; device: string }
   /** The trainer goes on from its checkpoint at `from`: records of later steps are dropped. */
   | { type: 'resume'; from: number };
 

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeTextAtomically } from '../util/atomic.js';
 import { LabelWarpError } from '../util/errors.js';
-import { trainingDirs } from './workspace-dirs.js';
+import { dirs } from '../workspace/layout.js';
+import { openWorkspace } from '../workspace/workspace.js';
 import type { TrainingState } from './events.js';
 import type { TrainingScan } from './scan-links.js';
 import type { TrainingEstimate } from './estimate-model.js';
@@ -39,7 +40,7 @@ export interface TrainingRecord extends TrainingSpec {
 }
 
 export function runDir(workspace: string, id: string): string {
-  return path.join(trainingDirs(workspace).runs, id);
+  return path.join(dirs.trainings(workspace), id);
 }
 
 export const runFiles = (dir: string) => ({
@@ -56,6 +57,7 @@ export async function saveRecord(workspace: string, r: TrainingRecord): Promise<
 
 export async function createRecord(workspace: string, spec: TrainingSpec): Promise<TrainingRecord> {
   if (spec.scans.length === 0) throw new LabelWarpError('choose scans to train on');
+  await openWorkspace(workspace, { create: true });
   const id = `train-${new Date().toISOString().slice(0, 10)}-${randomBytes(4).toString('hex')}`;
   const now = new Date().toISOString();
   const r: TrainingRecord = { ...spec, id, state: 'new', createdAt: now, updatedAt: now, seconds: 0 };
@@ -74,7 +76,7 @@ export async function readRecord(workspace: string, id: string): Promise<Trainin
 }
 
 export async function listRecords(workspace: string): Promise<TrainingRecord[]> {
-  const root = trainingDirs(workspace).runs;
+  const root = dirs.trainings(workspace);
   const names = await fs.readdir(root).catch(() => [] as string[]);
   const out: TrainingRecord[] = [];
   for (const n of names) {

@@ -27,10 +27,14 @@ export function trainingMemoryLimit(): number {
   return env ? parseBytes(env) : Math.floor(os.totalmem() / 2);
 }
 
+/** The V8 heap limit of the training host: half its memory limit (tensors live outside the heap). */
+export function trainingHeapMiB(): number {
+  return Math.max(1024, Math.floor(trainingMemoryLimit() / 2 ** 20 / 2));
+}
+
 export function trainingLauncher(): TrainerLauncher {
-  const heapMiB = Math.max(1024, Math.floor(trainingMemoryLimit() / 2 ** 20 / 2));
   return nodeLauncher<ToTrainer, FromTrainer>(fileURLToPath(new URL('./training-worker.ts', import.meta.url)), [
-    `--max-old-space-size=${heapMiB}`,
+    `--max-old-space-size=${trainingHeapMiB()}`,
   ]);
 }
 
@@ -48,13 +52,16 @@ export class TrainingHost extends EventEmitter<TrainingHostEvents> {
   private readonly reasons = new Set<string>();
   private rss: number | null = null;
   private poller?: NodeJS.Timeout;
-  private memoryKill?: string;
+  private stopReason?: string;
+  private lastHeard = 0;
   backend?: string;
   device?: 'gpu' | 'cpu';
 
   constructor(
     private readonly launch: TrainerLauncher = trainingLauncher(),
     private readonly maxMemory = trainingMemoryLimit(),
+    /** A host silent this long (no heartbeat) is taken as frozen and replaced; its run resumes later. */
+    private readonly stallMs = 180_000,
   ) {
     super();
   }
@@ -86,7 +93,13 @@ export class TrainingHost extends EventEmitter<TrainingHostEvents> {
     proc.onMessage((m) => this.onMessage(proc, m));
     proc.onExit((reason) => void this.onExit(proc, reason));
     clearInterval(this.poller);
-    this.poller = setInterval(() => proc.send({ type: 'status' }), 2000);
+    this.lastHeard = Date.now();
+    this.poller = setInterval(() => {
+      if (Date.now() - this.lastHeard > this.stallMs) {
+        this.stopReason = `the training host stopped responding (no heartbeat for ${Math.round(this.stallMs / 1000)} s) and was stopped; resume goes on from the last checkpoint`;
+        proc.kill();
+      } else proc.send({ type: 'status' });
+    }, 2000);
     this.poller.unref();
     return proc;
   }
@@ -129,6 +142,7 @@ export class TrainingHost extends EventEmitter<TrainingHostEvents> {
 
   private onMessage(proc: HostProcess<ToTrainer, FromTrainer>, m: FromTrainer): void {
     if (proc !== this.proc) return;
+    this.lastHeard = Date.now();
     switch (m.type) {
       case 'ready':
         this.backend = m.backend;
@@ -139,7 +153,7 @@ export class TrainingHost extends EventEmitter<TrainingHostEvents> {
         this.rss = m.rss;
         this.emit('status', this.status());
         if (m.rss > this.maxMemory && this.currentRun) {
-          this.memoryKill = `the training host used ${(m.rss / 2 ** 30).toFixed(1)} GiB, over its limit of ${(this.maxMemory / 2 ** 30).toFixed(1)} GiB (LABELWARP_TRAIN_MAX_MEMORY); resume with smaller settings`;
+          this.stopReason = `the training host used ${(m.rss / 2 ** 30).toFixed(1)} GiB, over its limit of ${(this.maxMemory / 2 ** 30).toFixed(1)} GiB (LABELWARP_TRAIN_MAX_MEMORY); resume with smaller settings`;
           proc.kill();
         }
         break;
@@ -186,10 +200,10 @@ export class TrainingHost extends EventEmitter<TrainingHostEvents> {
       record.state = run.cancelled ? 'cancelled' : 'interrupted';
       record.error = run.cancelled
         ? undefined
-        : (this.memoryKill ?? `the training host stopped unexpectedly (${reason}); resume goes on from the last checkpoint`);
+        : (this.stopReason ?? `the training host stopped unexpectedly (${reason}); resume goes on from the last checkpoint`);
       await saveRecord(run.workspace, record);
     }
-    this.memoryKill = undefined;
+    this.stopReason = undefined;
     this.emit('event', run.runId, { type: 'state', state: record.state, error: record.error });
     this.emit('finished', record);
   }

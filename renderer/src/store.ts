@@ -24,6 +24,8 @@ export const store = reactive({
   labelRows: [] as LabelRow[],
   notices: [] as Notice[],
   reviewVersion: 0,
+  /** Bumped when a training finishes (model lists reload). */
+  modelsVersion: 0,
 });
 
 let noticeId = 1;
@@ -57,6 +59,9 @@ export async function refreshAll(): Promise<void> {
 }
 
 export function bindEvents(): void {
+  api.on('training.onRun', (r) => {
+    if (r.state === 'done') store.modelsVersion++;
+  });
   api.on('scans.onChanged', (scans) => {
     store.scans = scans;
   });

@@ -105,6 +105,11 @@ interface CheckpointState {
   seconds: number;
 }
 
+/** The teacher whose fields the student learns from (the training-run controller caches them per template and teacher). */
+function studentTeacher(o: StudentTrainOptions): { engine: string; options: Record<string, unknown> } {
+  return { engine: 'gn', options: o.teacherModel ? { model: o.teacherModel } : {} };
+}
+
 export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions): Promise<{ modelDir: string; summary: string }> {
   const out = inputs.outDir;
   const dims = o.grid as Vec3;
@@ -130,8 +135,8 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
     templateLabels: inputs.templateLabels,
     scans: [...trainScans, ...valScans],
     out: teacherDir,
-    engine: 'gn',
-    engineOptions: o.teacherModel ? { model: o.teacherModel } : {},
+    engine: studentTeacher(o).engine,
+    engineOptions: studentTeacher(o).options,
     progress: (label) => ({ onProgress: inputs.onProgress, done: () => inputs.log(`teacher ${label} done`) }),
     log: inputs.log,
   });
@@ -316,5 +321,5 @@ MODEL_DIR (model.json, weights.bin, student.onnx) with log.csv, validation.csv a
 Use it with: labelwarp segment … --engine student --model MODEL_DIR`,
   options: STUDENT_TRAIN_OPTIONS,
   train: trainStudent,
-  teacher: (o) => ({ engine: 'gn', options: o.teacherModel ? { model: o.teacherModel } : {} }),
+  teacher: studentTeacher,
 };
