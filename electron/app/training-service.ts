@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { describeOptions, getEngineDefinition, trainableEngines } from '../../core/engines/index.js';
+import { defaultOptions, getEngineDefinition, trainableEngines } from '../../core/engines/index.js';
 import { createRecord, listRecords, markInterrupted, readRecord, runDir, runFiles, saveRecord } from '../../core/training/run-record.js';
 import type { TrainingRecord } from '../../core/training/run-record.js';
 import type { TrainingEstimate } from '../../core/training/estimate-model.js';
@@ -15,6 +15,7 @@ import { dirs } from '../../core/workspace/layout.js';
 import { openWorkspace } from '../../core/workspace/workspace.js';
 import { LabelWarpError } from '../../core/util/errors.js';
 import { TrainingHost } from '../host/training-host.js';
+import { optionInfos } from './system-service.js';
 import type {
   TrainableEngineInfo,
   TrainingEstimateInfo,
@@ -80,20 +81,12 @@ export class Training implements TrainingService {
   async engines(): Promise<TrainableEngineInfo[]> {
     return trainableEngines().map((e) => {
       const t = e.trainer!;
-      const defaults = Object.fromEntries(describeOptions(t.options).map((o) => [o.name, o.default]));
       return {
         name: e.name,
         description: e.description,
         help: t.help,
-        teacher: t.teacher?.(defaults as never).engine,
-        options: describeOptions(t.options).map((o) => ({
-          name: o.name,
-          type: o.type,
-          description: o.description,
-          default: o.default,
-          min: o.min,
-          max: o.max,
-        })),
+        teacher: t.teacher?.(defaultOptions(t.options)).engine,
+        options: optionInfos(t.options),
       };
     });
   }

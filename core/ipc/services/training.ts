@@ -7,15 +7,7 @@ import type { OptionValue } from '../check.js';
 import { defineService } from '../table.js';
 import type { RunHistory, TrainingEvent, TrainingState } from '../../training/events.js';
 import type { TrainingEstimate } from '../../training/estimate-model.js';
-
-export interface TrainingOptionInfo {
-  name: string;
-  type: string;
-  description: string;
-  default?: unknown;
-  min?: number;
-  max?: number;
-}
+import type { EngineOptionInfo } from './system.js';
 
 /** An engine that can be trained (the registry's trainable engines). */
 export interface TrainableEngineInfo {
@@ -24,7 +16,8 @@ export interface TrainableEngineInfo {
   help: string;
   /** The engine whose fields the trainer learns from (a stage of its own), if any. */
   teacher?: string;
-  options: TrainingOptionInfo[];
+  /** The trainer's options (its schema: defaults, ranges). */
+  options: EngineOptionInfo[];
 }
 
 export interface TrainingRequest {
