@@ -53,14 +53,16 @@ export async function estimateTraining(workspace: string, record: TrainingRecord
     if (labelled.length < 2) throw new LabelWarpError('training needs at least two scans with reference labels');
     if (!('iterations' in options)) throw new LabelWarpError(`the ${record.engine} trainer has no "iterations" option: no estimate`);
 
-    // Teacher: time one or two fields (two when none is cached: the warm-up trains on two).
+    // Teacher: time two fields where two are missing (they stay cached). The first registration of
+    // a fresh process also pays one-time costs (compilation, worker threads) that the run, in the
+    // same warm process, does not: the second one's time is the one multiplied out.
     let teacherSecondsPerScan: number | null = null;
     let pendingAfter = 0;
     let warmScans = labelled.slice(0, 2);
     if (teacher && teacherDir) {
       const pending = await pendingTeacherScans(teacherDir, labelled);
       const cached = labelled.filter((s) => !pending.includes(s));
-      const compute = pending.slice(0, Math.max(1, 2 - cached.length));
+      const compute = pending.slice(0, 2);
       if (pending.length > 0) {
         o.onProgress?.(`timing the teacher (${teacher.engine}) on ${compute.length} scan${compute.length > 1 ? 's' : ''}`);
         const times = await runTeacherStage({
@@ -72,7 +74,7 @@ export async function estimateTraining(workspace: string, record: TrainingRecord
           signal: o.signal,
           log,
         });
-        teacherSecondsPerScan = times.reduce((a, b) => a + b, 0) / times.length;
+        teacherSecondsPerScan = times[times.length - 1];
       }
       pendingAfter = pending.length - compute.length;
       warmScans = [...cached, ...compute].slice(0, 2);
