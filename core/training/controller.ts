@@ -160,8 +160,8 @@ export class TrainingRun {
       await trainEngine(
         this.record.engine,
         {
-          atlasImage: this.record.templateImage,
-          atlasLabels: this.record.templateLabels,
+          templateImage: this.record.templateImage,
+          templateLabels: this.record.templateLabels,
           scansDir: files.scans,
           scanLabelsDir: files.scans,
           outDir: files.model,

@@ -97,8 +97,8 @@ export async function estimateTraining(workspace: string, record: TrainingRecord
     await trainEngine(
       record.engine,
       {
-        atlasImage: record.templateImage,
-        atlasLabels: record.templateLabels,
+        templateImage: record.templateImage,
+        templateLabels: record.templateLabels,
         scansDir: warmDir,
         scanLabelsDir: warmDir,
         outDir: files.model,

@@ -101,8 +101,8 @@ export async function runTeacherStage(o: TeacherStageOptions): Promise<number[]>
     await o.atBoundary?.();
     const t0 = performance.now();
     const counts = await exportTeacherFields({
-      atlasImage: o.templateImage,
-      atlasLabels: o.templateLabels,
+      templateImage: o.templateImage,
+      templateLabels: o.templateLabels,
       scans: [scan],
       out: o.dir,
       engine: o.teacher.engine,
