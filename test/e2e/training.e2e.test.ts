@@ -27,7 +27,8 @@ const built = existsSync(path.join(ROOT, 'renderer', 'dist', 'index.html'));
 // About 4 minutes on an idle 2-core machine (the teacher on 10 scans, 12 steps twice interrupted, 2
 // label transfers), 7–8 under heavy load: run with LABELWARP_TRAIN_E2E=1 (npm test stays fast).
 const ready = chromiumAvailable() && built && existsSync(HIPPO) && process.env.LABELWARP_TRAIN_E2E === '1';
-if (!ready) console.warn('training end-to-end test skipped (set LABELWARP_TRAIN_E2E=1; needs Chromium, a built renderer and ../shared/data)');
+if (!ready)
+  console.warn('training end-to-end test skipped (set LABELWARP_TRAIN_E2E=1; needs Chromium, a built renderer and ../shared/data)');
 
 let app: AppService;
 let server: RunningServer;
