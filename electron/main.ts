@@ -12,6 +12,8 @@ import { AppService } from './app/app-service.js';
 import { EngineHost } from './host/engine-host.js';
 import type { HostLauncher } from './host/engine-host.js';
 import type { FromHost, ToHost } from './host/protocol.js';
+import { TrainingHost, trainingHeapMiB } from './host/training-host.js';
+import type { FromTrainer, ToTrainer } from './host/training-protocol.js';
 import { VolumeReader } from './host/volume-reader.js';
 import type { FromReader, ToReader } from './host/reader-protocol.js';
 import { AllowedRoots } from './security/roots.js';
@@ -29,9 +31,9 @@ const RENDERER_DIR = path.join(app.isPackaged ? path.join(process.resourcesPath,
 protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
 /** A worker bundle in an Electron utility process (crash-isolated from the window and main process). */
-function utilityLauncher<In, Out>(bundle: string, serviceName: string): HostLauncher<In, Out> {
+function utilityLauncher<In, Out>(bundle: string, serviceName: string, execArgv: string[] = []): HostLauncher<In, Out> {
   return () => {
-    const child = utilityProcess.fork(path.join(here, bundle), [], { serviceName, stdio: 'inherit' });
+    const child = utilityProcess.fork(path.join(here, bundle), [], { serviceName, stdio: 'inherit', execArgv });
     return {
       pid: child.pid,
       send: (m) => child.postMessage(m),
@@ -138,6 +140,11 @@ app.whenReady().then(async () => {
     roots,
     host: new EngineHost(utilityLauncher<ToHost, FromHost>('engine-worker.mjs', 'LabelWarp engine host')),
     reader: new VolumeReader(utilityLauncher<ToReader, FromReader>('reader-worker.mjs', 'LabelWarp volume reader')),
+    trainingHost: new TrainingHost(
+      utilityLauncher<ToTrainer, FromTrainer>('training-worker.mjs', 'LabelWarp training host', [
+        `--max-old-space-size=${trainingHeapMiB()}`,
+      ]),
+    ),
     pick,
   });
   await service.init();

@@ -5,14 +5,17 @@ import { findModels } from '../models/catalog.js';
 import { formatTable } from './table.js';
 import { RESOURCES } from './sample-data.js';
 import { LabelWarpError } from '../util/errors.js';
+import { dirs } from '../workspace/layout.js';
+import { openWorkspace } from '../workspace/workspace.js';
 
 export const MODELS_HELP = `labelwarp models — list trained models
 
-Usage: labelwarp models [DIR …]
+Usage: labelwarp models [--workspace W] [DIR …]
 
-Lists the bundled models (resources/models) and the model folders in each DIR (a model folder
-itself, or a folder of them): engine, template it was trained for, subjects, validation Dice,
-backend and training time. Use one with: labelwarp segment … --engine ENGINE --model DIR
+Lists the bundled models (resources/models), the models in workspace W (W/models: trained
+in the app's training screen, or copied there by cohort runs) and the model folders in each DIR
+(a model folder itself, or a folder of them): engine, template it was trained for, subjects,
+validation Dice, backend, training time and date. Use one with: labelwarp segment … --engine ENGINE --model DIR
 `;
 
 export async function modelsCommand(args: string[]): Promise<number> {
@@ -20,14 +23,21 @@ export async function modelsCommand(args: string[]): Promise<number> {
     process.stdout.write(MODELS_HELP);
     return 0;
   }
-  for (const dir of args) {
-    if (dir.startsWith('-')) throw new LabelWarpError(`unknown option "${dir}" (see --help)`);
-    if (!(await fs.stat(dir).catch(() => undefined))?.isDirectory()) throw new LabelWarpError('not a folder', dir);
+  const folders: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    let dir = args[i];
+    if (dir === '--workspace' || dir.startsWith('--workspace=')) {
+      const w = dir === '--workspace' ? args[++i] : dir.slice('--workspace='.length);
+      if (!w) throw new LabelWarpError('--workspace needs a folder');
+      dir = dirs.models((await openWorkspace(w)).root);
+    } else if (dir.startsWith('-')) throw new LabelWarpError(`unknown option "${dir}" (see --help)`);
+    else if (!(await fs.stat(dir).catch(() => undefined))?.isDirectory()) throw new LabelWarpError('not a folder', dir);
+    folders.push(dir);
   }
-  const found = await findModels([path.join(RESOURCES, 'models'), ...args]);
+  const found = await findModels([path.join(RESOURCES, 'models'), ...folders]);
   const rows = found.map((m) => {
     const where = path.relative(process.cwd(), m.dir) || '.';
-    if (!m.card) return [where, '—', `unreadable: ${m.error}`, '', '', '', ''];
+    if (!m.card) return [where, '—', `unreadable: ${m.error}`, '', '', '', '', ''];
     const c = m.card;
     const seconds = c.training.seconds === null ? 'n/a' : `${(c.training.seconds / 60).toFixed(0)} min`;
     return [
@@ -38,6 +48,7 @@ export async function modelsCommand(args: string[]): Promise<number> {
       c.validation.dice === null ? 'n/a' : c.validation.dice.toFixed(3),
       c.training.backend,
       seconds,
+      c.training.savedAt?.slice(0, 10) ?? '',
     ];
   });
   if (rows.length === 0) {
@@ -45,7 +56,7 @@ export async function modelsCommand(args: string[]): Promise<number> {
     return 0;
   }
   process.stdout.write(
-    formatTable(['model', 'engine', 'template', 'train / val subjects', 'val Dice', 'backend', 'training'], rows) + '\n',
+    formatTable(['model', 'engine', 'template', 'train / val subjects', 'val Dice', 'backend', 'training', 'date'], rows) + '\n',
   );
   return 0;
 }

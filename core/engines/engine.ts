@@ -64,6 +64,31 @@ export interface TrainInputs {
   onProgress?: ProgressFn;
   /** One line of training log for the user. */
   log(line: string): void;
+  /** Where teacher fields are cached (a workspace's cache, shared by trainings for one template and teacher). */
+  teacherDir?: string;
+  /** After every step: its loss and loss terms (core/training/ draws curves and times steps from these). */
+  onStep?(step: TrainStepEvent): void;
+  /** After every validation: the score and the seconds it took. */
+  onValidation?(validation: TrainValidationEvent): void;
+  /** Awaited before every step: a paused run waits here (a rejection stops the training). */
+  atStepBoundary?(): Promise<void>;
+}
+
+export interface TrainStepEvent {
+  /** 1-based number of the step just done, out of `iterations`. */
+  iteration: number;
+  iterations: number;
+  /** `loss` and its terms. */
+  terms: Record<string, number>;
+  seconds: number;
+}
+
+export interface TrainValidationEvent {
+  iteration: number;
+  /** Mean validation Dice. */
+  dice: number;
+  seconds: number;
+  subjects: number;
 }
 
 export interface TrainSummary {
@@ -79,6 +104,11 @@ export interface EngineTrainer<T extends OptionSchema = OptionSchema> {
   /** Training options (`--kebab-case` flags on the command line), declared like engine options. */
   readonly options: T;
   train(inputs: TrainInputs, options: OptionValues<T>): Promise<TrainSummary>;
+  /**
+   * The registration whose fields the trainer learns from, where it needs one (the student's gn
+   * teacher): the training-run controller runs it as its own stage into `inputs.teacherDir`.
+   */
+  teacher?(options: OptionValues<T>): { engine: string; options: Record<string, unknown> };
 }
 
 export interface EngineDefinition<S extends OptionSchema = OptionSchema, T extends OptionSchema = OptionSchema> {

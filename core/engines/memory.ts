@@ -14,12 +14,15 @@ const UNITS: Record<string, number> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 3
 /** The memory a run may use, in bytes, and where that limit comes from. */
 export function memoryLimit(): { bytes: number; source: string } {
   const raw = process.env.LABELWARP_MAX_MEMORY?.trim();
-  if (raw) {
-    const m = /^(\d+(?:\.\d+)?)\s*([KMG]?)i?B?$/i.exec(raw);
-    if (!m) throw new LabelWarpError(`LABELWARP_MAX_MEMORY must be bytes or a number with K, M or G, got "${raw}"`);
-    return { bytes: Number(m[1]) * UNITS[m[2].toUpperCase()], source: 'LABELWARP_MAX_MEMORY' };
-  }
+  if (raw) return { bytes: parseBytes(raw, 'LABELWARP_MAX_MEMORY'), source: 'LABELWARP_MAX_MEMORY' };
   return { bytes: os.totalmem(), source: "this machine's memory" };
+}
+
+/** Bytes from a setting: a number of bytes, or a number with K, M or G (`8G`). */
+export function parseBytes(raw: string, name = 'LABELWARP_TRAIN_MAX_MEMORY'): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMG]?)i?B?$/i.exec(raw.trim());
+  if (!m) throw new LabelWarpError(`${name} must be bytes or a number with K, M or G, got "${raw}"`);
+  return Number(m[1]) * UNITS[m[2].toUpperCase()];
 }
 
 export const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;

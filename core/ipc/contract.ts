@@ -23,6 +23,7 @@ import { systemContract } from './services/system.js';
 import { filesContract } from './services/files.js';
 import { modelsContract } from './services/models.js';
 import { workspaceContract } from './services/workspace.js';
+import { trainingContract } from './services/training.js';
 
 export { ContractError } from './check.js';
 export type { OptionValue } from './check.js';
@@ -34,6 +35,7 @@ export type * from './services/system.js';
 export type * from './services/files.js';
 export type * from './services/models.js';
 export type * from './services/workspace.js';
+export type * from './services/training.js';
 export { VIEW_LAYERS } from './services/results.js';
 
 /** The one table behind the app. */
@@ -46,6 +48,7 @@ export const CONTRACT = {
   files: filesContract,
   models: modelsContract,
   workspace: workspaceContract,
+  training: trainingContract,
 } as const;
 
 type Table = typeof CONTRACT;

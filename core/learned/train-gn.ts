@@ -33,6 +33,7 @@ import { createVolume } from '../volume/volume.js';
 import { writeTextAtomically } from '../util/atomic.js';
 import { LabelWarpError, throwIfAborted } from '../util/errors.js';
 import type { ProgressFn } from '../pipeline/progress.js';
+import type { TrainInputs } from '../engines/engine.js';
 
 export interface TrainGnOptions {
   templateImage: string;
@@ -62,6 +63,10 @@ export interface TrainGnOptions {
   signal?: AbortSignal;
   onProgress?: ProgressFn;
   log?: (line: string) => void;
+  /** Training-run hooks (core/engines/engine.ts TrainInputs). */
+  onStep?: TrainInputs['onStep'];
+  onValidation?: TrainInputs['onValidation'];
+  atStepBoundary?: TrainInputs['atStepBoundary'];
 }
 
 export interface TrainGnResult {
@@ -240,6 +245,9 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
   try {
     for (let it = start; it < iterations; it++) {
       throwIfAborted(options.signal);
+      await options.atStepBoundary?.();
+      throwIfAborted(options.signal);
+      const stepStart = performance.now();
       const subject = train[Math.floor(random() * train.length)];
       options.onProgress?.({
         stage: 'training',
@@ -276,6 +284,12 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
       loss?.dispose();
       if (!Number.isFinite(value)) throw new Error(`training diverged at iteration ${it + 1} (loss ${value})`);
       const secs = (performance.now() - t0) / 1000;
+      options.onStep?.({
+        iteration: it + 1,
+        iterations,
+        terms: { loss: value, dice: parts[0], image: parts[1], fold: parts[2] },
+        seconds: (performance.now() - stepStart) / 1000,
+      });
       await fs.appendFile(
         path.join(out, 'log.csv'),
         `${it + 1},${subject.id},${value.toFixed(6)},${parts[0].toFixed(6)},${parts[1].toFixed(6)},${parts[2].toFixed(6)},${secs.toFixed(2)}\n`,
@@ -285,7 +299,9 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
       );
       const last = it + 1 === iterations;
       if ((it + 1) % validateEvery === 0 || last) {
+        const v0 = performance.now();
         const v = await validate(valPairs, learnedFeatures(net, MIND.radius, MIND.dilation), options.signal);
+        options.onValidation?.({ iteration: it + 1, dice: v.dice, seconds: (performance.now() - v0) / 1000, subjects: valPairs.length });
         await fs.appendFile(path.join(out, 'validation.csv'), `${it + 1},${v.dice.toFixed(6)},${v.foldPercent.toFixed(4)}\n`);
         log(
           `validation at iteration ${it + 1}: Dice ${v.dice.toFixed(4)} (baseline ${baseline.toFixed(4)}), ${v.foldPercent.toFixed(2)} % det J ≤ 0`,

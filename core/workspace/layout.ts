@@ -12,6 +12,10 @@
  *                                         metrics.json, provenance.json (committed as a whole)
  *   W/runs/RUN/jobs/ID.json               a job being written (or interrupted, if its owner died)
  *   W/runs/RUN/jobs/ID.failed.json        the last failure of that job
+ *   W/teachers/KEY/SCAN/                  teacher fields for training, KEY from the template's
+ *                                         checksums and the teacher's configuration (core/training)
+ *   W/training/RUN/                       a training run: run.json, events.jsonl, scan links,
+ *                                         the trainer's folder; the finished model moves to models/
  *
  * Every file is written once under its final name (by rename, or by creating a whole folder), so
  * there is no shared index to lose updates: listings are derived from the folders.
@@ -35,6 +39,8 @@ export const dirs = {
   scans: (root: string) => path.join(root, 'scans'),
   models: (root: string) => path.join(root, 'models'),
   runs: (root: string) => path.join(root, 'runs'),
+  teachers: (root: string) => path.join(root, 'teachers'),
+  trainings: (root: string) => path.join(root, 'training'),
   template: (root: string, id: string) => path.join(root, 'templates', id),
   scan: (root: string, id: string) => path.join(root, 'scans', id),
   model: (root: string, id: string) => path.join(root, 'models', id),

@@ -97,7 +97,9 @@ export async function openWorkspace(root: string, opts: { create?: boolean } = {
   if (!info) {
     if (!opts.create) throw new LabelWarpError(`is not a LabelWarp workspace (no ${WORKSPACE_FILE})`, dir);
     const entries = await fs.readdir(dir).catch(() => [] as string[]);
-    const foreign = entries.filter((e) => !['templates', 'scans', 'models', 'runs'].includes(e) && !e.startsWith('.'));
+    const foreign = entries.filter(
+      (e) => !['templates', 'scans', 'models', 'runs', 'teachers', 'training'].includes(e) && !e.startsWith('.'),
+    );
     if (foreign.length > 0) {
       throw new LabelWarpError(
         `holds other files (${foreign.slice(0, 3).join(', ')}) and no ${WORKSPACE_FILE}: choose an empty or new folder for a workspace`,

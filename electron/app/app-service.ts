@@ -20,6 +20,9 @@ import { System } from './system-service.js';
 import { Files } from './files-service.js';
 import { Models } from './models-service.js';
 import { WorkspaceServiceImpl } from './workspace-service.js';
+import { Training } from './training-service.js';
+import type { TrainingHost } from '../host/training-host.js';
+import path from 'node:path';
 
 export interface AppServiceOptions {
   stateDir: string;
@@ -33,11 +36,15 @@ export interface AppServiceOptions {
   /** Reads volumes outside this process (defaults to a Node child process). */
   reader?: VolumeReader;
   pick?: Picker;
+  /** The workspace folder (trained models, teacher fields, training runs); default STATE/workspace. */
+  workspace?: string;
+  /** Runs trainings (defaults to a Node child process). */
+  trainingHost?: TrainingHost;
 }
 
 export class AppService {
   readonly ctx: AppContext;
-  readonly services: Services & { templates: Templates; system: System };
+  readonly services: Services & { templates: Templates; system: System; training: Training };
   /** Validates a request against the contract table and calls its method. */
   readonly call: Dispatch;
 
@@ -50,6 +57,7 @@ export class AppService {
       options.resourcesDir,
       options.pick,
     );
+    const workspace = options.workspace ?? path.join(options.stateDir, 'workspace');
     this.services = {
       templates: new Templates(this.ctx),
       scans: new Scans(this.ctx),
@@ -57,14 +65,19 @@ export class AppService {
       results: new Results(this.ctx),
       system: new System(this.ctx),
       files: new Files(this.ctx),
-      models: new Models(this.ctx),
       workspace: new WorkspaceServiceImpl(this.ctx),
+      models: new Models(this.ctx, workspace),
+      training: new Training(this.ctx, workspace, options.trainingHost),
     };
     this.call = createDispatcher(this.services);
   }
 
   get host(): EngineHost {
     return this.ctx.host;
+  }
+
+  get training(): Training {
+    return this.services.training;
   }
 
   /** Events for the user interface (`service.onEvent`, payload). */
@@ -76,10 +89,12 @@ export class AppService {
   async init(): Promise<void> {
     await this.ctx.state.load();
     await this.services.templates.addBundled();
+    await this.services.training.init();
   }
 
   dispose(): void {
     this.services.system.dispose();
+    this.services.training.dispose();
     this.ctx.host.dispose();
     this.ctx.reader.dispose();
   }

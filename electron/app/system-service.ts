@@ -1,7 +1,20 @@
 /** The system service (core/ipc/services/system.ts): engines, the engine host's status, native pickers. */
 import { listEngines, describeOptions } from '../../core/engines/index.js';
-import type { BackendStatus, EngineInfo, PickKind, SystemService } from '../../core/ipc/contract.js';
+import type { BackendStatus, EngineInfo, EngineOptionInfo, PickKind, SystemService } from '../../core/ipc/contract.js';
+import type { OptionSchema } from '../../core/engines/index.js';
 import type { AppContext } from './app-context.js';
+
+/** An option schema as the interface lists it. */
+export function optionInfos(schema: OptionSchema): EngineOptionInfo[] {
+  return describeOptions(schema).map((o) => ({
+    name: o.name,
+    type: o.type,
+    description: o.description,
+    default: o.default,
+    min: o.min,
+    max: o.max,
+  }));
+}
 
 export class System implements SystemService {
   private readonly timer: NodeJS.Timeout;
@@ -21,14 +34,7 @@ export class System implements SystemService {
       name: e.name,
       description: e.description,
       deformable: e.deformable,
-      options: describeOptions(e.options).map((o) => ({
-        name: o.name,
-        type: o.type,
-        description: o.description,
-        default: o.default,
-        min: o.min,
-        max: o.max,
-      })),
+      options: optionInfos(e.options),
     }));
   }
 

@@ -34,6 +34,8 @@ export const store = reactive({
   focus: { label: 0, seq: 0 },
   /** How the last run ended (the overall bar says so instead of "finished"). */
   runOutcome: '' as '' | 'finished' | 'cancelled' | 'failed',
+  /** Bumped when a training finishes (model lists reload). */
+  modelsVersion: 0,
 });
 
 export interface ReviewLabel {
@@ -81,6 +83,9 @@ export async function refreshAll(): Promise<void> {
 }
 
 export function bindEvents(): void {
+  api.on('training.onRun', (r) => {
+    if (r.state === 'done') store.modelsVersion++;
+  });
   api.on('scans.onChanged', (scans) => {
     store.scans = scans;
   });

@@ -105,6 +105,11 @@ interface CheckpointState {
   seconds: number;
 }
 
+/** The teacher whose fields the student learns from (the training-run controller caches them per template and teacher). */
+function studentTeacher(o: StudentTrainOptions): { engine: string; options: Record<string, unknown> } {
+  return { engine: 'gn', options: o.teacherModel ? { model: o.teacherModel } : {} };
+}
+
 export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions): Promise<{ modelDir: string; summary: string }> {
   const out = inputs.outDir;
   const dims = o.grid as Vec3;
@@ -123,15 +128,15 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
   if (trainScans.length === 0) throw new LabelWarpError('not enough scans to train on after holding some out for validation');
 
   // Teacher: run where missing, reuse what is there.
-  const teacherDir = o.teacherDir ?? path.join(out, 'teacher');
+  const teacherDir = o.teacherDir ?? inputs.teacherDir ?? path.join(out, 'teacher');
   const teacherStart = performance.now();
   const counts = await exportTeacherFields({
     templateImage: inputs.templateImage,
     templateLabels: inputs.templateLabels,
     scans: [...trainScans, ...valScans],
     out: teacherDir,
-    engine: 'gn',
-    engineOptions: o.teacherModel ? { model: o.teacherModel } : {},
+    engine: studentTeacher(o).engine,
+    engineOptions: studentTeacher(o).options,
     progress: (label) => ({ onProgress: inputs.onProgress, done: () => inputs.log(`teacher ${label} done`) }),
     log: inputs.log,
   });
@@ -234,6 +239,8 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
   try {
     for (let it = state.iteration; it < o.iterations; it++) {
       throwIfAborted(inputs.signal);
+      await inputs.atStepBoundary?.();
+      throwIfAborted(inputs.signal);
       const k = Math.floor(rand() * train.length);
       const p = train[k];
       const t0 = performance.now();
@@ -249,6 +256,7 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
         log,
         `${it + 1},${p.id},${columns.map((c) => (terms[c] === undefined ? '' : terms[c].toFixed(6))).join(',')},${s.toFixed(3)}\n`,
       );
+      inputs.onStep?.({ iteration: it + 1, iterations: o.iterations, terms, seconds: s });
       inputs.onProgress?.({
         stage: 'training',
         fraction: (it + 1) / o.iterations,
@@ -256,7 +264,9 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
       });
       const last = it + 1 === o.iterations;
       if ((it + 1) % o.validateEvery === 0 || last) {
+        const v0 = performance.now();
         const dice = validationDice(nets.student, val, classes);
+        inputs.onValidation?.({ iteration: it + 1, dice, seconds: (performance.now() - v0) / 1000, subjects: val.length });
         await fs.appendFile(path.join(out, 'validation.csv'), `${it + 1},${dice.toFixed(6)}\n`);
         inputs.log(
           `iteration ${it + 1}: loss ${terms.loss.toFixed(4)}, validation Dice ${dice.toFixed(4)} (teacher ${teacherValDice.toFixed(4)}), ${elapsed().toFixed(0)} s`,
@@ -311,4 +321,5 @@ MODEL_DIR (model.json, weights.bin, student.onnx) with log.csv, validation.csv a
 Use it with: labelwarp segment … --engine student --model MODEL_DIR`,
   options: STUDENT_TRAIN_OPTIONS,
   train: trainStudent,
+  teacher: studentTeacher,
 };

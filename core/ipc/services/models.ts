@@ -1,5 +1,5 @@
-/** Models: the trained models bundled with the app, for the engine's `model` option. */
-import { none } from '../check.js';
+/** Models: the trained models bundled with the app and those of its workspace, for the engine's `model` option. */
+import { id, object, optional } from '../check.js';
 import { defineService } from '../table.js';
 
 export interface ModelInfo {
@@ -13,10 +13,19 @@ export interface ModelInfo {
   bundled: boolean;
   /** Mean Dice on the validation scans, from the card, where known. */
   meanDice?: number;
+  /** Trained for the template named in the request (same image checksum); absent when none was named. */
+  forTemplate?: boolean;
+  trainingSubjects: number;
+  validationSubjects: number;
+  /** Tensor backend that trained it, seconds of training and the date of the card. */
+  backend: string;
+  seconds: number | null;
+  date: string | null;
 }
 
 export interface ModelsService {
-  list(): Promise<ModelInfo[]>;
+  /** With `templateId`, each model says whether it was trained for that template. */
+  list(args: { templateId?: string }): Promise<ModelInfo[]>;
 }
 
-export const modelsContract = defineService<ModelsService>({ list: none }, {});
+export const modelsContract = defineService<ModelsService>({ list: object({ templateId: optional(id) }) }, {});

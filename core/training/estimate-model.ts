@@ -1,0 +1,74 @@
+/**
+ * The training-time estimate: times measured in a short warm-up (estimate.ts), multiplied out to
+ * the configured run. The run's size comes from the trainer options shared by the learned engines:
+ * `iterations`, `validateEvery`, `validationFraction`, `maxValidation` and `maxTraining` (a trainer
+ * without `iterations` gets no estimate).
+ */
+import { LabelWarpError } from '../util/errors.js';
+
+/** Seconds measured in the warm-up. */
+export interface WarmupMeasurement {
+  /** Mean seconds of one teacher registration (null: every field was cached already). */
+  teacherSecondsPerScan: number | null;
+  /** Reading and preparing one subject before the first step. */
+  setupSecondsPerSubject: number;
+  /** The first step (it also builds the backend's kernels). */
+  firstStepSeconds: number;
+  /** Median wall time between later steps (the step, its log line). */
+  stepSeconds: number;
+  /** Scoring one validation subject. */
+  validationSecondsPerSubject: number;
+  /** Per validation besides scoring (saving the best model, the checkpoint). */
+  validationOverheadSeconds: number;
+  /** Steps the warm-up ran. */
+  steps: number;
+}
+
+export interface TrainingPlan {
+  /** Teacher fields still to compute. */
+  teacherPending: number;
+  /** Subjects prepared (training and scored validation ones). */
+  subjects: number;
+  validationSubjects: number;
+  iterations: number;
+  validations: number;
+}
+
+export interface TrainingEstimate {
+  measured: WarmupMeasurement;
+  plan: TrainingPlan;
+  seconds: { teacher: number; setup: number; training: number; validation: number; total: number };
+  backend: string;
+  device: string;
+  /** How long the warm-up itself took. */
+  warmupSeconds: number;
+}
+
+const num = (o: Record<string, unknown>, k: string): number | undefined => (typeof o[k] === 'number' ? (o[k] as number) : undefined);
+
+/** The run's size from the parsed trainer options and the labelled scans (the trainers' split rule). */
+export function planFor(options: Record<string, unknown>, labelled: number, teacherPending: number): TrainingPlan {
+  const iterations = num(options, 'iterations');
+  if (iterations === undefined) throw new LabelWarpError('this trainer declares no "iterations" option: no time estimate');
+  const validateEvery = num(options, 'validateEvery') ?? iterations;
+  const held = Math.max(1, Math.round((num(options, 'validationFraction') ?? 0.2) * labelled));
+  const validationSubjects = Math.min(held, num(options, 'maxValidation') ?? held);
+  const training = Math.min(labelled - held, num(options, 'maxTraining') ?? labelled);
+  const validations = Math.floor(iterations / validateEvery) + (iterations % validateEvery === 0 ? 0 : 1);
+  return { teacherPending, subjects: training + validationSubjects, validationSubjects, iterations, validations };
+}
+
+export function extrapolate(m: WarmupMeasurement, p: TrainingPlan): TrainingEstimate['seconds'] {
+  const teacher = (m.teacherSecondsPerScan ?? 0) * p.teacherPending;
+  const setup = m.setupSecondsPerSubject * p.subjects;
+  const training = m.firstStepSeconds + Math.max(0, p.iterations - 1) * m.stepSeconds;
+  const validation = p.validations * (m.validationSecondsPerSubject * p.validationSubjects + m.validationOverheadSeconds);
+  return { teacher, setup, training, validation, total: teacher + setup + training + validation };
+}
+
+export function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const h = Math.floor(s.length / 2);
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}

@@ -1,0 +1,147 @@
+/**
+ * The time estimate shown before a training starts, from a short measured warm-up on this
+ * machine's backend: the teacher on one or two scans (their fields stay in the workspace cache,
+ * so the run reuses them), then the trainer for a few real steps and one validation on two
+ * subjects in a scratch folder. The times are multiplied out to the configured run
+ * (estimate-model.ts); nothing is guessed.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { trainEngine } from '../engines/index.js';
+import { initTensorBackend } from '../tensor/backend.js';
+import { LabelWarpError } from '../util/errors.js';
+import { prepareTraining, stepClock } from './controller.js';
+import { extrapolate, median, planFor } from './estimate-model.js';
+import type { TrainingEstimate } from './estimate-model.js';
+import { runFiles } from './run-record.js';
+import type { TrainingRecord } from './run-record.js';
+import { pendingTeacherScans, runTeacherStage } from './teacher-cache.js';
+import { dirs } from '../workspace/layout.js';
+import { linkScans } from './scan-links.js';
+
+export interface EstimateOptions {
+  /** Steps of the warm-up (at least 2: the first one builds kernels and is timed apart). */
+  steps?: number;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+  onProgress?: (message: string) => void;
+}
+
+/** Options the warm-up overrides where the trainer has them: a few steps, one validation, two subjects. */
+function warmupOptions(options: Record<string, unknown>, steps: number): Record<string, unknown> {
+  const o: Record<string, unknown> = { ...options, iterations: steps };
+  const set = (k: string, v: unknown) => {
+    if (k in options) o[k] = v;
+  };
+  set('validateEvery', steps);
+  set('checkpointEvery', steps);
+  set('validationFraction', 0.5);
+  set('maxValidation', 1);
+  set('maxTraining', 1);
+  return o;
+}
+
+export async function estimateTraining(workspace: string, record: TrainingRecord, o: EstimateOptions = {}): Promise<TrainingEstimate> {
+  const t0 = performance.now();
+  const steps = Math.max(2, o.steps ?? 4);
+  const log = o.log ?? (() => undefined);
+  const backend = await initTensorBackend();
+  const scratch = path.join(dirs.trainings(workspace), `.warmup-${randomBytes(4).toString('hex')}`);
+  try {
+    const { options, labelled, teacher, teacherDir } = await prepareTraining(workspace, scratch, record);
+    if (labelled.length < 2) throw new LabelWarpError('training needs at least two scans with reference labels');
+    if (!('iterations' in options)) throw new LabelWarpError(`the ${record.engine} trainer has no "iterations" option: no estimate`);
+
+    // Teacher: time two fields where two are missing (they stay cached). The first registration of
+    // a fresh process also pays one-time costs (compilation, worker threads) that the run, in the
+    // same warm process, does not: the second one's time is the one multiplied out.
+    let teacherSecondsPerScan: number | null = null;
+    let pendingAfter = 0;
+    let warmScans = labelled.slice(0, 2);
+    if (teacher && teacherDir) {
+      const pending = await pendingTeacherScans(teacherDir, labelled);
+      const cached = labelled.filter((s) => !pending.includes(s));
+      const compute = pending.slice(0, 2);
+      if (pending.length > 0) {
+        o.onProgress?.(`timing the teacher (${teacher.engine}) on ${compute.length} scan${compute.length > 1 ? 's' : ''}`);
+        const times = await runTeacherStage({
+          dir: teacherDir,
+          templateImage: record.templateImage,
+          templateLabels: record.templateLabels,
+          scans: compute,
+          teacher,
+          signal: o.signal,
+          log,
+        });
+        teacherSecondsPerScan = times[times.length - 1];
+      }
+      pendingAfter = pending.length - compute.length;
+      warmScans = [...cached, ...compute].slice(0, 2);
+    }
+
+    // The trainer on two subjects (one trains, one validates), a few steps.
+    o.onProgress?.(`timing ${steps} training steps and one validation`);
+    const files = runFiles(scratch);
+    const warmDir = path.join(scratch, 'warm-scans');
+    await linkScans(
+      warmDir,
+      warmScans.map((s) => ({ image: s.image, labels: s.labels })),
+    );
+    const clock = stepClock();
+    const laps: number[] = [];
+    let firstStepAt = 0;
+    let lastStepAt = 0;
+    let validation = { seconds: NaN, subjects: 1 };
+    const trainStart = performance.now();
+    await trainEngine(
+      record.engine,
+      {
+        templateImage: record.templateImage,
+        templateLabels: record.templateLabels,
+        scansDir: warmDir,
+        scanLabelsDir: warmDir,
+        outDir: files.model,
+        resume: false,
+        teacherDir,
+        signal: o.signal,
+        log,
+        onStep: (s) => {
+          const lap = clock.lap();
+          if (laps.length === 0) firstStepAt = performance.now() - s.seconds * 1000;
+          laps.push(lap);
+          lastStepAt = performance.now();
+        },
+        onValidation: (v) => {
+          validation = { seconds: v.seconds, subjects: v.subjects };
+        },
+      },
+      warmupOptions(options, steps),
+    );
+    const trainEnd = performance.now();
+    if (laps.length < 2 || !Number.isFinite(validation.seconds))
+      throw new LabelWarpError(`the ${record.engine} trainer reports no steps or validation: no estimate`);
+    const setup = (firstStepAt - trainStart) / 1000;
+    const measured = {
+      teacherSecondsPerScan,
+      setupSecondsPerSubject: setup / 2,
+      firstStepSeconds: laps[0] - setup,
+      stepSeconds: median(laps.slice(1)),
+      validationSecondsPerSubject: validation.seconds / Math.max(1, validation.subjects),
+      validationOverheadSeconds: Math.max(0, (trainEnd - lastStepAt) / 1000 - validation.seconds),
+      steps,
+    };
+    const plan = planFor(options, labelled.length, pendingAfter);
+    const estimate: TrainingEstimate = {
+      measured,
+      plan,
+      seconds: extrapolate(measured, plan),
+      backend: backend.description,
+      device: backend.device,
+      warmupSeconds: (performance.now() - t0) / 1000,
+    };
+    return estimate;
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true });
+  }
+}
