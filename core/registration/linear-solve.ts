@@ -56,12 +56,28 @@ export function applySystem(
   const sy = 3 * nx;
   const sz = 3 * nx * ny;
   let dot = 0;
-  /** One voxel with its neighbour count (general case, any position). */
-  const voxel = (v: number, i: number, j: number, k: number) => {
-    const b = 3 * v;
+  /** Writes out at element b from the diagonal d and the neighbour sums s; returns x·out there. */
+  const emit = (b: number, d: number, s0: number, s1: number, s2: number): number => {
     const x0 = x[b];
     const x1 = x[b + 1];
     const x2 = x[b + 2];
+    let o0 = d * x0 - lambda * s0;
+    let o1 = d * x1 - lambda * s1;
+    let o2 = d * x2 - lambda * s2;
+    if (H) {
+      const h = 2 * b;
+      o0 += H[h] * x0 + H[h + 3] * x1 + H[h + 4] * x2;
+      o1 += H[h + 3] * x0 + H[h + 1] * x1 + H[h + 5] * x2;
+      o2 += H[h + 4] * x0 + H[h + 5] * x1 + H[h + 2] * x2;
+    }
+    out[b] = o0;
+    out[b + 1] = o1;
+    out[b + 2] = o2;
+    return x0 * o0 + x1 * o1 + x2 * o2;
+  };
+  /** One voxel with its neighbour count (general case, any position). */
+  const voxel = (v: number, i: number, j: number, k: number) => {
+    const b = 3 * v;
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
@@ -102,20 +118,7 @@ export function applySystem(
       s2 += x[b + sz + 2];
       cnt++;
     }
-    const d = lambda * cnt + delta;
-    let o0 = d * x0 - lambda * s0;
-    let o1 = d * x1 - lambda * s1;
-    let o2 = d * x2 - lambda * s2;
-    if (H) {
-      const h = 6 * v;
-      o0 += H[h] * x0 + H[h + 3] * x1 + H[h + 4] * x2;
-      o1 += H[h + 3] * x0 + H[h + 1] * x1 + H[h + 5] * x2;
-      o2 += H[h + 4] * x0 + H[h + 5] * x1 + H[h + 2] * x2;
-    }
-    out[b] = o0;
-    out[b + 1] = o1;
-    out[b + 2] = o2;
-    dot += x0 * o0 + x1 * o1 + x2 * o2;
+    dot += emit(b, lambda * cnt + delta, s0, s1, s2);
   };
   const d6 = 6 * lambda + delta;
   for (let k = 0; k < nz; k++)
@@ -128,24 +131,14 @@ export function applySystem(
       voxel(row, 0, j, k);
       // Interior: six neighbours, no bounds checks.
       let rowDot = 0;
-      for (let i = 1, b = 3 * (row + 1); i < nx - 1; i++, b += 3) {
-        const x0 = x[b];
-        const x1 = x[b + 1];
-        const x2 = x[b + 2];
-        let o0 = d6 * x0 - lambda * (x[b - 3] + x[b + 3] + x[b - sy] + x[b + sy] + x[b - sz] + x[b + sz]);
-        let o1 = d6 * x1 - lambda * (x[b - 2] + x[b + 4] + x[b - sy + 1] + x[b + sy + 1] + x[b - sz + 1] + x[b + sz + 1]);
-        let o2 = d6 * x2 - lambda * (x[b - 1] + x[b + 5] + x[b - sy + 2] + x[b + sy + 2] + x[b - sz + 2] + x[b + sz + 2]);
-        if (H) {
-          const h = 2 * b;
-          o0 += H[h] * x0 + H[h + 3] * x1 + H[h + 4] * x2;
-          o1 += H[h + 3] * x0 + H[h + 1] * x1 + H[h + 5] * x2;
-          o2 += H[h + 4] * x0 + H[h + 5] * x1 + H[h + 2] * x2;
-        }
-        out[b] = o0;
-        out[b + 1] = o1;
-        out[b + 2] = o2;
-        rowDot += x0 * o0 + x1 * o1 + x2 * o2;
-      }
+      for (let b = 3 * (row + 1), end = 3 * (row + nx - 1); b < end; b += 3)
+        rowDot += emit(
+          b,
+          d6,
+          x[b - 3] + x[b + 3] + x[b - sy] + x[b + sy] + x[b - sz] + x[b + sz],
+          x[b - 2] + x[b + 4] + x[b - sy + 1] + x[b + sy + 1] + x[b - sz + 1] + x[b + sz + 1],
+          x[b - 1] + x[b + 5] + x[b - sy + 2] + x[b + sy + 2] + x[b - sz + 2] + x[b + sz + 2],
+        );
       dot += rowDot;
       voxel(row + nx - 1, nx - 1, j, k);
     }
