@@ -15,6 +15,31 @@ import { segmentMemory } from '../pipeline/segment-memory.js';
 import type { GnModelConfig } from '../engines/gn/model.js';
 import { brainPair1mm } from './brain-pair-1mm.js';
 
+/**
+ * Subjects a gn model was never trained on, less those used to pick its checkpoint when at least
+ * five remain (the test set of the model).
+ */
+function heldOutSubjects(held: string[], scoredList: string[] | undefined, modelDir: string): string[] {
+  if (held.length === 0) throw new LabelWarpError('the model records no held-out subjects', modelDir);
+  const scored = new Set(scoredList ?? []);
+  const test = held.filter((s) => !scored.has(s));
+  return test.length < 5 ? held : test;
+}
+
+/** The template and test scans of a gn hippocampus model (default the bundled one), as file names in `dir`. */
+export async function gnHeldOutScans(modelDir: string): Promise<{ templateImage: string; templateLabels: string; scans: string[] }> {
+  const card = await readModelCard(modelDir, 'gn');
+  const summary = JSON.parse(await fs.readFile(path.join(modelDir, 'summary.json'), 'utf8').catch(() => '{}')) as {
+    validationSubjects?: string[];
+  };
+  const templateImage = card.template.image.file;
+  return {
+    templateImage,
+    templateLabels: card.template.labels?.file ?? templateImage.replace('_image', '_labels'),
+    scans: heldOutSubjects(card.subjects.validation, summary.validationSubjects, modelDir),
+  };
+}
+
 /** Gauss-Newton with MIND-SSC alone beside the learned features, on held-out hippocampus pairs. */
 export async function learnedBench(values: Record<string, unknown>): Promise<number> {
   const modelDir = (values.model as string | undefined) ?? path.join(RESOURCES, 'models', 'gn-hippocampus');
@@ -24,12 +49,7 @@ export async function learnedBench(values: Record<string, unknown>): Promise<num
   const summary = JSON.parse(await fs.readFile(path.join(modelDir, 'summary.json'), 'utf8').catch(() => '{}')) as {
     validationSubjects?: string[];
   };
-  const held = card.subjects.validation;
-  if (held.length === 0) throw new LabelWarpError('the model records no held-out subjects', modelDir);
-  // Subjects never trained on; those not used to pick the best checkpoint when there are enough.
-  const scored = new Set(summary.validationSubjects ?? []);
-  let test = held.filter((s) => !scored.has(s));
-  if (test.length < 5) test = held;
+  let test = heldOutSubjects(card.subjects.validation, summary.validationSubjects, modelDir);
   if (values.pairs) test = test.slice(0, Number(values.pairs));
   const templateName = card.template.image.file;
   const templateLabelsName = card.template.labels?.file ?? templateName.replace('_image', '_labels');

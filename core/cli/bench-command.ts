@@ -10,22 +10,29 @@ import type { ElastixRun } from '../bench/elastix.js';
 import { LabelWarpError } from '../util/errors.js';
 import { initTensorBackend } from '../tensor/backend.js';
 import type { SegmentMetrics } from '../pipeline/segment.js';
-import { learnedBench, memoryBench } from '../bench/suites.js';
+import { gnHeldOutScans, learnedBench, memoryBench } from '../bench/suites.js';
 import { studentBench } from '../bench/student-suite.js';
 import { supervoxelBench } from '../bench/supervoxel-suite.js';
 import { getEngineDefinition, listEngines } from '../engines/index.js';
 import { overheadBench } from '../bench/overhead.js';
 import { fmt, mean, machineLine, report } from '../bench/report.js';
+import { keyValues } from './args.js';
 
 export const BENCH_HELP = `labelwarp bench — benchmarks on the shared real scans, printed as tables
 
 Usage: labelwarp bench SUITE [--data DIR] [--no-elastix] [--pairs N] [--markdown FILE] [--model DIR]
+                       [--set ixi|aligned|hippocampus] [--skip N] [--option key=value …]
 
 Suites:
   ENGINE      any registered engine (labelwarp engines), e.g. affine or gn: template IXI012 → the
               9 other IXI brains, and for deformable engines also the aligned brain pair
               (subject-a → subject-b), beside elastix (affine, then B-spline for deformable
-              engines; Mattes mutual information, both cores); Dice, HD95, folding, SDlogJ, time
+              engines; Mattes mutual information, both cores); Dice, HD95, folding, SDlogJ,
+              registration seconds and whole-run seconds (ours: reading to writing; elastix:
+              elastix + transformix carrying the labels). --set picks one set of pairs: ixi,
+              aligned, or hippocampus (template hippocampus_001 → the test scans of
+              resources/models/gn-hippocampus, or of --model); --option passes engine options,
+              --model also the engine option model
   gn-learned  held-out hippocampus pairs: Gauss-Newton with MIND-SSC alone beside the learned
               features of --model (default resources/models/gn-hippocampus)
   gn-memory   a 256×256×160 1 mm pair (the aligned brains resampled): time and peak resident memory
@@ -48,11 +55,13 @@ Suites:
 
   --data DIR        the shared data folder (default: $LABELWARP_DATA or ../shared/data)
   --no-elastix      run our engine only
-  --pairs N         only the first N pairs
+  --pairs N         only the first N pairs (after --skip N)
   --markdown FILE   also append the table, date and machine to FILE (Markdown)
 `;
 
 interface Pair {
+  /** The set the pair belongs to (means are taken per set). */
+  set: string;
   name: string;
   templateImage: string;
   templateLabels: string;
@@ -77,6 +86,7 @@ async function ixiPairs(data: string): Promise<Pair[]> {
   return subjects
     .filter((s) => s !== template)
     .map((s) => ({
+      set: 'IXI',
       name: `${template} → ${s}`,
       templateImage: path.join(dir, `${template}_t1.nii.gz`),
       templateLabels: path.join(dir, `${template}_labels.nii.gz`),
@@ -88,6 +98,7 @@ async function ixiPairs(data: string): Promise<Pair[]> {
 function alignedPair(data: string): Pair {
   const dir = path.join(data, 'aligned-brain-pair');
   return {
+    set: 'aligned',
     name: 'subject-a → subject-b',
     templateImage: path.join(dir, 'subject-a_t1.nii.gz'),
     templateLabels: path.join(dir, 'subject-a_labels.nii.gz'),
@@ -96,53 +107,90 @@ function alignedPair(data: string): Pair {
   };
 }
 
+/** Template hippocampus_001 → the test scans of a gn hippocampus model (never trained on nor used for selection). */
+async function hippocampusPairs(data: string, modelDir: string): Promise<Pair[]> {
+  const dir = path.join(data, 'hippocampus');
+  const held = await gnHeldOutScans(modelDir);
+  const template = held.templateImage.replace('_image.nii.gz', '');
+  return held.scans.map((s) => ({
+    set: 'hippocampus',
+    name: `${template} → ${s}`,
+    templateImage: path.join(dir, held.templateImage),
+    templateLabels: path.join(dir, held.templateLabels),
+    scan: path.join(dir, `${s}_image.nii.gz`),
+    scanLabels: path.join(dir, `${s}_labels.nii.gz`),
+  }));
+}
+
+async function benchPairs(set: string | undefined, data: string, deformable: boolean, model: string | undefined): Promise<Pair[]> {
+  switch (set) {
+    case undefined:
+      return deformable ? [...(await ixiPairs(data)), alignedPair(data)] : ixiPairs(data);
+    case 'ixi':
+      return ixiPairs(data);
+    case 'aligned':
+      return [alignedPair(data)];
+    case 'hippocampus':
+      return hippocampusPairs(data, model ?? path.join(RESOURCES, 'models', 'gn-hippocampus'));
+    default:
+      throw new LabelWarpError(`unknown --set "${set}"; available: ixi, aligned, hippocampus`);
+  }
+}
+
 interface Column {
   dice: number[];
   hd: number[];
   fold: number[];
   sd: number[];
   s: number[];
+  whole: number[];
 }
-const column = (): Column => ({ dice: [], hd: [], fold: [], sd: [], s: [] });
+const column = (): Column => ({ dice: [], hd: [], fold: [], sd: [], s: [], whole: [] });
 
 /** Any registered engine on the IXI pairs (deformable ones also on the aligned pair) beside elastix. */
 async function registrationBench(suite: string, values: Record<string, unknown>): Promise<number> {
   const deformable = getEngineDefinition(suite).deformable;
   const data = (values.data as string | undefined) ?? sharedDataDir();
-  let pairs = await ixiPairs(data);
-  if (deformable) pairs.push(alignedPair(data));
+  let pairs = await benchPairs(values.set as string | undefined, data, deformable, values.model as string | undefined);
+  if (values.skip) pairs = pairs.slice(Number(values.skip));
   if (values.pairs) pairs = pairs.slice(0, Number(values.pairs));
+  const engineOptions: Record<string, unknown> = keyValues(values.option);
+  if (values.model) engineOptions.model = values.model;
   const useElastix = !values['no-elastix'];
   const elastixVersion = useElastix ? ensureElastix() : undefined;
   if (useElastix && !elastixVersion) process.stderr.write('elastix could not be installed: running our engine only\n');
   const params = deformable ? ['affine.txt', 'bspline.txt'] : ['affine.txt'];
   const backend = await initTensorBackend();
   const out = await fs.mkdtemp(path.join(os.tmpdir(), 'labelwarp-bench-'));
-  const header = ['pair', 'Dice', 'HD95 mm', '%detJ≤0', 'SDlogJ', 's'];
-  if (elastixVersion) header.push('elastix Dice', 'HD95 mm', '%detJ≤0', 'SDlogJ', 's');
+  const header = ['pair', 'Dice', 'HD95 mm', '%detJ≤0', 'SDlogJ', 'reg s', 'whole s'];
+  if (elastixVersion) header.push('elastix Dice', 'HD95 mm', '%detJ≤0', 'SDlogJ', 'reg s', 'whole s');
   const rows: (string | number)[][] = [];
   const ours = column();
   const ref = column();
-  const push = (c: Column, dice: number, hd: number | null | undefined, fold: number, sd: number, s: number) => {
+  const push = (c: Column, dice: number, hd: number | null | undefined, fold: number, sd: number, s: number, whole: number) => {
     c.dice.push(dice);
-    if (hd !== null && hd !== undefined) c.hd.push(hd);
+    c.hd.push(hd ?? NaN);
     c.fold.push(fold);
     c.sd.push(sd);
     c.s.push(s);
+    c.whole.push(whole);
   };
+  const cells = (c: Column, i: number) => [
+    fmt(c.dice[i]),
+    fmt(c.hd[i], 2),
+    fmt(c.fold[i], 2),
+    fmt(c.sd[i], 3),
+    fmt(c.s[i], 1),
+    fmt(c.whole[i], 1),
+  ];
   try {
     for (const p of pairs) {
-      const r = await segmentFiles(p, suite, {}, path.join(out, path.basename(p.scan)), { quiet: true });
+      const t0 = performance.now();
+      const r = await segmentFiles(p, suite, engineOptions, path.join(out, path.basename(p.scan)), { quiet: true });
+      const whole = (performance.now() - t0) / 1000;
       const m: SegmentMetrics = r.metrics;
-      push(ours, m.meanDice!, m.meanHd95, m.nonPositiveJacobianPercent, m.sdLogJacobian, m.registrationSeconds);
-      const row: (string | number)[] = [
-        p.name,
-        fmt(m.meanDice),
-        fmt(m.meanHd95, 2),
-        fmt(m.nonPositiveJacobianPercent, 2),
-        fmt(m.sdLogJacobian, 3),
-        fmt(m.registrationSeconds, 1),
-      ];
+      push(ours, m.meanDice!, m.meanHd95, m.nonPositiveJacobianPercent, m.sdLogJacobian, m.registrationSeconds, whole);
+      const row: (string | number)[] = [p.name, ...cells(ours, ours.dice.length - 1)];
       if (elastixVersion) {
         const e: ElastixRun = await runElastix(
           p.scan,
@@ -152,14 +200,9 @@ async function registrationBench(suite: string, values: Record<string, unknown>)
           params.map((f) => path.join(RESOURCES, 'elastix', f)),
           deformable,
         );
-        push(ref, e.meanDice, e.meanHd95, e.deformation?.nonPositiveJacobianPercent ?? 0, e.deformation?.sdLogJacobian ?? 0, e.seconds);
-        row.push(
-          fmt(e.meanDice),
-          fmt(e.meanHd95, 2),
-          fmt(e.deformation?.nonPositiveJacobianPercent ?? 0, 2),
-          fmt(e.deformation?.sdLogJacobian ?? 0, 3),
-          fmt(e.seconds, 1),
-        );
+        const d = e.deformation;
+        push(ref, e.meanDice, e.meanHd95, d?.nonPositiveJacobianPercent ?? 0, d?.sdLogJacobian ?? 0, e.seconds, e.wholeSeconds);
+        row.push(...cells(ref, ref.dice.length - 1));
       }
       rows.push(row);
       process.stderr.write(`${row.join('  ')}\n`);
@@ -167,35 +210,35 @@ async function registrationBench(suite: string, values: Record<string, unknown>)
   } finally {
     await fs.rm(out, { recursive: true, force: true });
   }
-  const ixiCount = pairs.filter((p) => p.name.startsWith('IXI')).length;
-  const meanRow = (label: string, n: number): (string | number)[] => {
-    const r: (string | number)[] = [
-      label,
-      fmt(mean(ours.dice.slice(0, n))),
-      fmt(mean(ours.hd.slice(0, n)), 2),
-      fmt(Math.max(...ours.fold.slice(0, n)), 2) + ' max',
-      fmt(mean(ours.sd.slice(0, n)), 3),
-      fmt(mean(ours.s.slice(0, n)), 1),
+  const meanCells = (c: Column, idx: number[]) => {
+    const at = (xs: number[]) => idx.map((i) => xs[i]).filter((x) => Number.isFinite(x));
+    return [
+      fmt(mean(at(c.dice))),
+      fmt(mean(at(c.hd)), 2),
+      fmt(Math.max(...at(c.fold)), 2) + ' max',
+      fmt(mean(at(c.sd)), 3),
+      fmt(mean(at(c.s)), 1),
+      fmt(mean(at(c.whole)), 1),
     ];
-    if (elastixVersion)
-      r.push(
-        fmt(mean(ref.dice.slice(0, n))),
-        fmt(mean(ref.hd.slice(0, n)), 2),
-        fmt(Math.max(...ref.fold.slice(0, n)), 2) + ' max',
-        fmt(mean(ref.sd.slice(0, n)), 3),
-        fmt(mean(ref.s.slice(0, n)), 1),
-      );
-    return r;
   };
-  rows.push(meanRow(`mean of ${ixiCount} IXI pairs`, ixiCount));
   const notes = [
-    `seconds: registration only (ours: reading excluded, engine ${suite}; elastix: the elastix call, ${os.cpus().length} threads); Dice and HD95 by the same code for both.`,
+    `reg s: registration only (ours: reading excluded, engine ${suite}${
+      Object.keys(engineOptions).length
+        ? ` with ${Object.entries(engineOptions)
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join(' ')}`
+        : ''
+    }; elastix: the elastix call, ${os.cpus().length} threads); whole s: ours from reading the inputs to writing the result folder (labels, warped template, field, Jacobian, metrics), elastix the elastix and transformix (labels) calls; Dice and HD95 by the same code for both.`,
   ];
-  if (elastixVersion) {
-    const dd = mean(ours.dice.slice(0, ixiCount)) - mean(ref.dice.slice(0, ixiCount));
-    const ratio = mean(ours.s.slice(0, ixiCount)) / mean(ref.s.slice(0, ixiCount));
+  for (const set of [...new Set(pairs.map((p) => p.set))]) {
+    const idx = pairs.flatMap((p, i) => (p.set === set ? [i] : []));
+    if (idx.length > 1)
+      rows.push([`mean of ${idx.length} ${set} pairs`, ...meanCells(ours, idx), ...(elastixVersion ? meanCells(ref, idx) : [])]);
+    if (!elastixVersion) continue;
+    const m = (c: Column, key: 'dice' | 's' | 'whole') => mean(idx.map((i) => c[key][i]));
+    const ratio = m(ours, 's') / m(ref, 's');
     notes.push(
-      `IXI: mean Dice difference (ours − elastix) ${fmt(dd)}; time ratio (ours / elastix) ${fmt(ratio, 3)} (1/${fmt(1 / ratio, 1)})`,
+      `${set}: mean Dice difference (ours − elastix) ${fmt(m(ours, 'dice') - m(ref, 'dice'))}; registration time ratio (ours / elastix) ${fmt(ratio, 3)} (1/${fmt(1 / ratio, 1)}); our whole run / elastix registration ${fmt(m(ours, 'whole') / m(ref, 's'), 3)}; whole runs (ours / elastix + transformix) ${fmt(m(ours, 'whole') / m(ref, 'whole'), 3)}`,
     );
   }
   const title = `Benchmark ${suite}: ${pairs.length} pairs, ${new Date().toISOString().slice(0, 10)}, ${machineLine(backend.description)}${elastixVersion ? `, elastix ${elastixVersion}` : ''}`;
@@ -218,6 +261,9 @@ export async function benchCommand(args: string[]): Promise<number> {
       'elastix-pairs': { type: 'string' },
       'inference-only': { type: 'boolean' },
       'tfjs-large': { type: 'boolean' },
+      set: { type: 'string' },
+      skip: { type: 'string' },
+      option: { type: 'string', multiple: true },
     },
     true,
   );

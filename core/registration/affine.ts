@@ -8,7 +8,7 @@
  * Because everything is in world coordinates, scans with different grids, spacings and
  * orientations register directly.
  */
-import { worldToIndexMatrix, indexToWorldMatrix, toFloat32 } from '../volume/volume.js';
+import { worldToIndexMatrix, indexToWorldMatrix, toFloat32, voxelCount } from '../volume/volume.js';
 import type { Vec3, Volume } from '../volume/volume.js';
 import { normalizeRobust, isConstant } from '../kernels/intensity.js';
 import { buildPyramid, centreOfMassWorld } from '../kernels/pyramid.js';
@@ -26,6 +26,11 @@ export interface AffineOptions {
   translationStepMm?: number;
   /** Initial step for the linear part (default 0.02). */
   linearStep?: number;
+  /**
+   * While the finest level with iterations has more voxels than this, the schedule moves one
+   * level coarser (a pyramid level is added), so that large images align at a bounded cost.
+   */
+  maxVoxels?: number;
   /** 'affine' (12 dof) or 'rigid-scale' restricts nothing else yet; kept for future models. */
   signal?: AbortSignal;
   onProgress?: ProgressFn;
@@ -55,21 +60,30 @@ export async function registerAffine(fixedVol: Volume, movingVol: Volume, option
 
   const fixed = { ...toFloat32(fixedVol), data: normalizeRobust(fixedVol.data) };
   const moving = { ...toFloat32(movingVol), data: normalizeRobust(movingVol.data) };
-  const fixedPyr = buildPyramid(fixed, levels);
-  const movingPyr = buildPyramid(moving, levels);
+  let fixedPyr = buildPyramid(fixed, levels);
+  // The finest level the schedule iterates on; coarser levels are added while it is too large.
+  const schedule = Array.from({ length: levels }, (_, l) => iterations[Math.min(l, iterations.length - 1)]);
+  const active = schedule.reduce((last, it, l) => (it > 0 ? l : last), -1);
+  const limit = options.maxVoxels ?? Infinity;
+  for (let extra = 1; active >= 0 && voxelCount(fixedPyr[active]) > limit && extra <= 4; extra++) {
+    const deeper = buildPyramid(fixed, levels + extra);
+    if (voxelCount(deeper[active]) === voxelCount(fixedPyr[active])) break; // cannot shrink further
+    fixedPyr = deeper;
+  }
+  const movingPyr = buildPyramid(moving, fixedPyr.length);
   const pyramid: Level[] = fixedPyr.map((f, i) => ({ fixed: f, moving: movingPyr[i] }));
 
   const cf = centreOfMassWorld(fixed, fixed.data, 0.05);
   const cm = centreOfMassWorld(moving, moving.data, 0.05);
   // Parameters: M (3×3, row-major, A = I + M), t (3): x_m = cm + (I+M)(x_f − cf) + t.
   const params = new Float64Array(12);
-  const total = iterations.slice(0, levels).reduce((a, b) => a + b, 0);
+  const total = schedule.reduce((a, b) => a + b, 0);
   let done = 0;
   let initialNcc = NaN;
   let ncc = NaN;
   for (let l = 0; l < pyramid.length; l++) {
     const level = pyramid[l];
-    const iters = iterations[Math.min(l, iterations.length - 1)];
+    const iters = schedule[l] ?? 0;
     const adam = new Adam(12);
     const scale = Math.pow(0.5, l);
     for (let it = 0; it < iters; it++) {
@@ -83,7 +97,7 @@ export async function registerAffine(fixedVol: Volume, movingVol: Volume, option
         if (it % 20 === 0) await new Promise((r) => setImmediate(r));
       }
       const { loss, grad } = affineLossAndGradient(level, params, cf, cm);
-      if (l === pyramid.length - 1 && it === 0) initialNcc = -loss;
+      if (l === active && it === 0) initialNcc = -loss;
       ncc = -loss;
       const decay = 0.5 * (1 + Math.cos((Math.PI * it) / iters)) * 0.9 + 0.1;
       const lr = new Float64Array(12);
@@ -93,7 +107,8 @@ export async function registerAffine(fixedVol: Volume, movingVol: Volume, option
       done++;
     }
   }
-  const finest = pyramid[pyramid.length - 1];
+  // NCC on the finest level iterated (levels finer than that would cost a full-resolution warp).
+  const finest = pyramid[Math.max(0, active)];
   ncc = -affineLossAndGradient(finest, params, cf, cm).loss;
   options.onProgress?.({ stage: 'affine', fraction: 1, message: `NCC ${ncc.toFixed(3)}` });
   return { matrix: paramsToMatrix(params, cf, cm), ncc, initialNcc };

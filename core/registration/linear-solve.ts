@@ -40,7 +40,10 @@ function neighbourCounts(dims: Vec3): Uint8Array {
   return out;
 }
 
-/** out = (H + λL + δI) x, in one pass over the lattice (H omitted: no data term). */
+/**
+ * out = (H + λL + δI) x, in one pass over the lattice (H omitted: no data term); returns x·out.
+ * Rows inside the lattice take a branch-free path; voxels on its faces count their neighbours.
+ */
 export function applySystem(
   H: Float32Array | undefined,
   x: Float32Array | Float64Array,
@@ -48,69 +51,98 @@ export function applySystem(
   lambda: number,
   delta: number,
   out: Float32Array | Float64Array,
-): void {
+): number {
   const [nx, ny, nz] = dims;
   const sy = 3 * nx;
   const sz = 3 * nx * ny;
-  let v = 0;
+  let dot = 0;
+  /** Writes out at element b from the diagonal d and the neighbour sums s; returns x·out there. */
+  const emit = (b: number, d: number, s0: number, s1: number, s2: number): number => {
+    const x0 = x[b];
+    const x1 = x[b + 1];
+    const x2 = x[b + 2];
+    let o0 = d * x0 - lambda * s0;
+    let o1 = d * x1 - lambda * s1;
+    let o2 = d * x2 - lambda * s2;
+    if (H) {
+      const h = 2 * b;
+      o0 += H[h] * x0 + H[h + 3] * x1 + H[h + 4] * x2;
+      o1 += H[h + 3] * x0 + H[h + 1] * x1 + H[h + 5] * x2;
+      o2 += H[h + 4] * x0 + H[h + 5] * x1 + H[h + 2] * x2;
+    }
+    out[b] = o0;
+    out[b + 1] = o1;
+    out[b + 2] = o2;
+    return x0 * o0 + x1 * o1 + x2 * o2;
+  };
+  /** One voxel with its neighbour count (general case, any position). */
+  const voxel = (v: number, i: number, j: number, k: number) => {
+    const b = 3 * v;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let cnt = 0;
+    if (i > 0) {
+      s0 += x[b - 3];
+      s1 += x[b - 2];
+      s2 += x[b - 1];
+      cnt++;
+    }
+    if (i < nx - 1) {
+      s0 += x[b + 3];
+      s1 += x[b + 4];
+      s2 += x[b + 5];
+      cnt++;
+    }
+    if (j > 0) {
+      s0 += x[b - sy];
+      s1 += x[b - sy + 1];
+      s2 += x[b - sy + 2];
+      cnt++;
+    }
+    if (j < ny - 1) {
+      s0 += x[b + sy];
+      s1 += x[b + sy + 1];
+      s2 += x[b + sy + 2];
+      cnt++;
+    }
+    if (k > 0) {
+      s0 += x[b - sz];
+      s1 += x[b - sz + 1];
+      s2 += x[b - sz + 2];
+      cnt++;
+    }
+    if (k < nz - 1) {
+      s0 += x[b + sz];
+      s1 += x[b + sz + 1];
+      s2 += x[b + sz + 2];
+      cnt++;
+    }
+    dot += emit(b, lambda * cnt + delta, s0, s1, s2);
+  };
+  const d6 = 6 * lambda + delta;
   for (let k = 0; k < nz; k++)
-    for (let j = 0; j < ny; j++)
-      for (let i = 0; i < nx; i++, v++) {
-        const b = 3 * v;
-        const x0 = x[b];
-        const x1 = x[b + 1];
-        const x2 = x[b + 2];
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let cnt = 0;
-        if (i > 0) {
-          s0 += x[b - 3];
-          s1 += x[b - 2];
-          s2 += x[b - 1];
-          cnt++;
-        }
-        if (i < nx - 1) {
-          s0 += x[b + 3];
-          s1 += x[b + 4];
-          s2 += x[b + 5];
-          cnt++;
-        }
-        if (j > 0) {
-          s0 += x[b - sy];
-          s1 += x[b - sy + 1];
-          s2 += x[b - sy + 2];
-          cnt++;
-        }
-        if (j < ny - 1) {
-          s0 += x[b + sy];
-          s1 += x[b + sy + 1];
-          s2 += x[b + sy + 2];
-          cnt++;
-        }
-        if (k > 0) {
-          s0 += x[b - sz];
-          s1 += x[b - sz + 1];
-          s2 += x[b - sz + 2];
-          cnt++;
-        }
-        if (k < nz - 1) {
-          s0 += x[b + sz];
-          s1 += x[b + sz + 1];
-          s2 += x[b + sz + 2];
-          cnt++;
-        }
-        const d = lambda * cnt + delta;
-        out[b] = d * x0 - lambda * s0;
-        out[b + 1] = d * x1 - lambda * s1;
-        out[b + 2] = d * x2 - lambda * s2;
-        if (H) {
-          const h = 6 * v;
-          out[b] += H[h] * x0 + H[h + 3] * x1 + H[h + 4] * x2;
-          out[b + 1] += H[h + 3] * x0 + H[h + 1] * x1 + H[h + 5] * x2;
-          out[b + 2] += H[h + 4] * x0 + H[h + 5] * x1 + H[h + 2] * x2;
-        }
+    for (let j = 0; j < ny; j++) {
+      const row = nx * (j + ny * k);
+      if (nx < 3 || j === 0 || j === ny - 1 || k === 0 || k === nz - 1) {
+        for (let i = 0; i < nx; i++) voxel(row + i, i, j, k);
+        continue;
       }
+      voxel(row, 0, j, k);
+      // Interior: six neighbours, no bounds checks.
+      let rowDot = 0;
+      for (let b = 3 * (row + 1), end = 3 * (row + nx - 1); b < end; b += 3)
+        rowDot += emit(
+          b,
+          d6,
+          x[b - 3] + x[b + 3] + x[b - sy] + x[b + sy] + x[b - sz] + x[b + sz],
+          x[b - 2] + x[b + 4] + x[b - sy + 1] + x[b + sy + 1] + x[b - sz + 1] + x[b + sz + 1],
+          x[b - 1] + x[b + 5] + x[b - sy + 2] + x[b + sy + 2] + x[b - sz + 2] + x[b + sz + 2],
+        );
+      dot += rowDot;
+      voxel(row + nx - 1, nx - 1, j, k);
+    }
+  return dot;
 }
 
 /** Solves (H + λL + δI) x = b by Jacobi-preconditioned CG, starting from zero. */
@@ -151,27 +183,25 @@ export function solveNormalEquations(
   let it = 0;
   let rel = 1;
   for (; it < maxIt; it++) {
-    applySystem(H, p, dims, lambda, delta, Ap);
-    let pAp = 0;
-    for (let i = 0; i < m; i++) pAp += p[i] * Ap[i];
+    const pAp = applySystem(H, p, dims, lambda, delta, Ap);
     if (!(pAp > 0)) break;
     const alpha = rz / pAp;
+    // x += αp, r −= αAp, z = D⁻¹r and the two inner products, in one pass.
     let rr = 0;
+    let rzNew = 0;
     for (let i = 0; i < m; i++) {
       x[i] += alpha * p[i];
-      r[i] -= alpha * Ap[i];
-      rr += r[i] * r[i];
+      const ri = r[i] - alpha * Ap[i];
+      r[i] = ri;
+      rr += ri * ri;
+      const zi = invDiag[i] * ri;
+      z[i] = zi;
+      rzNew += ri * zi;
     }
     rel = Math.sqrt(rr) / bnorm;
     if (rel < tol) {
       it++;
       break;
-    }
-    let rzNew = 0;
-    for (let i = 0; i < m; i++) {
-      const zi = invDiag[i] * r[i];
-      z[i] = zi;
-      rzNew += r[i] * zi;
     }
     const beta = rzNew / rz;
     rz = rzNew;

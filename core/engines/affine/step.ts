@@ -13,6 +13,8 @@ export interface AffineStepSettings {
   levels: number;
   /** Iterations per level, coarse to fine. */
   iterations: number[];
+  /** The finest level iterated has at most about this many voxels (registerAffine's maxVoxels); default: no limit. */
+  maxVoxels?: number;
   /** 'alignment' when it is the whole engine, 'pre-alignment' in front of a deformable step. */
   role: 'alignment' | 'pre-alignment';
 }
@@ -24,6 +26,7 @@ export function affineStep(settings: AffineStepSettings): RegistrationStep {
       const r = await registerAffine(fixed, moving, {
         levels: settings.levels,
         iterations: settings.iterations,
+        maxVoxels: settings.maxVoxels,
         signal: ctx.signal,
         onProgress: ctx.onProgress,
       });

@@ -32,7 +32,12 @@ export const gaussNewtonEngine = defineEngine({
   deformable: true,
   options: GN_OPTIONS,
   async create(options) {
-    const affine = affineStep({ levels: options.affineLevels, iterations: options.affineIterations, role: 'pre-alignment' });
+    const affine = affineStep({
+      levels: options.affineLevels,
+      iterations: options.affineIterations,
+      maxVoxels: options.affineMaxVoxels,
+      role: 'pre-alignment',
+    });
     return compose(affine, await deformableStep(options), { name: 'gn', split: 0.3 });
   },
   estimateMemory: gnMemory,

@@ -80,6 +80,13 @@ export const GN_OPTIONS = {
     min: 0,
     max: 5000,
   }),
+  // IXI's 4 mm level (162k voxels) stays; a 1 mm brain aligns at 4 and 8 mm instead of 2 and 4 mm.
+  affineMaxVoxels: option.integer({
+    description: 'the pre-alignment moves to coarser levels while its finest iterated level has more voxels than this',
+    default: 300_000,
+    min: 1000,
+    max: 1e9,
+  }),
 };
 
 export type GnOptions = OptionValues<typeof GN_OPTIONS>;

@@ -36,7 +36,13 @@ export function gaussNewtonStep(settings: GaussNewtonSettings, model?: FeatureMo
       return {
         transform: new DisplacementFieldTransform(fixed, gn.fieldMm),
         warnings,
-        details: { initialResidual: gn.initialResidual, finalResidual: gn.finalResidual, cgIterations: gn.cgIterations },
+        details: {
+          initialResidual: gn.initialResidual,
+          finalResidual: gn.finalResidual,
+          cgIterations: gn.cgIterations,
+          featureSeconds: gn.seconds.features,
+          levelSeconds: gn.seconds.levels.map((x) => x.toFixed(2)).join(' '),
+        },
       };
     },
     dispose() {
