@@ -24,7 +24,7 @@ import { TINY_STUDENT, HIPPO, TRAIN_IDS, USE_IDS, image } from '../helpers/train
 const ROOT = path.resolve(new URL('../..', import.meta.url).pathname);
 const SHOTS = path.join(ROOT, 'docs', 'screenshots');
 const built = existsSync(path.join(ROOT, 'renderer', 'dist', 'index.html'));
-// About 4 minutes on an idle 2-core machine (the teacher on 10 scans, 12 steps twice interrupted, 2
+// 108 s on this 2-core machine when idle (the teacher on 10 scans, 12 steps interrupted twice, 2
 // label transfers), 7–8 under heavy load: run with LABELWARP_TRAIN_E2E=1 (npm test stays fast).
 const ready = chromiumAvailable() && built && existsSync(HIPPO) && process.env.LABELWARP_TRAIN_E2E === '1';
 if (!ready)
