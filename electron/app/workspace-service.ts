@@ -16,7 +16,13 @@ import {
   listTemplates,
   renameItem,
   removeItem,
+  getScan,
+  scanFiles,
 } from '../../core/workspace/workspace.js';
+import { dirs } from '../../core/workspace/layout.js';
+import { readResultMetrics } from '../../core/results/result-folder.js';
+import { assessQuality } from '../../core/quality/quality.js';
+import type { QualityInput } from '../../core/quality/quality.js';
 import type { Workspace } from '../../core/workspace/workspace.js';
 import { defineRun, getRun, listRuns, removeResult, runResults } from '../../core/workspace/runs.js';
 import { jobStatus } from '../../core/workspace/jobs.js';
@@ -24,7 +30,7 @@ import { batchProgress } from '../../core/workspace/batch.js';
 import { scanHistory, summarizeWorkspace, summaryCsv } from '../../core/workspace/summary.js';
 import type { CohortSummary } from '../../core/workspace/summary.js';
 import { writeTextAtomically } from '../../core/util/atomic.js';
-import type { BatchStatus, OptionValue, WorkspaceService, WorkspaceView, WorkspaceRun } from '../../core/ipc/contract.js';
+import type { BatchStatus, OptionValue, ResultSummary, WorkspaceService, WorkspaceView, WorkspaceRun } from '../../core/ipc/contract.js';
 import type { Job } from '../host/engine-host.js';
 import { newId } from './app-context.js';
 import type { AppContext } from './app-context.js';
@@ -165,6 +171,51 @@ export class WorkspaceServiceImpl implements WorkspaceService {
   async show(a: { scanId: string; runId: string }): Promise<WorkspaceView> {
     this.shown.set(a.scanId, a.runId);
     return this.changed();
+  }
+
+  async review(a: { scanId: string; runId: string }): Promise<{ scanId: string }> {
+    const ws = this.workspace;
+    const [record, run] = await Promise.all([getScan(ws, a.scanId), getRun(ws, a.runId)]);
+    const folder = dirs.result(ws.root, run.id, record.id);
+    const metrics = await readResultMetrics<QualityInput & { meanDice?: number; seconds: number; warnings?: string[] }>(folder).catch(
+      () => {
+        throw new LabelWarpError(`${record.name} has no finished result in run ${run.id}`, folder);
+      },
+    );
+    const files = scanFiles(ws, record);
+    const deformable = getEngineDefinition(run.engine).deformable;
+    const result: ResultSummary = {
+      jobId: run.id,
+      engine: run.engine,
+      // The label table comes from the app's template of the same name, when there is one.
+      templateId: this.ctx.state.templates.find((t) => t.name === run.template.name)?.id ?? '',
+      meanDice: metrics.meanDice,
+      seconds: metrics.seconds,
+      warnings: metrics.warnings ?? [],
+      folder,
+      deformable,
+      quality: assessQuality({ ...metrics, deformable }),
+    };
+    let s = this.ctx.state.scans.find((x) => x.image === files.image);
+    if (!s) {
+      const vol = await this.ctx.reader.read({ op: 'scan', image: files.image, reference: files.labels });
+      s = {
+        id: newId('scan'),
+        name: record.name,
+        image: files.image,
+        referenceLabels: vol.referenceMatches ? files.labels : undefined,
+        info: vol.info,
+        status: 'done',
+      };
+      this.ctx.state.scans.push(s);
+    }
+    s.result = result;
+    s.status = 'done';
+    s.error = undefined;
+    this.shown.set(record.id, run.id);
+    await this.ctx.scansChanged();
+    await this.changed();
+    return { scanId: s.id };
   }
 
   async runBatch(a: {

@@ -1,7 +1,7 @@
 /** The cohort workspace's reactive state in the renderer (workspace service of the contract). */
-import { reactive } from 'vue';
+import { nextTick, reactive } from 'vue';
 import { api } from './api/client';
-import { attempt, notify } from './store';
+import { attempt, notify, store } from './store';
 import type { BatchStatus, CohortSummary, WorkspaceView } from '../../core/ipc/contract';
 
 export const cohort = reactive({
@@ -27,6 +27,19 @@ export function bindCohortEvents(): void {
       void refreshSummary();
     }
   });
+}
+
+/** Opens one run's result of one workspace scan in the Review tab's viewers and switches to it. */
+export async function openInReview(runId: string, scanId: string): Promise<void> {
+  cohort.focusScan = scanId;
+  const r = await attempt('Open in review', () => api.workspace.review({ scanId, runId }));
+  if (!r) return;
+  store.scans = await api.scans.list();
+  // The Review tab first (its viewers get their size back), then the result it loads.
+  store.view = 'review';
+  await nextTick();
+  store.reviewScanId = r.scanId;
+  store.reviewVersion++;
 }
 
 export async function refreshSummary(): Promise<void> {

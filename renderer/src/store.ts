@@ -36,6 +36,8 @@ export const store = reactive({
   runOutcome: '' as '' | 'finished' | 'cancelled' | 'failed',
   /** Bumped when a training finishes (model lists reload). */
   modelsVersion: 0,
+  /** The app's screen: the Review tab's viewers, the cohort workspace or training. */
+  view: 'review' as 'review' | 'cohort' | 'training',
 });
 
 export interface ReviewLabel {
@@ -73,7 +75,12 @@ export async function attempt<T>(what: string, fn: () => Promise<T>): Promise<T 
 }
 
 export async function refreshAll(): Promise<void> {
-  const [templates, scans, engines, status] = await Promise.all([api.templates.list(), api.scans.list(), api.system.engines(), api.system.status()]);
+  const [templates, scans, engines, status] = await Promise.all([
+    api.templates.list(),
+    api.scans.list(),
+    api.system.engines(),
+    api.system.status(),
+  ]);
   store.templates = templates;
   store.scans = scans;
   store.engines = engines;
@@ -110,7 +117,10 @@ export function bindEvents(): void {
     if (d.status === 'failed') notify('error', `${scan?.name ?? d.scanId}: ${d.error ?? 'failed'}`);
     else if (d.status === 'cancelled') notify('info', `${scan?.name ?? d.scanId}: cancelled`);
     else if (d.status === 'done') {
-      notify('info', `${scan?.name ?? d.scanId}: done${d.result?.meanDice !== undefined ? `, mean Dice ${d.result.meanDice.toFixed(3)}` : ''}`);
+      notify(
+        'info',
+        `${scan?.name ?? d.scanId}: done${d.result?.meanDice !== undefined ? `, mean Dice ${d.result.meanDice.toFixed(3)}` : ''}`,
+      );
       if (!store.reviewScanId || store.reviewScanId === d.scanId) {
         store.reviewScanId = d.scanId;
         store.reviewVersion++;
@@ -121,5 +131,6 @@ export function bindEvents(): void {
 
 export async function loadLabelRows(): Promise<void> {
   const scan = store.scans.find((s) => s.id === store.reviewScanId);
-  store.labelRows = scan?.result && scan.referenceLabels ? ((await attempt('Dice table', () => api.results.labels({ scanId: scan.id }))) ?? []) : [];
+  store.labelRows =
+    scan?.result && scan.referenceLabels ? ((await attempt('Dice table', () => api.results.labels({ scanId: scan.id }))) ?? []) : [];
 }

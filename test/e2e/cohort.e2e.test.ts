@@ -3,7 +3,8 @@
  * application service and engine host): create a workspace, add the hippocampus template and 10
  * scans, run two engines in batch with the engine host killed mid-run (the test's launcher keeps
  * the host processes: the hook), reopen the workspace and resume, finish with every result once,
- * check the summary and the engine comparison, export the CSV.
+ * check the summary and the engine comparison, export the CSV; a click on a row of the summary
+ * opens that scan's result of that run in the Review tab's viewers.
  */
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { promises as fs, existsSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { HIPPO, TEMPLATE, hippocampusIds } from '../helpers/cohort.js';
 import { openWorkspace } from '../../core/workspace/workspace.js';
 import { listRuns, runResults } from '../../core/workspace/runs.js';
 import { verifyResult } from '../../core/workspace/provenance.js';
-import { chromiumAvailable, launchBrowser } from './helpers.js';
+import { chromiumAvailable, launchBrowser, pixelShares } from './helpers.js';
 
 const ROOT = path.resolve(new URL('../..', import.meta.url).pathname);
 const ARTIFACTS = path.join(ROOT, 'test-results', 'e2e');
@@ -144,5 +145,21 @@ describe.runIf(ready)('cohort workspace in the browser (end to end)', () => {
     await expect.poll(() => fs.readFile(csv, 'utf8').catch(() => ''), { timeout: 30_000 }).toMatch(/^run,engine,template/);
     expect((await fs.readFile(csv, 'utf8')).trim().split('\n')).toHaveLength(1 + 2 * SCANS * 2);
     await page.screenshot({ path: path.join(ARTIFACTS, 'cohort-summary.png'), fullPage: true });
+    // One click on a summary row (an outlier's when there is one) opens that result in the review viewers.
+    const outliers = page.locator('[data-testid=volumes] tbody tr.outlier');
+    const row = (await outliers.count()) ? outliers.first() : page.locator('[data-testid=volumes] tbody tr').last();
+    const [runText, scanName] = (await row.locator('td').allTextContents()).map((t) => t.trim());
+    const engine = runText.split(' ')[0];
+    expect(['affine', 'student']).toContain(engine);
+    await row.click();
+    await page.waitForSelector('[data-testid=tab-review].active');
+    await waitText('[data-testid=review] h2', new RegExp(`${scanName} \\(${engine}\\)`), 60_000);
+    expect(await page.isVisible('[data-testid=cohort-summary]')).toBe(false);
+    // That scan drawn (non-black pixels) with its transferred labels over it (coloured pixels).
+    await expect.poll(async () => (await pixelShares(page, '[data-testid=viewport-axial]')).lit, { timeout: 60_000 }).toBeGreaterThan(0.05);
+    await expect
+      .poll(async () => (await pixelShares(page, '[data-testid=viewport-axial]')).coloured, { timeout: 60_000 })
+      .toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'cohort-review.png') });
   });
 });

@@ -2,8 +2,11 @@ import type { Page } from 'playwright-core';
 
 export { CHROMIUM, CHROMIUM_ARGS, chromiumAvailable, launchBrowser } from '../helpers/chromium.js';
 
-/** Share of pixels in a PNG screenshot region that are clearly coloured (not gray). */
-export async function colouredShare(page: Page, selector: string): Promise<number> {
+/**
+ * Shares of the pixels in a PNG screenshot of a region: clearly coloured (the channels differ by
+ * more than 60) and lit (not black: something is drawn there).
+ */
+export async function pixelShares(page: Page, selector: string): Promise<{ coloured: number; lit: number }> {
   const png = await page.locator(selector).screenshot();
   return page.evaluate(async (b64) => {
     const img = new Image();
@@ -16,14 +19,19 @@ export async function colouredShare(page: Page, selector: string): Promise<numbe
     ctx.drawImage(img, 0, 0);
     const d = ctx.getImageData(0, 0, c.width, c.height).data;
     let coloured = 0;
+    let lit = 0;
     for (let i = 0; i < d.length; i += 4) {
-      const r = d[i];
-      const g = d[i + 1];
-      const b = d[i + 2];
-      if (Math.max(r, g, b) - Math.min(r, g, b) > 60) coloured++;
+      const hi = Math.max(d[i], d[i + 1], d[i + 2]);
+      if (hi - Math.min(d[i], d[i + 1], d[i + 2]) > 60) coloured++;
+      if (hi > 30) lit++;
     }
-    return coloured / (d.length / 4);
+    return { coloured: coloured / (d.length / 4), lit: lit / (d.length / 4) };
   }, png.toString('base64'));
+}
+
+/** Share of pixels in a PNG screenshot region that are clearly coloured (not gray). */
+export async function colouredShare(page: Page, selector: string): Promise<number> {
+  return (await pixelShares(page, selector)).coloured;
 }
 
 /**

@@ -78,6 +78,11 @@ export interface WorkspaceService {
   /** The interface asks the user first. */
   removeResult(args: { runId: string; scanId: string }): Promise<WorkspaceView>;
   show(args: { scanId: string; runId: string }): Promise<WorkspaceView>;
+  /**
+   * Opens one run's result of one scan in the review viewers: the scan joins the app's scan list
+   * (once, by its workspace file) with that result as the one reviewed; returns the app's scan id.
+   */
+  review(args: { scanId: string; runId: string }): Promise<{ scanId: string }>;
   /** Runs the engine on the scans (all when none given) as one run; returns at once. */
   runBatch(args: {
     templateId: string;
@@ -109,6 +114,7 @@ export const workspaceContract = defineService<WorkspaceService, WorkspaceEvents
     remove: object({ kind: oneOf(['template', 'scan'] as const), id }),
     removeResult: object({ runId: id, scanId: id }),
     show: object({ scanId: id, runId: id }),
+    review: object({ scanId: id, runId: id }),
     runBatch: object({ templateId: id, engine: id, options: optional(engineOptionValues), scanIds: optional(list(id, 1, 5000, 'scans')) }),
     resume: object({ runId: id }),
     cancel: none,
