@@ -51,10 +51,18 @@ describe('browser-mode file browser', () => {
   it('starts at the allowed folders', async () => {
     const r = await client.ask('files.roots');
     expect(r.ok).toBe(true);
-    expect(r.result as FileRoot[]).toEqual([
+    const roots = r.result as FileRoot[];
+    expect(roots.slice(0, 2)).toEqual([
       { path: allowed, writable: true },
       { path: RESOURCES, writable: false },
     ]);
+    // Beyond the configured folders only the app's own workspace models (trained on the training
+    // screen) are readable, never writable.
+    for (const extra of roots.slice(2)) {
+      expect(extra.writable).toBe(false);
+      expect(extra.path).toMatch(/[\\/]workspace[\\/]models$/);
+    }
+    expect(roots.length).toBeLessThanOrEqual(3);
   });
 
   it('lists a folder inside them: folders first, links only where they stay inside, no hidden files', async () => {
