@@ -13,6 +13,7 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { option } from '../options.js';
+import { teacherTrainingOptions } from '../teacher-training-options.js';
 import type { EngineTrainer, TrainInputs } from '../engine.js';
 import type { OptionValues } from '../options.js';
 import { listScans } from '../../learned/dataset.js';
@@ -67,19 +68,12 @@ export const STUDENT_TRAIN_OPTIONS = {
   // The engine's pre-alignment, declared there: the pairs are pre-aligned as inference will be.
   affineLevels: STUDENT_OPTIONS.affineLevels,
   affineIterations: STUDENT_OPTIONS.affineIterations,
-  teacherModel: option.path({ description: 'gn model folder of the teacher (default: MIND-SSC gn)' }),
-  teacherDir: option.path({ description: 'teacher field cache (default MODEL_DIR/teacher)' }),
-  maxTraining: option.integer({ description: 'training subjects used (the first N)', default: 60, min: 1, max: 1e6 }),
-  validationFraction: option.number({
-    description: 'share of the labelled scans held out (the last ones by name)',
-    default: 0.2,
-    min: 0.01,
-    max: 0.9,
+  ...teacherTrainingOptions({
+    maxTraining: 60,
+    validationFraction: 0.2,
+    validateEvery: 50,
+    seedDescription: 'random seed (weights, subject order)',
   }),
-  maxValidation: option.integer({ description: 'held-out subjects that choose the best model', default: 20, min: 1, max: 10000 }),
-  validateEvery: option.integer({ description: 'validate every N iterations (and at the end)', default: 50, min: 1, max: 1e6 }),
-  checkpointEvery: option.integer({ description: 'write checkpoint/ every N iterations', default: 25, min: 1, max: 1e6 }),
-  seed: option.integer({ description: 'random seed (weights, subject order)', default: 1, min: 0, max: 2 ** 31 }),
 };
 
 export type StudentTrainOptions = OptionValues<typeof STUDENT_TRAIN_OPTIONS>;

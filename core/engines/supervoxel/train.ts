@@ -15,6 +15,7 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { option } from '../options.js';
+import { teacherTrainingOptions } from '../teacher-training-options.js';
 import type { EngineTrainer, TrainInputs } from '../engine.js';
 import type { OptionValues } from '../options.js';
 import { listScans, labelSet } from '../../learned/dataset.js';
@@ -73,19 +74,12 @@ export const SUPERVOXEL_TRAIN_OPTIONS = {
     min: 2,
     max: 128,
   }),
-  teacherModel: option.path({ description: 'gn model folder of the teacher (default: MIND-SSC gn)' }),
-  teacherDir: option.path({ description: 'teacher field cache (default MODEL_DIR/teacher)' }),
-  maxTraining: option.integer({ description: 'training subjects used (the first N)', default: 119, min: 1, max: 1e6 }),
-  validationFraction: option.number({
-    description: 'share of the labelled scans held out (the last ones by name)',
-    default: 0.4,
-    min: 0.01,
-    max: 0.9,
+  ...teacherTrainingOptions({
+    maxTraining: 119,
+    validationFraction: 0.4,
+    validateEvery: 100,
+    seedDescription: 'random seed (supervoxels, weights, order, augmentation)',
   }),
-  maxValidation: option.integer({ description: 'held-out subjects that choose the best model', default: 20, min: 1, max: 10000 }),
-  validateEvery: option.integer({ description: 'validate every N iterations (and at the end)', default: 100, min: 1, max: 1e6 }),
-  checkpointEvery: option.integer({ description: 'write checkpoint/ every N iterations', default: 25, min: 1, max: 1e6 }),
-  seed: option.integer({ description: 'random seed (supervoxels, weights, order, augmentation)', default: 1, min: 0, max: 2 ** 31 }),
 };
 
 export type SupervoxelTrainOptions = OptionValues<typeof SUPERVOXEL_TRAIN_OPTIONS>;
