@@ -27,7 +27,7 @@ async function backendCommand(args: string[]): Promise<number> {
   const { initTensorBackend } = await import('../tensor/backend.js');
   const b = await initTensorBackend();
   process.stdout.write(`${b.description}\n`);
-  const { onnxRuntimeDescription } = await import('../engines/student/runtime.js');
+  const { onnxRuntimeDescription } = await import('../engines/cnn-runtime.js');
   process.stdout.write(`student network: ${onnxRuntimeDescription()}\n`);
   return 0;
 }

@@ -4,7 +4,8 @@ import { initTensorBackend } from '../../core/tensor/backend.js';
 import { STUDENT_ARCHITECTURE, studentLayers } from '../../core/engines/student/network.js';
 import { ParamSet } from '../../core/engines/student/params.js';
 import { studentOnnx } from '../../core/engines/student/onnx-export.js';
-import { createRuntime, loadOnnxRuntime, onnxRuntime, tfjsRuntime } from '../../core/engines/student/runtime.js';
+import { createRuntime, onnxRuntime, tfjsRuntime } from '../../core/engines/student/runtime.js';
+import { loadOnnxRuntime } from '../../core/engines/cnn-runtime.js';
 import type { Vec3 } from '../../core/volume/volume.js';
 
 describe('student ONNX export', () => {

@@ -11,14 +11,13 @@ import { compose } from '../compose.js';
 import { affineStep } from '../affine/step.js';
 import { affineMemory } from '../affine/memory.js';
 import { templateWarning } from '../../models/model-format.js';
-import { LabelWarpError } from '../../util/errors.js';
 import { voxelCount } from '../../volume/volume.js';
 import { STUDENT_OPTIONS } from './options.js';
 import type { StudentOptions } from './options.js';
 import { loadStudentNet, readStudentCard } from './model.js';
 import type { ParamSet } from './params.js';
 import { createRuntime } from './runtime.js';
-import type { RuntimeChoice } from './runtime.js';
+import { modelFileKey, runtimeChoice } from '../cnn-runtime.js';
 import { studentStep } from './step.js';
 import { studentTrainer } from './train.js';
 
@@ -38,23 +37,18 @@ function preAlignmentWarning(training: Record<string, unknown>, options: Student
 
 async function networkStep(options: StudentOptions, name: string) {
   const dir = options.model ?? BUNDLED_STUDENT;
-  if (!['auto', 'onnxruntime', 'tfjs'].includes(options.runtime))
-    throw new LabelWarpError(`engine "student" option "runtime": "${options.runtime}" is not auto, onnxruntime or tfjs`);
+  const choice = runtimeChoice('student', options.runtime);
   const { card, config } = await readStudentCard(dir);
   const onnxFile = path.resolve(dir, config.onnx);
-  // The ONNX session is shared by every scan of this process that uses this file (as it is now).
-  const version = await fs.stat(onnxFile).then(
-    (s) => `${s.mtimeMs}:${s.size}`,
-    () => 'missing',
-  );
   let net: ParamSet | undefined; // tfjs weights, loaded only when tfjs runs
   const { runtime, fallback } = await createRuntime(
-    options.runtime as RuntimeChoice,
+    choice,
     async () => new Uint8Array(await fs.readFile(onnxFile)),
     async () => (net = await loadStudentNet(dir, config)),
     config.architecture,
     config.grid,
-    `${onnxFile}@${version}`,
+    // The ONNX session is shared by every scan of this process that uses this file (as it is now).
+    await modelFileKey(onnxFile),
   );
   const notes = [fallback, preAlignmentWarning(config.training ?? {}, options)];
   return studentStep(

@@ -6,12 +6,13 @@
  */
 import { option, withDefault } from '../options.js';
 import type { OptionValues } from '../options.js';
+import { RUNTIME_OPTION } from '../cnn-runtime.js';
 import { AFFINE_OPTIONS } from '../affine/options.js';
 
 export const STUDENT_OPTIONS = {
   model: option.path({ description: 'student model folder (from labelwarp train student); default: the bundled hippocampus model' }),
   twoStep: option.boolean({ description: 'run the student twice (on the warped template) and compose the two fields', default: false }),
-  runtime: option.string({ description: 'where the network runs: auto (onnxruntime, else tfjs), onnxruntime or tfjs', default: 'auto' }),
+  runtime: RUNTIME_OPTION,
   affineLevels: withDefault(AFFINE_OPTIONS.levels, {
     description: 'affine pre-alignment pyramid levels (as the model was trained)',
     default: 2,

@@ -11,9 +11,8 @@ import { compose } from '../compose.js';
 import { affineStep } from '../affine/step.js';
 import { affineMemory } from '../affine/memory.js';
 import { templateWarning } from '../../models/model-format.js';
-import { LabelWarpError } from '../../util/errors.js';
 import { voxelCount } from '../../volume/volume.js';
-import type { RuntimeChoice } from '../student/runtime.js';
+import { modelFileKey, runtimeChoice } from '../cnn-runtime.js';
 import { SUPERVOXEL_OPTIONS } from './options.js';
 import { loadSupervoxelModel } from './model.js';
 import { createFeatureRuntime, tfjsFeatureRuntime } from './runtime.js';
@@ -33,18 +32,20 @@ export const supervoxelEngine = defineEngine({
   deformable: true,
   options: SUPERVOXEL_OPTIONS,
   async create(options) {
-    if (!['auto', 'onnxruntime', 'tfjs'].includes(options.runtime))
-      throw new LabelWarpError(`engine "supervoxel" option "runtime": "${options.runtime}" is not auto, onnxruntime or tfjs`);
+    const choice = runtimeChoice('supervoxel', options.runtime);
     const dir = options.model ?? BUNDLED_SUPERVOXEL;
     const { net, card, config, supervoxels } = await loadSupervoxelModel(dir);
     const arch = config.architecture;
     const binOf = classBins(supervoxels.layers, arch.classes, config.bins, config.binSeed);
     const folding = foldingMatrix(binOf, supervoxels.layers, arch.classes, config.bins);
+    const onnxFile = path.resolve(dir, config.onnx);
     const { runtime, fallback } = await createFeatureRuntime(
-      options.runtime as RuntimeChoice,
-      async () => new Uint8Array(await fs.readFile(path.join(dir, config.onnx))),
+      choice,
+      async () => new Uint8Array(await fs.readFile(onnxFile)),
       () => tfjsFeatureRuntime(net, arch, config.grid, folding, config.bins, options.headChunk),
       config.grid,
+      // The ONNX session is shared by every scan of this process that uses this file (as it is now).
+      await modelFileKey(onnxFile),
     );
     const step = supervoxelStep(
       { runtime, grid: config.grid, templateGrid: config.template.grid, supervoxels, classes: arch.classes, binOf, bins: config.bins },

@@ -1,12 +1,13 @@
 /** The supervoxel engine's options: the one home of their defaults (pre-alignment as gn's; keypoints as the paper's). */
 import { option } from '../options.js';
 import type { OptionValues } from '../options.js';
+import { RUNTIME_OPTION } from '../cnn-runtime.js';
 import { GN_OPTIONS } from '../gn/options.js';
 import { PAPER_KEYPOINT_OPTIONS } from './keypoints.js';
 
 export const SUPERVOXEL_OPTIONS = {
   model: option.path({ description: 'supervoxel model folder (from labelwarp train supervoxel); default: the bundled hippocampus model' }),
-  runtime: option.string({ description: 'where the network runs: auto (onnxruntime, else tfjs), onnxruntime or tfjs', default: 'auto' }),
+  runtime: RUNTIME_OPTION,
   learningRate: option.number({
     description: 'Adam step of the keypoint displacements (normalised coordinates)',
     default: PAPER_KEYPOINT_OPTIONS.learningRate,
