@@ -12,46 +12,7 @@
  * clamped, since the residual does not change there.
  */
 import type { Vec3 } from '../volume/volume.js';
-
-/**
- * The trilinear cell holding x + u(x) at voxel v = (i, j, k): `base` (the cell's first corner
- * times C), the fractions, and per axis 1 where the position lies inside the lattice (0 where it
- * was clamped). Written into `out` to avoid allocation in the voxel loops.
- */
-interface Cell {
-  base: number;
-  fx: number;
-  fy: number;
-  fz: number;
-  inX: number;
-  inY: number;
-  inZ: number;
-}
-
-function locateCell(dims: Vec3, C: number, i: number, j: number, k: number, ux: number, uy: number, uz: number, out: Cell): void {
-  const [nx, ny, nz] = dims;
-  const x = i + ux;
-  const y = j + uy;
-  const z = k + uz;
-  const px = Math.min(nx - 1, Math.max(0, x));
-  const py = Math.min(ny - 1, Math.max(0, y));
-  const pz = Math.min(nz - 1, Math.max(0, z));
-  const x0 = Math.min(Math.max(0, nx - 2), Math.floor(px));
-  const y0 = Math.min(Math.max(0, ny - 2), Math.floor(py));
-  const z0 = Math.min(Math.max(0, nz - 2), Math.floor(pz));
-  out.fx = px - x0;
-  out.fy = py - y0;
-  out.fz = pz - z0;
-  out.base = (x0 + nx * (y0 + ny * z0)) * C;
-  out.inX = x === px && nx > 1 ? 1 : 0;
-  out.inY = y === py && ny > 1 ? 1 : 0;
-  out.inZ = z === pz && nz > 1 ? 1 : 0;
-}
-
-/** Strides (in array elements) to the cell's neighbouring corners along x, y, z (0 on a flat axis). */
-function cornerStrides(dims: Vec3, C: number): Vec3 {
-  return [dims[0] > 1 ? C : 0, dims[1] > 1 ? C * dims[0] : 0, dims[2] > 1 ? C * dims[0] * dims[1] : 0];
-}
+import { cornerStrides, locateCell, trilinearCell } from '../kernels/trilinear-cell.js';
 
 /**
  * JᵀJ (6 per voxel), Jᵀr (3 per voxel) and the mean squared residual for features warped by u;
@@ -93,7 +54,7 @@ export function normalEquationTermsRange(
   let ssd = 0;
   let counted = 0;
   const [sx, sy, sz] = cornerStrides(dims, C);
-  const cell: Cell = { base: 0, fx: 0, fy: 0, fz: 0, inX: 0, inY: 0, inZ: 0 };
+  const cell = trilinearCell();
   let v = k0 * nxy;
   for (let k = k0; k < k1; k++)
     for (let j = 0; j < ny; j++)
@@ -101,7 +62,7 @@ export function normalEquationTermsRange(
         // Outside the mask (empty background) the data terms are zero.
         if (mask && !mask[v]) continue;
         counted++;
-        locateCell(dims, C, i, j, k, u[3 * v], u[3 * v + 1], u[3 * v + 2], cell);
+        locateCell(dims, C, i + u[3 * v], j + u[3 * v + 1], k + u[3 * v + 2], cell);
         const { base, fx, fy, fz } = cell;
         let h0 = 0,
           h1 = 0,
@@ -183,13 +144,13 @@ export function normalEquationTermsBackward(
   const dF = new Float32Array(n * C);
   const du = new Float32Array(3 * n);
   const [sx, sy, sz] = cornerStrides(dims, C);
-  const cell: Cell = { base: 0, fx: 0, fy: 0, fz: 0, inX: 0, inY: 0, inZ: 0 };
+  const cell = trilinearCell();
   let v = 0;
   for (let k = 0; k < nz; k++)
     for (let j = 0; j < ny; j++)
       for (let i = 0; i < nx; i++, v++) {
         if (mask && !mask[v]) continue;
-        locateCell(dims, C, i, j, k, u[3 * v], u[3 * v + 1], u[3 * v + 2], cell);
+        locateCell(dims, C, i + u[3 * v], j + u[3 * v + 1], k + u[3 * v + 2], cell);
         const { base, fx, fy, fz } = cell;
         const gx = 1 - fx;
         const gy = 1 - fy;

@@ -11,6 +11,8 @@
  * paper: lr 0.05, α 0.015, k 8, 100 iterations). Plain typed arrays with analytic gradients.
  */
 import { Adam } from '../../registration/adam.js';
+import { cornerStrides, locateCell, trilinearCell } from '../../kernels/trilinear-cell.js';
+import type { Vec3 } from '../../volume/volume.js';
 
 export interface KeypointOptions {
   learningRate: number;
@@ -22,7 +24,7 @@ export interface KeypointOptions {
 export const PAPER_KEYPOINT_OPTIONS: KeypointOptions = { learningRate: 0.05, alpha: 0.015, k: 8, iterations: 100 };
 
 export interface FeatureVolume {
-  dims: [number, number, number];
+  dims: Vec3;
   channels: number;
   /** Voxel-major, channel fastest: data[v · channels + c]. */
   data: Float32Array;
@@ -56,31 +58,27 @@ export function knnGraph(points: Float32Array, k: number): Int32Array {
   return out;
 }
 
+const cell = trilinearCell();
+
 /**
  * Trilinear value and gradient (per voxel coordinate) of every channel at (x, y, z), edge-clamped;
  * accumulates Σ_c r_c ∂F_c/∂x into `grad` where r = F(x) − target (the data term's residual), and
- * returns Σ_c r_c².
+ * returns Σ_c r_c². `strides`: the feature volume's corner strides.
  */
-function residualAt(f: FeatureVolume, x: number, y: number, z: number, target: Float32Array, t0: number, grad: Float64Array): number {
-  const [nx, ny, nz] = f.dims;
+function residualAt(
+  f: FeatureVolume,
+  strides: Vec3,
+  x: number,
+  y: number,
+  z: number,
+  target: Float32Array,
+  t0: number,
+  grad: Float64Array,
+): number {
   const C = f.channels;
-  const cx = Math.min(Math.max(x, 0), nx - 1);
-  const cy = Math.min(Math.max(y, 0), ny - 1);
-  const cz = Math.min(Math.max(z, 0), nz - 1);
-  const x0 = Math.min(Math.floor(cx), nx - 2);
-  const y0 = Math.min(Math.floor(cy), ny - 2);
-  const z0 = Math.min(Math.floor(cz), nz - 2);
-  const fx = cx - x0;
-  const fy = cy - y0;
-  const fz = cz - z0;
-  // Outside the grid the value is held, so its gradient along that axis is zero.
-  const inX = x >= 0 && x <= nx - 1 ? 1 : 0;
-  const inY = y >= 0 && y <= ny - 1 ? 1 : 0;
-  const inZ = z >= 0 && z <= nz - 1 ? 1 : 0;
-  const b = ((z0 * ny + y0) * nx + x0) * C;
-  const sx = C;
-  const sy = nx * C;
-  const sz = nx * ny * C;
+  locateCell(f.dims, C, x, y, z, cell);
+  const { base: b, fx, fy, fz } = cell;
+  const [sx, sy, sz] = strides;
   let sq = 0;
   let gx = 0;
   let gy = 0;
@@ -112,9 +110,10 @@ function residualAt(f: FeatureVolume, x: number, y: number, z: number, target: F
     gy += r * ((1 - fz) * (a10 - a00) + fz * (a11 - a01));
     gz += r * (b1 - b0);
   }
-  grad[0] = gx * inX;
-  grad[1] = gy * inY;
-  grad[2] = gz * inZ;
+  // Outside the grid the value is held, so its gradient along that axis is zero.
+  grad[0] = gx * cell.inX;
+  grad[1] = gy * cell.inY;
+  grad[2] = gz * cell.inZ;
   return sq;
 }
 
@@ -123,30 +122,19 @@ export function sampleFeatures(f: FeatureVolume, points: Float32Array): Float32A
   const n = points.length / 3;
   const C = f.channels;
   const out = new Float32Array(n * C);
+  const strides = cornerStrides(f.dims, C);
   for (let i = 0; i < n; i++)
-    for (let c = 0; c < C; c++) out[i * C + c] = trilinearChannel(f, c, points[3 * i], points[3 * i + 1], points[3 * i + 2]);
+    for (let c = 0; c < C; c++) out[i * C + c] = trilinearChannel(f, strides, c, points[3 * i], points[3 * i + 1], points[3 * i + 2]);
   return out;
 }
 
-function trilinearChannel(f: FeatureVolume, c: number, x: number, y: number, z: number): number {
-  const [nx, ny, nz] = f.dims;
-  const C = f.channels;
-  const cx = Math.min(Math.max(x, 0), nx - 1);
-  const cy = Math.min(Math.max(y, 0), ny - 1);
-  const cz = Math.min(Math.max(z, 0), nz - 1);
-  const x0 = Math.min(Math.floor(cx), nx - 2);
-  const y0 = Math.min(Math.floor(cy), ny - 2);
-  const z0 = Math.min(Math.floor(cz), nz - 2);
-  const fx = cx - x0;
-  const fy = cy - y0;
-  const fz = cz - z0;
+function trilinearChannel(f: FeatureVolume, strides: Vec3, c: number, x: number, y: number, z: number): number {
+  locateCell(f.dims, f.channels, x, y, z, cell);
+  const { base, fx, fy, fz } = cell;
   let s = 0;
   for (let q = 0; q < 8; q++) {
-    const i = x0 + (q & 1);
-    const j = y0 + ((q >> 1) & 1);
-    const k = z0 + ((q >> 2) & 1);
     const w = (q & 1 ? fx : 1 - fx) * ((q >> 1) & 1 ? fy : 1 - fy) * ((q >> 2) & 1 ? fz : 1 - fz);
-    s += w * f.data[((k * ny + j) * nx + i) * C + c];
+    s += w * f.data[base + (q & 1) * strides[0] + ((q >> 1) & 1) * strides[1] + ((q >> 2) & 1) * strides[2] + c];
   }
   return s;
 }
@@ -182,6 +170,7 @@ export function optimiseKeypoints(
   const g = new Float64Array(3);
   const adam = new Adam(3 * n, 0.9, 0.999, 1e-8);
   const lr = new Float64Array(3 * n).fill(o.learningRate);
+  const strides = cornerStrides(features.dims, C);
   let initialLoss = NaN;
   let loss = NaN;
   const evaluate = (): number => {
@@ -191,7 +180,7 @@ export function optimiseKeypoints(
       const x = keypoints[3 * i] + flow[3 * i] * scale[0];
       const y = keypoints[3 * i + 1] + flow[3 * i + 1] * scale[1];
       const z = keypoints[3 * i + 2] + flow[3 * i + 2] * scale[2];
-      data += residualAt(features, x, y, z, targets, i * C, g);
+      data += residualAt(features, strides, x, y, z, targets, i * C, g);
       for (let a = 0; a < 3; a++) grad[3 * i + a] += (2 / (n * C)) * g[a] * scale[a];
     }
     let reg = 0;
