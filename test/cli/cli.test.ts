@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SHARED } from '../helpers/synthetic.js';
 import { labelwarp } from '../helpers/cli.js';
+import { hippocampusFiles, segmentArgs } from '../helpers/segment-cli.js';
 import { readVolume } from '../../core/volume/io.js';
 import { sameGrid } from '../../core/volume/volume.js';
 
@@ -25,21 +26,7 @@ describe('labelwarp command line', () => {
 
   it('segment --engine affine writes labels on the scan grid, the warped template, transforms and metrics', async () => {
     const out = path.join(tmp, 'seg');
-    const r = await labelwarp([
-      'segment',
-      '--template-image',
-      H('001', 'image'),
-      '--template-labels',
-      H('001', 'labels'),
-      '--scan',
-      H('003', 'image'),
-      '--scan-labels',
-      H('003', 'labels'),
-      '--engine',
-      'affine',
-      '--out',
-      out,
-    ]);
+    const r = await labelwarp([...segmentArgs(hippocampusFiles('001', '003')), '--engine', 'affine', '--out', out]);
     expect(r.stderr + r.stdout).toMatch(/mean Dice/);
     expect(r.code).toBe(0);
     expect((await fs.readdir(out)).sort()).toEqual([
@@ -68,18 +55,7 @@ describe('labelwarp command line', () => {
 
   it('without --scan-labels there are no Dice fields; the default engine is gn; --atlas-* are aliases of --template-*', async () => {
     const out = path.join(tmp, 'nolabels');
-    const r = await labelwarp([
-      'segment',
-      '--atlas-image',
-      H('001', 'image'),
-      '--atlas-labels',
-      H('001', 'labels'),
-      '--scan',
-      H('004', 'image'),
-      '--out',
-      out,
-      '--quiet',
-    ]);
+    const r = await labelwarp([...segmentArgs(hippocampusFiles('001', '004', false), 'atlas'), '--out', out, '--quiet']);
     expect(r.code).toBe(0);
     const metrics = JSON.parse(await fs.readFile(path.join(out, 'metrics.json'), 'utf8'));
     expect(metrics.meanDice).toBeUndefined();
@@ -143,21 +119,8 @@ describe('labelwarp command line', () => {
   });
   it('a flag given twice (e.g. two --scan) is an error, not the last one silently', async () => {
     const out = path.join(tmp, 'twice');
-    const r = await labelwarp([
-      'segment',
-      '--atlas-image',
-      H('001', 'image'),
-      '--atlas-labels',
-      H('001', 'labels'),
-      '--scan',
-      H('003', 'image'),
-      '--scan',
-      H('004', 'image'),
-      '--engine',
-      'affine',
-      '--out',
-      out,
-    ]);
+    const files = hippocampusFiles('001', '003', false);
+    const r = await labelwarp([...segmentArgs(files, 'atlas'), '--scan', H('004', 'image'), '--engine', 'affine', '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe('labelwarp segment: error: --scan was given 2 times but takes one value');
     await expect(fs.stat(out)).rejects.toThrow();

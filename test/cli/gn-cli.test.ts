@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SHARED } from '../helpers/synthetic.js';
 import { labelwarp } from '../helpers/cli.js';
+import { hippocampusFiles, segmentArgs } from '../helpers/segment-cli.js';
 import { readVolume } from '../../core/volume/io.js';
 import { sameGrid } from '../../core/volume/volume.js';
 
@@ -18,22 +19,7 @@ beforeAll(async () => {
 describe('Gauss-Newton engine from the command line', () => {
   it('segment --engine gn writes a vector displacement field on the scan grid', async () => {
     const out = path.join(tmp, 'gn');
-    const r = await labelwarp([
-      'segment',
-      '--template-image',
-      H('001', 'image'),
-      '--template-labels',
-      H('001', 'labels'),
-      '--scan',
-      H('003', 'image'),
-      '--scan-labels',
-      H('003', 'labels'),
-      '--engine',
-      'gn',
-      '--out',
-      out,
-      '--quiet',
-    ]);
+    const r = await labelwarp([...segmentArgs(hippocampusFiles('001', '003')), '--engine', 'gn', '--out', out, '--quiet']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect((await fs.readdir(out)).sort()).toEqual([
@@ -142,13 +128,7 @@ describe('Gauss-Newton engine from the command line', () => {
     expect(log.map((l) => l.split(',')[0])).toEqual(['iteration', '1', '2']);
     // The trained model plugs into segment.
     const seg = await labelwarp([
-      'segment',
-      '--template-image',
-      H('001', 'image'),
-      '--template-labels',
-      H('001', 'labels'),
-      '--scan',
-      H('008', 'image'),
+      ...segmentArgs(hippocampusFiles('001', '008', false)),
       '--engine',
       'gn',
       '--model',

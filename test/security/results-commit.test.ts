@@ -10,10 +10,9 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SHARED } from '../helpers/synthetic.js';
 import { BIN, ROOT } from '../helpers/cli.js';
+import { hippocampusFiles, segmentArgs } from '../helpers/segment-cli.js';
 
-const H = (id: string, what: 'image' | 'labels') => path.join(SHARED, 'hippocampus', `hippocampus_${id}_${what}.nii.gz`);
 const ENGINES = ['gn', 'affine'] as const;
 type Engine = (typeof ENGINES)[number];
 const KILLS = 20;
@@ -27,23 +26,7 @@ beforeAll(async () => {
 });
 
 function args(engine: Engine, out: string): string[] {
-  return [
-    BIN,
-    'segment',
-    '--template-image',
-    H('001', 'image'),
-    '--template-labels',
-    H('001', 'labels'),
-    '--scan',
-    H('003', 'image'),
-    '--scan-labels',
-    H('003', 'labels'),
-    '--engine',
-    engine,
-    '--out',
-    out,
-    '--quiet',
-  ];
+  return [BIN, ...segmentArgs(hippocampusFiles('001', '003')), '--engine', engine, '--out', out, '--quiet'];
 }
 
 const listing = async (dir: string) => (await fs.readdir(dir).catch(() => [] as string[])).sort();
