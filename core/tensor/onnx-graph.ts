@@ -1,9 +1,11 @@
 /**
  * Small builders for ONNX graphs written with onnx-proto (the ONNX protobuf schema compiled for
  * JavaScript), shared by the exports of the learned engines: tfjs kernels in ONNX's layout,
- * float and int64 initialisers, attributes and typed graph inputs/outputs.
+ * float and int64 initialisers, attributes, typed graph inputs/outputs, and the model's bytes.
  */
+import { promises as fs } from 'node:fs';
 import onnxProto from 'onnx-proto';
+import { writeAtomically } from '../util/atomic.js';
 
 const { onnx } = onnxProto;
 
@@ -54,4 +56,29 @@ export function valueInfo(name: string, shape: number[]): onnxProto.onnx.IValueI
     name,
     type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: shape.map((d) => ({ dimValue: d })) } } },
   };
+}
+
+/** The ONNX opset of the exports. */
+export const OPSET = 13;
+
+/** The model (bytes) of a graph named `name` with one float input and one float output ([name, shape] each). */
+export function encodeModel(
+  name: string,
+  nodes: onnxProto.onnx.INodeProto[],
+  initializer: onnxProto.onnx.ITensorProto[],
+  input: [string, number[]],
+  output: [string, number[]],
+): Uint8Array {
+  const model = onnx.ModelProto.create({
+    irVersion: 7,
+    producerName: 'labelwarp',
+    opsetImport: [{ domain: '', version: OPSET }],
+    graph: { name, node: nodes, initializer, input: [valueInfo(...input)], output: [valueInfo(...output)] },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** Writes a model's bytes to `file`, whole or not at all. */
+export async function writeOnnxFile(file: string, bytes: Uint8Array): Promise<void> {
+  await writeAtomically(file, (tmp) => fs.writeFile(tmp, bytes));
 }

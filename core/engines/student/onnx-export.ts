@@ -4,17 +4,12 @@
  * 3×3×3 output Conv, Resize (trilinear ×2, half-pixel, as network.ts's upsample2) and Transpose
  * back, so that the graph takes and returns the same [1, nz, ny, nx, C] arrays as the tfjs network.
  */
-import { promises as fs } from 'node:fs';
-import onnxProto from 'onnx-proto';
-import { writeAtomically } from '../../util/atomic.js';
-import { int, ints, str, tensor, toOnnxKernel, valueInfo } from '../../tensor/onnx-graph.js';
+import type onnxProto from 'onnx-proto';
+import { encodeModel, int, ints, str, tensor, toOnnxKernel, writeOnnxFile } from '../../tensor/onnx-graph.js';
 import type { Vec3 } from '../../volume/volume.js';
 import { studentLayers } from './network.js';
 import type { LayerSpec, StudentArchitecture } from './network.js';
 import type { ParamSet } from './params.js';
-
-const { onnx } = onnxProto;
-const OPSET = 13;
 
 /** The ONNX model (bytes) of a student with these weights for a network grid (x, y, z). */
 export function studentOnnx(params: ParamSet, arch: StudentArchitecture, grid: Vec3): Uint8Array {
@@ -72,22 +67,9 @@ export function studentOnnx(params: ParamSet, arch: StudentArchitecture, grid: V
     attribute: [str('mode', 'linear'), str('coordinate_transformation_mode', 'half_pixel')],
   });
   nodes.push({ opType: 'Transpose', input: ['flow.full'], output: ['field'], attribute: [ints('perm', [0, 2, 3, 4, 1])] });
-  const model = onnx.ModelProto.create({
-    irVersion: 7,
-    producerName: 'labelwarp',
-    opsetImport: [{ domain: '', version: OPSET }],
-    graph: {
-      name: 'labelwarp-student',
-      node: nodes,
-      initializer,
-      input: [valueInfo('input', [1, nz, ny, nx, 2])],
-      output: [valueInfo('field', [1, nz, ny, nx, 3])],
-    },
-  });
-  return onnx.ModelProto.encode(model).finish();
+  return encodeModel('labelwarp-student', nodes, initializer, ['input', [1, nz, ny, nx, 2]], ['field', [1, nz, ny, nx, 3]]);
 }
 
 export async function writeStudentOnnx(file: string, params: ParamSet, arch: StudentArchitecture, grid: Vec3): Promise<void> {
-  const bytes = studentOnnx(params, arch, grid);
-  await writeAtomically(file, (tmp) => fs.writeFile(tmp, bytes));
+  await writeOnnxFile(file, studentOnnx(params, arch, grid));
 }

@@ -8,18 +8,13 @@
  * returns [1, nz/2, ny/2, nx/2, layers · bins], the arrays predictFeatures gives on tfjs. ONNX
  * Runtime computes all 16 × 128 scores at once (the tfjs path goes a few layers at a time).
  */
-import { promises as fs } from 'node:fs';
-import onnxProto from 'onnx-proto';
-import { writeAtomically } from '../../util/atomic.js';
-import { int, int64Tensor, ints, str, tensor, toOnnxKernel, valueInfo } from '../../tensor/onnx-graph.js';
+import type onnxProto from 'onnx-proto';
+import { encodeModel, int, int64Tensor, ints, str, tensor, toOnnxKernel, writeOnnxFile } from '../../tensor/onnx-graph.js';
 import type { Vec3 } from '../../volume/volume.js';
 import type { ParamSet } from '../student/params.js';
 import type { LayerSpec } from '../student/network.js';
 import { supervoxelLayers } from './network.js';
 import type { SupervoxelArchitecture } from './network.js';
-
-const { onnx } = onnxProto;
-const OPSET = 13;
 
 /** The ONNX model (bytes) for a network grid (x, y, z) and the folding matrix [layers, classes, bins]. */
 export function supervoxelOnnx(
@@ -108,19 +103,7 @@ export function supervoxelOnnx(
   initializer.push(int64Tensor('features.shape', [1, hz, hy, hx, G * bins]));
   const t = op('Transpose', [f], [ints('perm', [0, 2, 1, 3])]); // [1, V, G, bins]
   nodes.push({ opType: 'Reshape', input: [t, 'features.shape'], output: ['features'] });
-  const model = onnx.ModelProto.create({
-    irVersion: 7,
-    producerName: 'labelwarp',
-    opsetImport: [{ domain: '', version: OPSET }],
-    graph: {
-      name: 'labelwarp-supervoxel',
-      node: nodes,
-      initializer,
-      input: [valueInfo('image', [1, nz, ny, nx, 1])],
-      output: [valueInfo('features', [1, hz, hy, hx, G * bins])],
-    },
-  });
-  return onnx.ModelProto.encode(model).finish();
+  return encodeModel('labelwarp-supervoxel', nodes, initializer, ['image', [1, nz, ny, nx, 1]], ['features', [1, hz, hy, hx, G * bins]]);
 }
 
 export async function writeSupervoxelOnnx(
@@ -131,6 +114,5 @@ export async function writeSupervoxelOnnx(
   folding: Float32Array,
   bins: number,
 ): Promise<void> {
-  const bytes = supervoxelOnnx(params, arch, grid, folding, bins);
-  await writeAtomically(file, (tmp) => fs.writeFile(tmp, bytes));
+  await writeOnnxFile(file, supervoxelOnnx(params, arch, grid, folding, bins));
 }
