@@ -33,8 +33,11 @@ export class AffineTransform implements SpatialTransform {
     return new AffineTransform(Float64Array.from([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]));
   }
   mapPointsWorld(p: Float64Array): Float64Array {
+    return this.mapPointsInto(p, new Float64Array(p.length));
+  }
+  /** The points mapped into `out` (which may be `p` itself). */
+  mapPointsInto(p: Float64Array, out: Float64Array): Float64Array {
     const m = this.matrix;
-    const out = new Float64Array(p.length);
     for (let i = 0; i < p.length; i += 3) {
       const x = p[i];
       const y = p[i + 1];
@@ -143,17 +146,8 @@ function mapSliceInPlace(t: SpatialTransform, p: Float64Array, target: Grid, k: 
   if (atVoxels && t instanceof DisplacementFieldTransform && sameGrid(t.grid, target)) {
     const base = p.length * k;
     for (let q = 0; q < p.length; q++) p[q] = p[q] + t.fieldMm[base + q];
-  } else if (t instanceof AffineTransform) {
-    const m = t.matrix;
-    for (let q = 0; q < p.length; q += 3) {
-      const x = p[q];
-      const y = p[q + 1];
-      const z = p[q + 2];
-      p[q] = m[0] * x + m[1] * y + m[2] * z + m[3];
-      p[q + 1] = m[4] * x + m[5] * y + m[6] * z + m[7];
-      p[q + 2] = m[8] * x + m[9] * y + m[10] * z + m[11];
-    }
-  } else p.set(t.mapPointsWorld(p));
+  } else if (t instanceof AffineTransform) t.mapPointsInto(p, p);
+  else p.set(t.mapPointsWorld(p));
   return false;
 }
 
