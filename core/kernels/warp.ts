@@ -6,6 +6,7 @@
  *   out(p) = I(p + u(p))
  */
 import type { Grid, Vec3 } from '../volume/volume.js';
+import { trilinearAt } from './sample.js';
 
 export function warpTrilinear(image: Float32Array, dims: Vec3, disp: Float32Array, out = new Float32Array(image.length)): Float32Array {
   const [nx, ny, nz] = dims;
@@ -32,15 +33,8 @@ export function warpTrilinear(image: Float32Array, dims: Vec3, disp: Float32Arra
                 fy * ((1 - fx) * image[b + nxy + nx] + fx * image[b + nxy + nx + 1]));
           continue;
         }
-        let s = 0;
-        for (let c = 0; c < 8; c++) {
-          const xi = x0 + (c & 1);
-          const yi = y0 + ((c >> 1) & 1);
-          const zi = z0 + ((c >> 2) & 1);
-          if (xi < 0 || yi < 0 || zi < 0 || xi >= nx || yi >= ny || zi >= nz) continue;
-          s += (c & 1 ? fx : 1 - fx) * ((c >> 1) & 1 ? fy : 1 - fy) * ((c >> 2) & 1 ? fz : 1 - fz) * image[xi + nx * yi + nxy * zi];
-        }
-        out[v] = s;
+        // Near the border: some corners outside (zero).
+        out[v] = trilinearAt(image, nx, ny, nz, x, y, z);
       }
   return out;
 }
