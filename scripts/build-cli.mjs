@@ -3,6 +3,7 @@
 // the TypeScript sources through tsx otherwise. dist/cli/ sits two levels below the root, as
 // core/cli/ does, so paths computed from a module's location stay the same.
 import { build } from 'esbuild';
+import { requireCommonJs } from './require-commonjs.mjs';
 
 const CLI_OUT = 'dist/cli';
 
@@ -18,5 +19,6 @@ await build({
   packages: 'external',
   sourcemap: true,
   logLevel: 'warning',
+  plugins: [requireCommonJs(['@tensorflow/tfjs'])],
 });
 console.log(`built ${CLI_OUT}/ (labelwarp.mjs, kernel-worker.mjs)`);

@@ -121,13 +121,16 @@ export function readTemplateFiles(files: Pick<SegmentFiles, 'templateImage' | 't
  * template already read for an earlier scan of the same run (never modified by a segmentation).
  */
 export async function readSegmentInput(files: SegmentFiles, template = readTemplateFiles(files)): Promise<SegmentInput> {
-  const [templateRead, templateLabelsRead] = await template;
-  const reads = await Promise.all([
-    templateRead,
-    templateLabelsRead,
+  // The scan's files are read while the template's are (decompression runs on Node's thread pool).
+  const scanReads = Promise.all([
     readVolumeWithWarnings(files.scan, 'image'),
     files.scanLabels ? readVolumeWithWarnings(files.scanLabels, 'labels') : Promise.resolve(undefined),
   ]);
+  // Both settle before either error is reported, so no rejection is left unhandled.
+  const [templateReads, scanSide] = await Promise.allSettled([template, scanReads]);
+  if (templateReads.status === 'rejected') throw templateReads.reason;
+  if (scanSide.status === 'rejected') throw scanSide.reason;
+  const reads = [...templateReads.value, ...scanSide.value] as const;
   const [templateImage, templateLabels, scan, scanLabels] = reads;
   const { templateImage: a, templateLabels: al, scan: sc, scanLabels: sl } = files;
   const names = [a, al, sc, sl];

@@ -5,7 +5,6 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { readImageDicomFileSeriesNode } from '@itk-wasm/dicom';
 import type { Image } from 'itk-wasm';
 import { LabelWarpError } from '../util/errors.js';
 import { itkFailureReason, quietItk } from './itk-quiet.js';
@@ -49,6 +48,8 @@ export async function readDicomSeriesImage(folder: string): Promise<Image> {
   });
   if (files.length === 0) throw new LabelWarpError('holds no DICOM files', folder);
   try {
+    // Loaded on first use: most runs read no DICOM.
+    const { readImageDicomFileSeriesNode } = await import('@itk-wasm/dicom');
     return (await quietItk(() => readImageDicomFileSeriesNode({ inputImages: files }))).outputImage as Image;
   } catch (err) {
     throw new LabelWarpError(`the DICOM series could not be read (${itkFailureReason(err)})`, folder);

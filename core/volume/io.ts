@@ -1,10 +1,10 @@
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { readImageNode, writeImageNode } from '@itk-wasm/image-io';
 import type { Image } from 'itk-wasm';
 import { LabelWarpError } from '../util/errors.js';
 import { writeAtomically } from '../util/atomic.js';
 import { checkNifti, checkNiftiHeader, isNiftiFile } from './nifti-check.js';
+import { niftiScalarVolume } from './nifti-volume.js';
 import { itkFailureReason, quietItk } from './itk-quiet.js';
 import { looksLikeDicomFolder, readDicomSeriesImage } from './dicom-series.js';
 import { checkDimensionality } from './volume-kind.js';
@@ -43,6 +43,11 @@ export async function readVolume(file: string, kind: VolumeKind = 'image'): Prom
   return (await readVolumeWithWarnings(file, kind)).volume;
 }
 
+/** ITK-Wasm's image readers and writers, loaded on first use (a run reading only NIfTI never needs them). */
+function itkImageIo(): Promise<typeof import('@itk-wasm/image-io')> {
+  return import('@itk-wasm/image-io');
+}
+
 /** A file's real path after the checks every read makes (exists, readable, a supported kind). */
 async function openable(file: string): Promise<{ real: string; folder: boolean }> {
   let stat;
@@ -78,10 +83,22 @@ export async function readVolumeWithWarnings(file: string, kind: VolumeKind = 'i
     const image = await readDicomSeriesImage(real).catch(renameError(real, file));
     return { volume: imageToVolume(image, file, kind), warnings: [], geometryGuessed: false };
   }
-  const guess = isNiftiFile(file) ? (await checkNifti(real, kind).catch(renameError(real, file))).geometryGuess : undefined;
+  const nifti = isNiftiFile(file) ? await checkNifti(real, kind).catch(renameError(real, file)) : undefined;
+  const guess = nifti?.geometryGuess;
+  // Most NIfTI files are built from the bytes just checked (nifti-volume.ts: the grid as ITK reads
+  // it); the others, and every other format, are read by ITK.
+  const direct = kind !== 'vector' && nifti?.bytes ? niftiScalarVolume(nifti.header, nifti.bytes) : undefined;
+  if (direct) {
+    const { dims, spacing, origin, direction } = direct;
+    checkGeometry(file, spacing, origin, direction);
+    // Non-finite voxels were refused by checkNifti, which counted the same values.
+    const data = kind === 'labels' ? toLabelArray(direct.data, file) : direct.data;
+    return { volume: { dims, spacing, origin, direction, data, components: 1 }, warnings: [], geometryGuessed: false };
+  }
 
   let image: Image;
   try {
+    const { readImageNode } = await itkImageIo();
     image = (await quietItk(() => readImageNode(real))) as Image;
   } catch (err) {
     throw new LabelWarpError(`could not be read as an image (${itkFailureReason(err)})`, file);
@@ -109,6 +126,7 @@ export async function readVolumeHeader(file: string, kind: VolumeKind = 'image')
   const guess = isNiftiFile(file) ? (await checkNiftiHeader(real, kind).catch(renameError(real, file))).geometryGuess : undefined;
   let image: Image;
   try {
+    const { readImageNode } = await itkImageIo();
     image = (await quietItk(() => readImageNode(real, { informationOnly: true }))) as Image;
   } catch (err) {
     throw new LabelWarpError(`could not be read as an image (${itkFailureReason(err)})`, file);
@@ -256,6 +274,7 @@ export async function writeVolume(file: string, vol: Volume): Promise<void> {
   const image = volumeToImage(vol, path.basename(file));
   await writeAtomically(file, async (tmp) => {
     try {
+      const { writeImageNode } = await itkImageIo();
       await writeImageNode(image, tmp, { useCompression: true });
     } catch (err) {
       const why = err instanceof Error ? err.message.split('\n')[0] : String(err);

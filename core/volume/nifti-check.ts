@@ -16,6 +16,8 @@ import type { VolumeKind } from './volume-kind.js';
 
 export interface NiftiCheck {
   header: NiftiSummary;
+  /** The whole file, decompressed (checkNifti only; the header check reads no voxels). */
+  bytes?: Uint8Array;
   /** Why the geometry will be guessed (no qform/sform), in words that follow the file's name. */
   geometryGuess?: string;
 }
@@ -109,7 +111,7 @@ export async function checkNifti(file: string, kind: VolumeKind): Promise<NiftiC
       file,
     );
   }
-  return { header: h, geometryGuess: niftiGeometryGuess(h) };
+  return { header: h, bytes: data, geometryGuess: niftiGeometryGuess(h) };
 }
 
 function zlibReason(err: unknown): string {

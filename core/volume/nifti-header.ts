@@ -13,6 +13,8 @@ export interface NiftiSummary {
   dims: number[];
   datatype: number;
   bitpix: number;
+  /** intent_code (e.g. 1007 for a vector field). */
+  intentCode: number;
   voxOffset: number;
   /** pixdim[0..7] (pixdim[0] is qfac). */
   pixdim: number[];
@@ -86,6 +88,7 @@ function parseNifti1(bytes: Uint8Array, view: DataView, le: boolean): NiftiSumma
     dims: dims.slice(1),
     datatype: view.getInt16(70, le),
     bitpix: view.getInt16(72, le),
+    intentCode: view.getInt16(68, le),
     voxOffset: f32(108),
     pixdim: Array.from({ length: 8 }, (_, i) => f32(76 + 4 * i)),
     sclSlope: f32(112),
@@ -114,6 +117,7 @@ function parseNifti2(bytes: Uint8Array, view: DataView, le: boolean): NiftiSumma
     dims: dims.slice(1),
     datatype: view.getInt16(12, le),
     bitpix: view.getInt16(14, le),
+    intentCode: view.getInt32(504, le),
     voxOffset: Number(view.getBigInt64(168, le)),
     pixdim: Array.from({ length: 8 }, (_, i) => f64(104 + 8 * i)),
     sclSlope: f64(176),
