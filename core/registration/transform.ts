@@ -181,6 +181,83 @@ export function gridEvaluationArrays(target: Grid, want: { displacement?: boolea
   return { displacementMm: want.displacement ? floats() : undefined, sourceIndex: want.source ? floats() : undefined };
 }
 
+/** The parts of T in the order they apply (nested composites flattened). */
+function flatParts(t: SpatialTransform): SpatialTransform[] {
+  return t instanceof CompositeTransform ? t.transforms.flatMap(flatParts) : [t];
+}
+
+/**
+ * What deformable engines return — a displacement field on the target's own grid, then affine
+ * maps — as the field and the affines' matrices; undefined for any other transform.
+ */
+function fieldThenAffines(t: SpatialTransform, target: Grid): { field: Float32Array; affines: Float64Array[] } | undefined {
+  const [first, ...rest] = flatParts(t);
+  if (!(first instanceof DisplacementFieldTransform) || !sameGrid(first.grid, target)) return undefined;
+  if (!rest.every((p) => p instanceof AffineTransform)) return undefined;
+  return { field: first.fieldMm, affines: rest.map((p) => (p as AffineTransform).matrix) };
+}
+
+/**
+ * evaluateSlices for a field on the target grid followed by affines, voxel by voxel without
+ * intermediate arrays: the same operations in the same order as the general path (voxel centre,
+ * plus the field, each affine in turn, then the differences and source indices), so the same values.
+ */
+function evaluateFieldThenAffines(
+  field: Float32Array,
+  affines: Float64Array[],
+  target: Grid,
+  source: Grid | undefined,
+  k0: number,
+  k1: number,
+  out: GridEvaluation,
+): void {
+  const [nx, ny] = target.dims;
+  const m = indexToWorldMatrix(target);
+  const w = source ? worldToIndexMatrix(source) : undefined;
+  const { displacementMm, sourceIndex } = out;
+  const one = affines.length === 1 ? affines[0] : undefined;
+  for (let k = k0; k < k1; k++)
+    for (let j = 0; j < ny; j++) {
+      let q = 3 * nx * (j + ny * k);
+      for (let i = 0; i < nx; i++, q += 3) {
+        // The voxel centre as slicePointsWorld computes it.
+        const px = m[0] * i + m[1] * j + m[2] * k + m[3];
+        const py = m[4] * i + m[5] * j + m[6] * k + m[7];
+        const pz = m[8] * i + m[9] * j + m[10] * k + m[11];
+        let x = px + field[q];
+        let y = py + field[q + 1];
+        let z = pz + field[q + 2];
+        if (one) {
+          const a = one;
+          const ax = a[0] * x + a[1] * y + a[2] * z + a[3];
+          const ay = a[4] * x + a[5] * y + a[6] * z + a[7];
+          const az = a[8] * x + a[9] * y + a[10] * z + a[11];
+          x = ax;
+          y = ay;
+          z = az;
+        } else
+          for (const a of affines) {
+            const ax = a[0] * x + a[1] * y + a[2] * z + a[3];
+            const ay = a[4] * x + a[5] * y + a[6] * z + a[7];
+            const az = a[8] * x + a[9] * y + a[10] * z + a[11];
+            x = ax;
+            y = ay;
+            z = az;
+          }
+        if (displacementMm) {
+          displacementMm[q] = x - px;
+          displacementMm[q + 1] = y - py;
+          displacementMm[q + 2] = z - pz;
+        }
+        if (sourceIndex && w) {
+          sourceIndex[q] = w[0] * x + w[1] * y + w[2] * z + w[3];
+          sourceIndex[q + 1] = w[4] * x + w[5] * y + w[6] * z + w[7];
+          sourceIndex[q + 2] = w[8] * x + w[9] * y + w[10] * z + w[11];
+        }
+      }
+    }
+}
+
 /** evaluateOnGrid's work for slices k0 ≤ k < k1, written into `out`'s arrays of the whole grid. */
 export function evaluateSlices(
   t: SpatialTransform,
@@ -190,6 +267,8 @@ export function evaluateSlices(
   k1: number,
   out: GridEvaluation,
 ): void {
+  const fast = fieldThenAffines(t, target);
+  if (fast) return evaluateFieldThenAffines(fast.field, fast.affines, target, source, k0, k1, out);
   const [nx, ny] = target.dims;
   const slice = nx * ny;
   const i2w = indexToWorldMatrix(target);
