@@ -37,13 +37,45 @@ export function jacobianDeterminantAt(w: Float32Array, dims: Vec3, i: number, j:
   return d00 * (d11 * d22 - d12 * d21) - d01 * (d10 * d22 - d12 * d20) + d02 * (d10 * d21 - d11 * d20);
 }
 
+/**
+ * jacobianDeterminantAt along the interior of row (j, k) (0 < i < nx − 1, with 0 < j < ny − 1 and
+ * 0 < k < nz − 1): central differences everywhere, the same terms in the same order.
+ */
+function interiorRow(w: Float32Array, out: Float32Array, nx: number, nxy: number, rowStart: number): void {
+  for (let v = rowStart + 1; v < rowStart + nx - 1; v++) {
+    const x = 3 * v;
+    const sy = 3 * nx;
+    const sz = 3 * nxy;
+    const d00 = 1 + (w[x + 3] - w[x - 3]) * 0.5;
+    const d01 = (w[x + sy] - w[x - sy]) * 0.5;
+    const d02 = (w[x + sz] - w[x - sz]) * 0.5;
+    const d10 = (w[x + 4] - w[x - 2]) * 0.5;
+    const d11 = 1 + (w[x + sy + 1] - w[x - sy + 1]) * 0.5;
+    const d12 = (w[x + sz + 1] - w[x - sz + 1]) * 0.5;
+    const d20 = (w[x + 5] - w[x - 1]) * 0.5;
+    const d21 = (w[x + sy + 2] - w[x - sy + 2]) * 0.5;
+    const d22 = 1 + (w[x + sz + 2] - w[x - sz + 2]) * 0.5;
+    out[v] = d00 * (d11 * d22 - d12 * d21) - d01 * (d10 * d22 - d12 * d20) + d02 * (d10 * d21 - d11 * d20);
+  }
+}
+
 /** det(I + ∇w) at every voxel, for a displacement w in voxel units. */
 export function jacobianDeterminantIndex(w: Float32Array, dims: Vec3): Float32Array {
   const [nx, ny, nz] = dims;
+  const nxy = nx * ny;
   const out = new Float32Array(nx * ny * nz);
-  let v = 0;
   for (let k = 0; k < nz; k++)
-    for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++, v++) out[v] = jacobianDeterminantAt(w, dims, i, j, k);
+    for (let j = 0; j < ny; j++) {
+      const row = nx * (j + ny * k);
+      const inside = nx > 2 && j > 0 && j < ny - 1 && k > 0 && k < nz - 1;
+      if (!inside) {
+        for (let i = 0; i < nx; i++) out[row + i] = jacobianDeterminantAt(w, dims, i, j, k);
+        continue;
+      }
+      out[row] = jacobianDeterminantAt(w, dims, 0, j, k);
+      interiorRow(w, out, nx, nxy, row);
+      out[row + nx - 1] = jacobianDeterminantAt(w, dims, nx - 1, j, k);
+    }
   return out;
 }
 

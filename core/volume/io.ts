@@ -91,7 +91,9 @@ export async function readVolumeWithWarnings(file: string, kind: VolumeKind = 'i
   if (direct) {
     const { dims, spacing, origin, direction } = direct;
     checkGeometry(file, spacing, origin, direction);
-    // Non-finite voxels were refused by checkNifti, which counted the same values.
+    // Non-finite stored values were refused by checkNifti; scaling can still overflow float32.
+    const bad = kind !== 'labels' && direct.rescaled ? countNonFinite(direct.data) : 0;
+    if (bad > 0) throw new LabelWarpError(`contains ${bad} NaN or infinite voxel values`, file);
     const data = kind === 'labels' ? toLabelArray(direct.data, file) : direct.data;
     return { volume: { dims, spacing, origin, direction, data, components: 1 }, warnings: [], geometryGuessed: false };
   }

@@ -167,7 +167,7 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * The scalar 3D volume (grid and voxels as ITK would return them) of a checked single-file NIfTI,
  * `bytes` being the whole decompressed file; undefined where ITK must read it.
  */
-export function niftiScalarVolume(h: NiftiSummary, bytes: Uint8Array): (Grid & { data: VoxelArray }) | undefined {
+export function niftiScalarVolume(h: NiftiSummary, bytes: Uint8Array): (Grid & { data: VoxelArray; rescaled: boolean }) | undefined {
   if (!h.littleEndian || !HOST_LITTLE_ENDIAN || NON_SCALAR_INTENTS.has(h.intentCode)) return undefined;
   // ITK drops trailing dimensions of size 1 (a 4D file with one time point is 3D).
   if (h.ndim < 3 || h.dims.slice(3, h.ndim).some((d) => d !== 1)) return undefined;
@@ -181,5 +181,5 @@ export function niftiScalarVolume(h: NiftiSummary, bytes: Uint8Array): (Grid & {
   // A copy of the voxel bytes: aligned for the typed array, and not holding the file's other bytes.
   const data = new Ctor(bytes.buffer.slice(start, start + length) as ArrayBuffer);
   const scaling = rescaling(h);
-  return { ...grid, data: scaling ? rescale(data, scaling) : data };
+  return { ...grid, data: scaling ? rescale(data, scaling) : data, rescaled: scaling !== undefined };
 }

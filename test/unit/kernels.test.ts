@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { warpTrilinear, warpTrilinearBackward, displacementWorldToIndex, displacementIndexToWorld } from '../../core/kernels/warp.js';
 import { composeDisplacements } from '../../core/kernels/compose.js';
-import { jacobianDeterminant } from '../../core/kernels/jacobian.js';
+import { jacobianDeterminant, jacobianDeterminantAt, jacobianDeterminantIndex } from '../../core/kernels/jacobian.js';
 import { resampleToGrid, resampleAffine } from '../../core/kernels/resample.js';
 import { normalizeRobust, percentiles } from '../../core/kernels/intensity.js';
 import { centreOfMassWorld, downsample2 } from '../../core/kernels/pyramid.js';
@@ -128,6 +128,23 @@ describe('composition and Jacobian of displacement fields', () => {
     const field = displacementOnGrid(new AffineTransform(m), g);
     const det = jacobianDeterminant(g, field);
     for (const v of [0, 17, 350, det.length - 1]) expect(det[v]).toBeCloseTo(detA, 4);
+  });
+
+  it('Jacobian determinant on a whole grid equals the per-voxel definition exactly (borders and interior)', () => {
+    const r = rng(7);
+    for (const dims of [
+      [9, 7, 6],
+      [2, 5, 4],
+      [6, 1, 3],
+    ] as Vec3[]) {
+      const n = dims[0] * dims[1] * dims[2];
+      const w = new Float32Array(3 * n).map(() => (r() - 0.5) * 1.5);
+      const det = jacobianDeterminantIndex(w, dims);
+      const expected = new Float32Array(n);
+      for (let k = 0, v = 0; k < dims[2]; k++)
+        for (let j = 0; j < dims[1]; j++) for (let i = 0; i < dims[0]; i++, v++) expected[v] = jacobianDeterminantAt(w, dims, i, j, k);
+      expect(Array.from(det)).toEqual(Array.from(expected));
+    }
   });
 });
 

@@ -137,6 +137,9 @@ describe('NIfTI volumes read without ITK', () => {
     }
     // Those read through ITK as before.
     expect((await readVolume(path.join(tmp, 'a vector intent.nii'))).dims).toEqual([4, 3, 2]);
+    // Scaling that overflows float32 is refused, as it was after ITK's read.
+    const huge = await patch(file, path.join(tmp, 'huge slope.nii'), (v) => v.setFloat32(112, 1e38, true));
+    await expect(readVolume(huge)).rejects.toThrow(/NaN or infinite/);
   });
 
   it('gives label maps as Int32Array through readVolume, with the same values as the file', async () => {
