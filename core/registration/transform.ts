@@ -203,19 +203,16 @@ function fieldThenAffines(t: SpatialTransform, target: Grid): { field: Float32Ar
  * plus the field, each affine in turn, then the differences and source indices), so the same values.
  */
 function evaluateFieldThenAffines(
-  field: Float32Array,
-  affines: Float64Array[],
+  { field, affines }: { field: Float32Array; affines: Float64Array[] },
   target: Grid,
-  source: Grid | undefined,
-  k0: number,
-  k1: number,
   out: GridEvaluation,
+  [k0, k1]: [number, number],
+  source?: Grid,
 ): void {
   const [nx, ny] = target.dims;
   const m = indexToWorldMatrix(target);
   const w = source ? worldToIndexMatrix(source) : undefined;
   const { displacementMm, sourceIndex } = out;
-  const one = affines.length === 1 ? affines[0] : undefined;
   for (let k = k0; k < k1; k++)
     for (let j = 0; j < ny; j++) {
       let q = 3 * nx * (j + ny * k);
@@ -227,23 +224,15 @@ function evaluateFieldThenAffines(
         let x = px + field[q];
         let y = py + field[q + 1];
         let z = pz + field[q + 2];
-        if (one) {
-          const a = one;
+        for (let n = 0; n < affines.length; n++) {
+          const a = affines[n];
           const ax = a[0] * x + a[1] * y + a[2] * z + a[3];
           const ay = a[4] * x + a[5] * y + a[6] * z + a[7];
           const az = a[8] * x + a[9] * y + a[10] * z + a[11];
           x = ax;
           y = ay;
           z = az;
-        } else
-          for (const a of affines) {
-            const ax = a[0] * x + a[1] * y + a[2] * z + a[3];
-            const ay = a[4] * x + a[5] * y + a[6] * z + a[7];
-            const az = a[8] * x + a[9] * y + a[10] * z + a[11];
-            x = ax;
-            y = ay;
-            z = az;
-          }
+        }
         if (displacementMm) {
           displacementMm[q] = x - px;
           displacementMm[q + 1] = y - py;
@@ -268,7 +257,7 @@ export function evaluateSlices(
   out: GridEvaluation,
 ): void {
   const fast = fieldThenAffines(t, target);
-  if (fast) return evaluateFieldThenAffines(fast.field, fast.affines, target, source, k0, k1, out);
+  if (fast) return evaluateFieldThenAffines(fast, target, out, [k0, k1], source);
   const [nx, ny] = target.dims;
   const slice = nx * ny;
   const i2w = indexToWorldMatrix(target);
