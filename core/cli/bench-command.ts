@@ -46,9 +46,6 @@ Suites:
   cohort      batch label transfer of 100 hippocampus scans (--pairs N: N scans) into a fresh
               workspace with affine: seconds per scan end to end, peak resident memory at 10 and
               at 100 scans (flat: within 20 %)
-              two-step; --cycle-model DIR and --ablation-model DIR add rows), gn, affine, elastix;
-              then the forward pass on onnxruntime against tfjs (--tfjs-large: also tfjs on
-              the 160×192×224 grid, which takes very long on the pure-JavaScript backend)
   supervoxel  held-out hippocampus scans: supervoxel (--model, default the bundled one), gn,
               affine, student, elastix; the supervoxel step's prediction, keypoint and
               densification seconds against gn's registration time
@@ -246,6 +243,16 @@ async function registrationBench(suite: string, values: Record<string, unknown>)
   return 0;
 }
 
+/** The suites beside the engines' own (`labelwarp bench ENGINE`), by name. */
+const SUITES: Record<string, (values: Record<string, unknown>) => Promise<number>> = {
+  'gn-learned': learnedBench,
+  'gn-memory': memoryBench,
+  overhead: overheadBench,
+  student: studentBench,
+  cohort: async (values) => (await import('../bench/cohort-suite.js')).cohortBench(values),
+  supervoxel: supervoxelBench,
+};
+
 export async function benchCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(
     args,
@@ -272,24 +279,10 @@ export async function benchCommand(args: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const suite = positionals[0];
-  switch (suite) {
-    case 'gn-learned':
-      return learnedBench(values);
-    case 'gn-memory':
-      return memoryBench(values);
-    case 'overhead':
-      return overheadBench(values);
-    case 'student':
-      return studentBench(values);
-    case 'cohort':
-      return (await import('../bench/cohort-suite.js')).cohortBench(values);
-    case 'supervoxel':
-      return supervoxelBench(values);
-    default:
-      if (!listEngines().some((e) => e.name === suite))
-        throw new LabelWarpError(
-          `unknown benchmark suite "${suite}"; available: ${[...listEngines().map((e) => e.name), 'gn-learned', 'gn-memory', 'overhead', 'student', 'cohort'].join(', ')}`,
-        );
-      return registrationBench(suite, values);
-  }
+  if (Object.hasOwn(SUITES, suite)) return SUITES[suite](values);
+  if (!listEngines().some((e) => e.name === suite))
+    throw new LabelWarpError(
+      `unknown benchmark suite "${suite}"; available: ${[...new Set([...listEngines().map((e) => e.name), ...Object.keys(SUITES)])].join(', ')}`,
+    );
+  return registrationBench(suite, values);
 }
