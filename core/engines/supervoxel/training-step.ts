@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Vec3 } from '../../volume/volume.js';
+import { trilinearAt } from '../../kernels/sample.js';
 import type { ParamSet } from '../student/params.js';
 import { headInput, headScores, supervoxelTrunk } from './network.js';
 import type { SupervoxelArchitecture } from './network.js';
@@ -174,22 +175,7 @@ export function augmentSample(image: Float32Array, labels: Uint8Array, layers: n
     for (let j = 0; j < ny; j++)
       for (let i = 0; i < nx; i++, v++) {
         const [x, y, z] = map(i, j, k);
-        const x0 = Math.floor(x);
-        const y0 = Math.floor(y);
-        const z0 = Math.floor(z);
-        let s = 0;
-        for (let q = 0; q < 8; q++) {
-          const a = x0 + (q & 1);
-          const b = y0 + ((q >> 1) & 1);
-          const c = z0 + ((q >> 2) & 1);
-          if (a < 0 || b < 0 || c < 0 || a >= nx || b >= ny || c >= nz) continue;
-          s +=
-            (q & 1 ? x - x0 : 1 - (x - x0)) *
-            ((q >> 1) & 1 ? y - y0 : 1 - (y - y0)) *
-            ((q >> 2) & 1 ? z - z0 : 1 - (z - z0)) *
-            image[a + nx * (b + ny * c)];
-        }
-        out[v] = s;
+        out[v] = trilinearAt(image, nx, ny, nz, x, y, z);
       }
   const [hx, hy, hz] = [nx / 2, ny / 2, nz / 2];
   const hn = hx * hy * hz;
