@@ -7,11 +7,12 @@
  * trilinearly and clamped at the border.
  */
 import type { Vec3 } from '../volume/volume.js';
-import { trilinearClampedAt } from './sample.js';
+import { sampleVec3Clamped } from './sample.js';
 
 export function composeDisplacements(first: Float32Array, second: Float32Array, dims: Vec3): Float32Array {
   const [nx, ny, nz] = dims;
   const out = new Float32Array(first.length);
+  const b = new Float64Array(3);
   let v = 0;
   for (let k = 0; k < nz; k++)
     for (let j = 0; j < ny; j++)
@@ -19,12 +20,10 @@ export function composeDisplacements(first: Float32Array, second: Float32Array, 
         const ax = first[3 * v];
         const ay = first[3 * v + 1];
         const az = first[3 * v + 2];
-        const x = i + ax;
-        const y = j + ay;
-        const z = k + az;
-        out[3 * v] = ax + trilinearClampedAt(second, nx, ny, nz, x, y, z, 3, 0);
-        out[3 * v + 1] = ay + trilinearClampedAt(second, nx, ny, nz, x, y, z, 3, 1);
-        out[3 * v + 2] = az + trilinearClampedAt(second, nx, ny, nz, x, y, z, 3, 2);
+        sampleVec3Clamped(second, nx, ny, nz, i + ax, j + ay, k + az, b, 0);
+        out[3 * v] = ax + b[0];
+        out[3 * v + 1] = ay + b[1];
+        out[3 * v + 2] = az + b[2];
       }
   return out;
 }

@@ -43,38 +43,6 @@ export function trilinearAt(data: ArrayLike<number>, nx: number, ny: number, nz:
   return s;
 }
 
-/** Trilinear interpolation clamped to the edge (for displacement fields, which extend beyond the grid). */
-export function trilinearClampedAt(
-  data: ArrayLike<number>,
-  nx: number,
-  ny: number,
-  nz: number,
-  x: number,
-  y: number,
-  z: number,
-  components = 1,
-  component = 0,
-): number {
-  x = Math.min(Math.max(x, 0), nx - 1);
-  y = Math.min(Math.max(y, 0), ny - 1);
-  z = Math.min(Math.max(z, 0), nz - 1);
-  const x0 = Math.min(Math.floor(x), nx - 2 < 0 ? 0 : nx - 2);
-  const y0 = Math.min(Math.floor(y), ny - 2 < 0 ? 0 : ny - 2);
-  const z0 = Math.min(Math.floor(z), nz - 2 < 0 ? 0 : nz - 2);
-  const fx = x - x0;
-  const fy = y - y0;
-  const fz = z - z0;
-  const x1 = Math.min(x0 + 1, nx - 1);
-  const y1 = Math.min(y0 + 1, ny - 1);
-  const z1 = Math.min(z0 + 1, nz - 1);
-  const nxy = nx * ny;
-  const at = (i: number, j: number, k: number) => data[(i + nx * j + nxy * k) * components + component];
-  return (
-    (1 - fz) * ((1 - fy) * ((1 - fx) * at(x0, y0, z0) + fx * at(x1, y0, z0)) + fy * ((1 - fx) * at(x0, y1, z0) + fx * at(x1, y1, z0))) +
-    fz * ((1 - fy) * ((1 - fx) * at(x0, y0, z1) + fx * at(x1, y0, z1)) + fy * ((1 - fx) * at(x0, y1, z1) + fx * at(x1, y1, z1)))
-  );
-}
-
 /** Nearest-neighbour label lookup; 0 outside the lattice. */
 export function nearestAt(data: ArrayLike<number>, nx: number, ny: number, nz: number, x: number, y: number, z: number): number {
   const i = Math.round(x);
