@@ -72,6 +72,10 @@ export interface TrainInputs {
   onValidation?(validation: TrainValidationEvent): void;
   /** Awaited before every step: a paused run waits here (a rejection stops the training). */
   atStepBoundary?(): Promise<void>;
+  /** Once the subjects are read and prepared (pre-aligned, resampled) before the first step: how many, and the seconds it took. */
+  onPrepared?(prepared: { subjects: number; seconds: number }): void;
+  /** After every checkpoint written: the seconds it took. */
+  onCheckpoint?(checkpoint: { iteration: number; seconds: number }): void;
 }
 
 export interface TrainStepEvent {
@@ -109,6 +113,11 @@ export interface EngineTrainer<T extends OptionSchema = OptionSchema> {
    * teacher): the training-run controller runs it as its own stage into `inputs.teacherDir`.
    */
   teacher?(options: OptionValues<T>): { engine: string; options: Record<string, unknown> };
+  /**
+   * Steps after which the cost of a step repeats, where steps differ (the student's discriminator
+   * update every `criticEvery` steps): the time estimate's warm-up times a whole cycle.
+   */
+  stepCycle?(options: OptionValues<T>): number;
 }
 
 export interface EngineDefinition<S extends OptionSchema = OptionSchema, T extends OptionSchema = OptionSchema> {

@@ -67,6 +67,8 @@ export interface TrainGnOptions {
   onStep?: TrainInputs['onStep'];
   onValidation?: TrainInputs['onValidation'];
   atStepBoundary?: TrainInputs['atStepBoundary'];
+  onPrepared?: TrainInputs['onPrepared'];
+  onCheckpoint?: TrainInputs['onCheckpoint'];
 }
 
 export interface TrainGnResult {
@@ -217,11 +219,14 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
   };
   const valSubjects = held.slice(0, options.maxValidation ?? 20);
   const valPairs: PreparedPair[] = [];
+  const prepStart = performance.now();
   for (const [i, s] of valSubjects.entries()) {
     throwIfAborted(options.signal);
     options.onProgress?.({ stage: 'preparing', fraction: i / valSubjects.length, message: `validation subject ${s.id}` });
     valPairs.push(await prepare(s));
   }
+  // Training subjects are prepared when first drawn; each costs what a validation subject did.
+  options.onPrepared?.({ subjects: valPairs.length, seconds: (performance.now() - prepStart) / 1000 });
   if (Number.isNaN(baseline)) {
     const b = await validate(valPairs, mindFeatureExtractor(MIND.radius, MIND.dilation, 0), options.signal);
     baseline = b.dice;
@@ -314,7 +319,9 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
         }
       }
       if ((it + 1) % checkpointEvery === 0 || last) {
+        const c0 = performance.now();
         await saveFeatureModel(ckptDir, net, modelInfo(null, { iteration: it + 1, bestValidationDice: best, bestScore }));
+        options.onCheckpoint?.({ iteration: it + 1, seconds: (performance.now() - c0) / 1000 });
       }
     }
   } finally {

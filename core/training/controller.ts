@@ -201,7 +201,10 @@ export class TrainingRun {
       this.emit({ type: 'stage', stage: 'saving' });
       const models = dirs.models(this.workspace);
       await fs.mkdir(models, { recursive: true });
-      const stem = splitExtension(path.basename(this.record.templateImage))[0];
+      const stem = (this.record.templateName ?? splitExtension(path.basename(this.record.templateImage))[0]).replace(
+        /[^A-Za-z0-9_-]+/g,
+        '_',
+      );
       const dest = path.join(models, `${this.record.engine}-${stem}-${this.record.id.slice(-8)}`);
       await fs.rm(path.join(files.model, 'checkpoint'), { recursive: true, force: true });
       await fs.rename(files.model, dest);

@@ -1,8 +1,8 @@
 /**
  * The time estimate shown before a training starts, from a short measured warm-up on this
  * machine's backend: the teacher on one or two scans (their fields stay in the workspace cache,
- * so the run reuses them), then the trainer for a few real steps and one validation on two
- * subjects in a scratch folder. The times are multiplied out to the configured run
+ * so the run reuses them), then the trainer on two subjects in a scratch folder: its preparation,
+ * the first step, a whole cycle of later steps, one validation and one checkpoint. The times are multiplied out to the configured run
  * (estimate-model.ts); nothing is guessed.
  */
 import { promises as fs } from 'node:fs';
@@ -21,14 +21,17 @@ import { dirs } from '../workspace/layout.js';
 import { linkScans } from './scan-links.js';
 
 export interface EstimateOptions {
-  /** Steps of the warm-up (at least 2: the first one builds kernels and is timed apart). */
+  /** Steps of the warm-up (default: the first, which warms kernels up and is timed apart, then a whole step cycle, at least 3). */
   steps?: number;
   signal?: AbortSignal;
   log?: (line: string) => void;
   onProgress?: (message: string) => void;
 }
 
-/** Options the warm-up overrides where the trainer has them: a few steps, one validation, two subjects. */
+/** The longest step cycle the warm-up times whole (a longer one's rare steps are left out). */
+const MAX_CYCLE = 8;
+
+/** Options the warm-up overrides where the trainer has them: a few steps, one validation and one checkpoint at the end, two subjects. */
 function warmupOptions(options: Record<string, unknown>, steps: number): Record<string, unknown> {
   const o: Record<string, unknown> = { ...options, iterations: steps };
   const set = (k: string, v: unknown) => {
@@ -42,16 +45,20 @@ function warmupOptions(options: Record<string, unknown>, steps: number): Record<
   return o;
 }
 
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
 export async function estimateTraining(workspace: string, record: TrainingRecord, o: EstimateOptions = {}): Promise<TrainingEstimate> {
   const t0 = performance.now();
-  const steps = Math.max(2, o.steps ?? 4);
   const log = o.log ?? (() => undefined);
   const backend = await initTensorBackend();
   const scratch = path.join(dirs.trainings(workspace), `.warmup-${randomBytes(4).toString('hex')}`);
   try {
-    const { options, labelled, teacher, teacherDir } = await prepareTraining(workspace, scratch, record);
+    const { trainer, options, labelled, teacher, teacherDir } = await prepareTraining(workspace, scratch, record);
     if (labelled.length < 2) throw new LabelWarpError('training needs at least two scans with reference labels');
     if (!('iterations' in options)) throw new LabelWarpError(`the ${record.engine} trainer has no "iterations" option: no estimate`);
+    // The first step, then a whole cycle of step kinds (the student's discriminator update).
+    const cycle = Math.max(1, Math.min(MAX_CYCLE, Math.round(trainer.stepCycle?.(options as never) ?? 1)));
+    const steps = Math.max(2, o.steps ?? 1 + Math.max(3, cycle));
 
     // Teacher: time two fields where two are missing (they stay cached). The first registration of
     // a fresh process also pays one-time costs (compilation, worker threads) that the run, in the
@@ -81,7 +88,7 @@ export async function estimateTraining(workspace: string, record: TrainingRecord
     }
 
     // The trainer on two subjects (one trains, one validates), a few steps.
-    o.onProgress?.(`timing ${steps} training steps and one validation`);
+    o.onProgress?.(`timing ${steps} training steps, one validation and one checkpoint`);
     const files = runFiles(scratch);
     const warmDir = path.join(scratch, 'warm-scans');
     await linkScans(
@@ -93,6 +100,8 @@ export async function estimateTraining(workspace: string, record: TrainingRecord
     let firstStepAt = 0;
     let lastStepAt = 0;
     let validation = { seconds: NaN, subjects: 1 };
+    let prepared: { subjects: number; seconds: number } | undefined;
+    let checkpointSeconds = 0;
     const trainStart = performance.now();
     await trainEngine(
       record.engine,
@@ -106,6 +115,7 @@ export async function estimateTraining(workspace: string, record: TrainingRecord
         teacherDir,
         signal: o.signal,
         log,
+        onPrepared: (p) => (prepared = p),
         onStep: (s) => {
           const lap = clock.lap();
           if (laps.length === 0) firstStepAt = performance.now() - s.seconds * 1000;
@@ -115,6 +125,7 @@ export async function estimateTraining(workspace: string, record: TrainingRecord
         onValidation: (v) => {
           validation = { seconds: v.seconds, subjects: v.subjects };
         },
+        onCheckpoint: (c) => (checkpointSeconds = c.seconds),
       },
       warmupOptions(options, steps),
     );
@@ -122,13 +133,18 @@ export async function estimateTraining(workspace: string, record: TrainingRecord
     if (laps.length < 2 || !Number.isFinite(validation.seconds))
       throw new LabelWarpError(`the ${record.engine} trainer reports no steps or validation: no estimate`);
     const setup = (firstStepAt - trainStart) / 1000;
+    // Preparation that grows with the subjects, where the trainer reports it; the rest is paid once.
+    const perSubject = prepared && prepared.subjects > 0 ? prepared.seconds / prepared.subjects : setup / 2;
+    const later = laps.slice(1);
     const measured = {
       teacherSecondsPerScan,
-      setupSecondsPerSubject: setup / 2,
+      setupSeconds: prepared ? Math.max(0, setup - prepared.seconds) : 0,
+      setupSecondsPerSubject: perSubject,
       firstStepSeconds: laps[0] - setup,
-      stepSeconds: median(laps.slice(1)),
+      stepSeconds: cycle > 1 ? mean(later.slice(-cycle)) : median(later),
       validationSecondsPerSubject: validation.seconds / Math.max(1, validation.subjects),
-      validationOverheadSeconds: Math.max(0, (trainEnd - lastStepAt) / 1000 - validation.seconds),
+      validationOverheadSeconds: Math.max(0, (trainEnd - lastStepAt) / 1000 - validation.seconds - checkpointSeconds),
+      checkpointSeconds,
       steps,
     };
     const plan = planFor(options, labelled.length, pendingAfter);

@@ -19,6 +19,8 @@ export interface TrainingSpec {
   engine: string;
   templateImage: string;
   templateLabels: string;
+  /** The template's name where its file's is not telling (a workspace's templates are all image.*). */
+  templateName?: string;
   scans: TrainingScan[];
   /** Training options as given (checked against the trainer's schema when the run starts). */
   options: Record<string, unknown>;

@@ -11,6 +11,8 @@ import type { ScanEntry } from '../learned/dataset.js';
 export interface TrainingScan {
   image: string;
   labels?: string;
+  /** The subject's name (default: from the image's file name; a workspace's scans are all named image.*). */
+  id?: string;
 }
 
 /** The subject id trainers use for a scan file (listScans' rule: no extension, no _image/_t1/_img). */
@@ -33,7 +35,7 @@ export async function linkScans(dir: string, scans: TrainingScan[]): Promise<Sca
   const seen = new Map<string, string>();
   const out: ScanEntry[] = [];
   for (const s of scans) {
-    const id = scanId(s.image);
+    const id = s.id ?? scanId(s.image);
     if (seen.has(id)) throw new LabelWarpError(`two scans have the name ${id} (${seen.get(id)}); rename one`, s.image);
     seen.set(id, s.image);
     const image = path.join(dir, `${id}_image${splitExtension(s.image)[1]}`);

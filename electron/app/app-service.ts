@@ -36,7 +36,7 @@ export interface AppServiceOptions {
   /** Reads volumes outside this process (defaults to a Node child process). */
   reader?: VolumeReader;
   pick?: Picker;
-  /** The workspace folder (trained models, teacher fields, training runs); default STATE/workspace. */
+  /** The app's own workspace folder (trained models, teacher fields, training runs) while no cohort workspace is open; default STATE/workspace. */
   workspace?: string;
   /** Runs trainings (defaults to a Node child process). */
   trainingHost?: TrainingHost;
@@ -57,7 +57,10 @@ export class AppService {
       options.resourcesDir,
       options.pick,
     );
-    const workspace = options.workspace ?? path.join(options.stateDir, 'workspace');
+    const own = options.workspace ?? path.join(options.stateDir, 'workspace');
+    const cohort = new WorkspaceServiceImpl(this.ctx);
+    // Training and trained models follow the workspace open in the Cohort tab.
+    const workspace = () => cohort.root ?? own;
     this.services = {
       templates: new Templates(this.ctx),
       scans: new Scans(this.ctx),
@@ -65,7 +68,7 @@ export class AppService {
       results: new Results(this.ctx),
       system: new System(this.ctx),
       files: new Files(this.ctx),
-      workspace: new WorkspaceServiceImpl(this.ctx),
+      workspace: cohort,
       models: new Models(this.ctx, workspace),
       training: new Training(this.ctx, workspace, options.trainingHost),
     };

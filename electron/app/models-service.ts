@@ -1,6 +1,6 @@
 /**
  * The models service (core/ipc/services/models.ts): the trained models bundled in the app's
- * resources and those in its workspace (W/models: trained on the training screen).
+ * resources and those in the current workspace (W/models: trained on the training screen).
  */
 import path from 'node:path';
 import { findModels } from '../../core/models/catalog.js';
@@ -12,12 +12,13 @@ import type { AppContext } from './app-context.js';
 export class Models implements ModelsService {
   constructor(
     private readonly ctx: AppContext,
-    private readonly workspace: string,
+    /** The workspace whose trained models are listed (the Cohort tab's, else the app's own). */
+    private readonly workspace: () => string,
   ) {}
 
   async list(a: { templateId?: string } = {}): Promise<ModelInfo[]> {
     const bundled = path.join(this.ctx.resourcesDir, 'models');
-    const found = await findModels([bundled, dirs.models(this.workspace)]);
+    const found = await findModels([bundled, dirs.models(this.workspace())]);
     const sha = a.templateId ? await fileSha256(this.ctx.state.template(a.templateId).image) : undefined;
     return found.flatMap(({ dir, card }) =>
       card

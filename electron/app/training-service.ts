@@ -1,7 +1,8 @@
 /**
  * The training service (core/ipc/services/training.ts): trainable engines (from the registry), the
  * measured estimate, runs in the training host, pause / cancel / resume, and a run's history for
- * the curves. Queueing policy with label transfer: transfer first — while the engine host has a
+ * the curves, in the workspace open in the Cohort tab (else the app's own, STATE/workspace). Queueing
+ * policy with label transfer: transfer first — while the engine host has a
  * job, the training pauses at its next step boundary, and goes on when the engine host is idle.
  */
 import path from 'node:path';
@@ -12,7 +13,7 @@ import type { TrainingRecord } from '../../core/training/run-record.js';
 import type { TrainingEstimate } from '../../core/training/estimate-model.js';
 import { readHistory } from '../../core/training/events.js';
 import { dirs } from '../../core/workspace/layout.js';
-import { openWorkspace } from '../../core/workspace/workspace.js';
+import { getScan, getTemplate, openWorkspace, scanFiles, templateFiles } from '../../core/workspace/workspace.js';
 import { LabelWarpError } from '../../core/util/errors.js';
 import { TrainingHost } from '../host/training-host.js';
 import { optionInfos } from './system-service.js';
@@ -33,7 +34,7 @@ function runInfo(r: TrainingRecord, trainingHost: TrainingHost): TrainingRunInfo
   return {
     id: r.id,
     engine: r.engine,
-    template: path.basename(r.templateImage),
+    template: r.templateName ?? path.basename(r.templateImage),
     scans: r.scans.length,
     state: r.state,
     error: r.error,
@@ -52,10 +53,16 @@ export class Training implements TrainingService {
   readonly host: TrainingHost;
   private readonly estimates = new Map<string, TrainingEstimate>();
 
+  /** Workspaces whose runs left by an earlier process were marked interrupted. */
+  private readonly opened = new Set<string>();
+
   constructor(
     private readonly ctx: AppContext,
-    /** The workspace folder: trained models, teacher fields, training runs. */
-    readonly workspace: string,
+    /**
+     * The workspace folder now (teacher fields, training runs, trained models): the cohort
+     * workspace open in the Cohort tab, else the app's own.
+     */
+    private readonly currentWorkspace: () => string,
     host?: TrainingHost,
   ) {
     this.host = host ?? new TrainingHost();
@@ -71,11 +78,25 @@ export class Training implements TrainingService {
     ctx.host.on('finished', () => setImmediate(follow));
   }
 
-  /** Opens the workspace; its trained models become readable; runs whose process is gone become resumable. */
+  /** Opens the app's own workspace; its trained models become readable. */
   async init(): Promise<void> {
-    await openWorkspace(this.workspace, { create: true });
-    await this.ctx.roots.add(dirs.models(this.workspace), false);
-    await markInterrupted(this.workspace);
+    const w = this.currentWorkspace();
+    await openWorkspace(w, { create: true });
+    await this.ctx.roots.add(dirs.models(w), false);
+    await this.workspace();
+  }
+
+  /**
+   * The current workspace; the first time in this process, its runs recorded as running belong
+   * to a process that is gone (an earlier app) and become interrupted, resumable.
+   */
+  async workspace(): Promise<string> {
+    const w = this.currentWorkspace();
+    if (!this.opened.has(w)) {
+      this.opened.add(w);
+      await markInterrupted(w);
+    }
+    return w;
   }
 
   async engines(): Promise<TrainableEngineInfo[]> {
@@ -91,20 +112,40 @@ export class Training implements TrainingService {
     });
   }
 
-  private record(req: TrainingRequest): TrainingRecord {
-    const d = getEngineDefinition(req.engine);
-    if (!d.trainer) throw new LabelWarpError(`engine "${req.engine}" cannot be trained`);
+  /** The template and scans a request names, from the cohort workspace or the app. */
+  private async chosen(
+    req: TrainingRequest,
+    workspace: string,
+  ): Promise<Pick<TrainingRecord, 'templateImage' | 'templateLabels' | 'templateName' | 'scans'>> {
+    if (req.from === 'workspace') {
+      const ws = await openWorkspace(workspace);
+      const t = await getTemplate(ws, req.templateId);
+      const records = await Promise.all(req.scanIds.map((id) => getScan(ws, id)));
+      const files = templateFiles(ws, t);
+      return {
+        templateImage: files.image,
+        templateLabels: files.labels,
+        templateName: t.name,
+        // The template's own image, imported as a scan too, is no training subject.
+        scans: records.filter((r) => r.image.sha256 !== t.image.sha256).map((r) => ({ ...scanFiles(ws, r), id: r.id })),
+      };
+    }
     const t = this.ctx.state.template(req.templateId);
     const scans = req.scanIds.map((id) => this.ctx.state.scan(id));
-    const labelled = scans.filter((s) => s.referenceLabels);
-    if (labelled.length < 2) throw new LabelWarpError('training needs at least two of the chosen scans with reference labels');
+    return { templateImage: t.image, templateLabels: t.labels, scans: scans.map((s) => ({ image: s.image, labels: s.referenceLabels })) };
+  }
+
+  private async record(req: TrainingRequest, workspace: string): Promise<TrainingRecord> {
+    const d = getEngineDefinition(req.engine);
+    if (!d.trainer) throw new LabelWarpError(`engine "${req.engine}" cannot be trained`);
+    const chosen = await this.chosen(req, workspace);
+    if (chosen.scans.filter((s) => s.labels).length < 2)
+      throw new LabelWarpError('training needs at least two of the chosen scans with reference labels');
     const now = new Date().toISOString();
     return {
       id: `estimate-${randomBytes(4).toString('hex')}`,
       engine: req.engine,
-      templateImage: t.image,
-      templateLabels: t.labels,
-      scans: scans.map((s) => ({ image: s.image, labels: s.referenceLabels })),
+      ...chosen,
       options: req.options ?? {},
       state: 'new',
       createdAt: now,
@@ -114,22 +155,24 @@ export class Training implements TrainingService {
   }
 
   async estimate(req: TrainingRequest): Promise<TrainingEstimateInfo> {
-    const record = this.record(req);
+    const workspace = await this.workspace();
+    const record = await this.record(req, workspace);
     const jobId = `est-${randomBytes(4).toString('hex')}`;
-    const e = await this.host.estimate(this.workspace, record, jobId);
+    const e = await this.host.estimate(workspace, record, jobId);
     this.estimates.set(jobId, e);
     return { ...e, id: jobId };
   }
 
   async start(req: TrainingRequest & { estimateId?: string }): Promise<TrainingRunInfo> {
-    const { id: _id, state: _s, createdAt: _c, updatedAt: _u, seconds: _sec, ...spec } = this.record(req);
-    const r = await createRecord(this.workspace, spec);
+    const workspace = await this.workspace();
+    const { id: _id, state: _s, createdAt: _c, updatedAt: _u, seconds: _sec, ...spec } = await this.record(req, workspace);
+    const r = await createRecord(workspace, spec);
     const estimate = req.estimateId ? this.estimates.get(req.estimateId) : undefined;
     if (estimate) {
       r.estimate = estimate;
-      await saveRecord(this.workspace, r);
+      await saveRecord(workspace, r);
     }
-    this.host.start(this.workspace, r.id);
+    this.host.start(workspace, r.id);
     return runInfo(r, this.host);
   }
 
@@ -141,10 +184,11 @@ export class Training implements TrainingService {
   /** Goes on: unpauses a running run, or starts an interrupted, paused or cancelled one from its checkpoint. */
   async resume(a: { runId: string }): Promise<TrainingRunInfo> {
     this.host.unpause('paused by the user');
-    const r = await readRecord(this.workspace, a.runId);
+    const workspace = await this.workspace();
+    const r = await readRecord(workspace, a.runId);
     if (this.host.current?.runId === a.runId) return runInfo(r, this.host);
     if (r.state === 'done') throw new LabelWarpError(`training ${a.runId} has finished`);
-    this.host.start(this.workspace, r.id);
+    this.host.start(workspace, r.id);
     return runInfo(r, this.host);
   }
 
@@ -154,20 +198,22 @@ export class Training implements TrainingService {
       this.host.cancel(a.runId);
       return;
     }
-    const r = await readRecord(this.workspace, a.runId);
+    const workspace = await this.workspace();
+    const r = await readRecord(workspace, a.runId);
     if (r.state === 'done') return;
     r.state = 'cancelled';
-    await saveRecord(this.workspace, r);
+    await saveRecord(workspace, r);
     this.ctx.send('training.onRun', runInfo(r, this.host));
   }
 
   async list(): Promise<TrainingRunInfo[]> {
-    return (await listRecords(this.workspace)).map((r) => runInfo(r, this.host));
+    return (await listRecords(await this.workspace())).map((r) => runInfo(r, this.host));
   }
 
   async history(a: { runId: string }): Promise<TrainingHistory> {
-    await readRecord(this.workspace, a.runId);
-    const h = await readHistory(runFiles(runDir(this.workspace, a.runId)).events);
+    const workspace = await this.workspace();
+    await readRecord(workspace, a.runId);
+    const h = await readHistory(runFiles(runDir(workspace, a.runId)).events);
     return h;
   }
 

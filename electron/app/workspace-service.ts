@@ -63,6 +63,11 @@ export class WorkspaceServiceImpl implements WorkspaceService {
     ctx.host.on('finished', (job) => void this.onFinished(job));
   }
 
+  /** The open workspace's folder (training and trained models follow it). */
+  get root(): string | undefined {
+    return this.ws?.root;
+  }
+
   private get workspace(): Workspace {
     if (!this.ws) throw new LabelWarpError('no workspace is open: open or create one first');
     return this.ws;

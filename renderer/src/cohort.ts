@@ -17,6 +17,8 @@ export function bindCohortEvents(): void {
   if (bound) return;
   bound = true;
   api.on('workspace.onChanged', (v) => {
+    // Trained models follow the open workspace (its models/ folder).
+    if (cohort.view?.root !== v.root) store.modelsVersion++;
     cohort.view = v;
   });
   api.on('workspace.onBatch', (b) => {

@@ -71,24 +71,37 @@ describe('run log', () => {
 
 describe('estimate arithmetic', () => {
   it('follows the trainers’ split and validation schedule', () => {
-    const p = planFor({ iterations: 12, validateEvery: 4, validationFraction: 0.2, maxValidation: 2, maxTraining: 60 }, 10, 8);
-    expect(p).toEqual({ teacherPending: 8, subjects: 10, validationSubjects: 2, iterations: 12, validations: 3 });
+    const p = planFor(
+      { iterations: 12, validateEvery: 4, checkpointEvery: 5, validationFraction: 0.2, maxValidation: 2, maxTraining: 60 },
+      10,
+      8,
+    );
+    expect(p).toEqual({ teacherPending: 8, subjects: 10, validationSubjects: 2, iterations: 12, validations: 3, checkpoints: 3 });
     expect(planFor({ iterations: 13, validateEvery: 5, validationFraction: 0.2, maxValidation: 1 }, 10, 0).validations).toBe(3);
     expect(planFor({ iterations: 13, validateEvery: 5, validationFraction: 0.2, maxValidation: 1 }, 10, 0).subjects).toBe(9);
     expect(() => planFor({ epochs: 3 }, 10, 0)).toThrow(/iterations/);
     const s = extrapolate(
       {
         teacherSecondsPerScan: 5,
+        setupSeconds: 3,
         setupSecondsPerSubject: 2,
         firstStepSeconds: 4,
         stepSeconds: 1,
         validationSecondsPerSubject: 0.5,
         validationOverheadSeconds: 0.25,
+        checkpointSeconds: 0.5,
         steps: 4,
       },
       p,
     );
-    expect(s).toEqual({ teacher: 40, setup: 20, training: 4 + 11, validation: 3 * (1 + 0.25), total: 40 + 20 + 15 + 3.75 });
+    expect(s).toEqual({
+      teacher: 40,
+      setup: 3 + 20,
+      training: 4 + 11,
+      validation: 3 * (1 + 0.25),
+      checkpoints: 1.5,
+      total: 40 + 23 + 15 + 3.75 + 1.5,
+    });
   });
 });
 

@@ -143,6 +143,7 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
   const pairsStart = performance.now();
   const train = await Promise.all(trainScans.map((s) => preparePair(template, s, teacherDir, dims, preAlign)));
   const val = await Promise.all(valScans.map((s) => preparePair(template, s, teacherDir, dims, preAlign)));
+  inputs.onPrepared?.({ subjects: train.length + val.length, seconds: (performance.now() - pairsStart) / 1000 });
   inputs.log(
     `pairs pre-aligned (affine, ${o.affineLevels} levels, iterations ${o.affineIterations.join(',')}): ${((performance.now() - pairsStart) / 1000).toFixed(0)} s`,
   );
@@ -271,6 +272,7 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
         }
       }
       if ((it + 1) % o.checkpointEvery === 0 || last) {
+        const c0 = performance.now();
         state = { ...state, iteration: it + 1, seconds: elapsed() };
         for (const [file, net] of [
           ['student', nets.student],
@@ -282,6 +284,7 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
           await writeTextAtomically(path.join(ckpt, `${file}.json`), JSON.stringify(manifest) + '\n');
         }
         await writeTextAtomically(path.join(ckpt, 'state.json'), JSON.stringify(state, null, 2) + '\n');
+        inputs.onCheckpoint?.({ iteration: it + 1, seconds: (performance.now() - c0) / 1000 });
       }
     }
   } finally {
@@ -316,4 +319,5 @@ Use it with: labelwarp segment … --engine student --model MODEL_DIR`,
   options: STUDENT_TRAIN_OPTIONS,
   train: trainStudent,
   teacher: studentTeacher,
+  stepCycle: (o) => o.criticEvery,
 };

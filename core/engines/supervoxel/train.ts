@@ -127,6 +127,11 @@ async function validationDice(
   return { dice: sum / val.length, seconds: (performance.now() - t0) / 1000 / val.length };
 }
 
+/** The registration whose fields carry the template's supervoxels to the training scans (cached per template and teacher). */
+function supervoxelTeacher(o: SupervoxelTrainOptions): { engine: string; options: Record<string, unknown> } {
+  return { engine: 'gn', options: o.teacherModel ? { model: o.teacherModel } : {} };
+}
+
 export async function trainSupervoxel(inputs: TrainInputs, o: SupervoxelTrainOptions): Promise<{ modelDir: string; summary: string }> {
   const out = inputs.outDir;
   const dims = o.grid as Vec3;
@@ -159,16 +164,16 @@ export async function trainSupervoxel(inputs: TrainInputs, o: SupervoxelTrainOpt
   const sv = templateSupervoxels(templateImage, templateLabels, svSettings);
   inputs.log(`template supervoxels: ${sv.layers} layers × ${sv.count} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
 
-  // 2. Teacher fields: run where missing, reuse what is there.
-  const teacherDir = o.teacherDir ?? path.join(out, 'teacher');
+  // 2. Teacher fields: run where missing, reuse what is there (the workspace's cache in the app).
+  const teacherDir = o.teacherDir ?? inputs.teacherDir ?? path.join(out, 'teacher');
   t = performance.now();
   const counts = await exportTeacherFields({
     templateImage: inputs.templateImage,
     templateLabels: inputs.templateLabels,
     scans: trainScans,
     out: teacherDir,
-    engine: 'gn',
-    engineOptions: o.teacherModel ? { model: o.teacherModel } : {},
+    engine: supervoxelTeacher(o).engine,
+    engineOptions: supervoxelTeacher(o).options,
     progress: (label) => ({ onProgress: inputs.onProgress, done: () => inputs.log(`teacher ${label} done`) }),
     log: inputs.log,
   });
@@ -186,6 +191,7 @@ export async function trainSupervoxel(inputs: TrainInputs, o: SupervoxelTrainOpt
     const mapping = new DisplacementFieldTransform(gridOf(image), teacher.displacement.data);
     return { id: scan.id, image: networkImage(image, net), labels: carryLabels(sv, templateGrid, net, mapping) };
   };
+  const prepStart = performance.now();
   const train: Subject[] = [];
   for (const s of trainScans) train.push(await subject(s));
   const templateNet = networkGrid(templateImage, dims);
@@ -210,6 +216,7 @@ export async function trainSupervoxel(inputs: TrainInputs, o: SupervoxelTrainOpt
     val.push({ id: s.id, scan, labels: await readVolume(s.labels!, 'labels'), affine: r.transform });
   }
   affine.dispose();
+  inputs.onPrepared?.({ subjects: trainScans.length + val.length, seconds: (performance.now() - prepStart) / 1000 });
   inputs.log(
     `${train.length} training samples (${trainScans.length} scans + the template), ${val.length} validation scans (affine ${((performance.now() - t) / 1000).toFixed(0)} s)`,
   );
@@ -292,12 +299,15 @@ export async function trainSupervoxel(inputs: TrainInputs, o: SupervoxelTrainOpt
   try {
     for (let it = state.iteration; it < o.iterations; it++) {
       throwIfAborted(inputs.signal);
+      await inputs.atStepBoundary?.();
+      throwIfAborted(inputs.signal);
       const s = train[Math.floor(rand() * train.length)];
       const t0 = performance.now();
       const sample = augmentSample(s.image, s.labels, sv.layers, dims, o.augment > 0 ? randomGridAffine(rand, dims, o.augment) : undefined);
       const loss = trainingStep(net, optimizer, arch, dims, sample, o.headChunk);
       const sec = (performance.now() - t0) / 1000;
       await fs.appendFile(log, `${it + 1},${s.id},${loss.toFixed(6)},${sec.toFixed(3)}\n`);
+      inputs.onStep?.({ iteration: it + 1, iterations: o.iterations, terms: { loss }, seconds: sec });
       inputs.onProgress?.({
         stage: 'training',
         fraction: (it + 1) / o.iterations,
@@ -305,8 +315,10 @@ export async function trainSupervoxel(inputs: TrainInputs, o: SupervoxelTrainOpt
       });
       const last = it + 1 === o.iterations;
       if ((it + 1) % o.validateEvery === 0 || last) {
+        const v0 = performance.now();
         const runtime = await validationRuntime();
         const v = await validationDice({ ...stepModel, runtime }, templateLabels, val, classes, match).finally(() => runtime.dispose());
+        inputs.onValidation?.({ iteration: it + 1, dice: v.dice, seconds: (performance.now() - v0) / 1000, subjects: val.length });
         await fs.appendFile(path.join(out, 'validation.csv'), `${it + 1},${v.dice.toFixed(6)},${v.seconds.toFixed(3)}\n`);
         inputs.log(
           `iteration ${it + 1}: loss ${loss.toFixed(4)}, validation Dice ${v.dice.toFixed(4)} (${v.seconds.toFixed(1)} s/scan), ${elapsed().toFixed(0)} s`,
@@ -317,10 +329,12 @@ export async function trainSupervoxel(inputs: TrainInputs, o: SupervoxelTrainOpt
         }
       }
       if ((it + 1) % o.checkpointEvery === 0 || last) {
+        const c0 = performance.now();
         state = { ...state, iteration: it + 1, seconds: elapsed() };
         const manifest = await net.save(ckpt, 'weights.bin');
         await writeTextAtomically(path.join(ckpt, 'weights.json'), JSON.stringify(manifest) + '\n');
         await writeTextAtomically(path.join(ckpt, 'state.json'), JSON.stringify(state, null, 2) + '\n');
+        inputs.onCheckpoint?.({ iteration: it + 1, seconds: (performance.now() - c0) / 1000 });
       }
     }
   } finally {
@@ -350,6 +364,7 @@ supervoxel.onnx) with log.csv, validation.csv and checkpoint/.
 Use it with: labelwarp segment … --engine supervoxel --model MODEL_DIR`,
   options: SUPERVOXEL_TRAIN_OPTIONS,
   train: trainSupervoxel,
+  teacher: supervoxelTeacher,
 };
 
 export type { TemplateSupervoxels };

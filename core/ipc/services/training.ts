@@ -2,7 +2,7 @@
  * Training: trainable engines (the registry's), the measured estimate, runs in the training host
  * with pause, cancel and resume, and a run's history for the curves (core/training/).
  */
-import { engineOptionValues, id, list, none, object, optional } from '../check.js';
+import { engineOptionValues, id, list, none, object, oneOf, optional } from '../check.js';
 import type { OptionValue } from '../check.js';
 import { defineService } from '../table.js';
 import type { RunHistory, TrainingEvent, TrainingState } from '../../training/events.js';
@@ -21,6 +21,8 @@ export interface TrainableEngineInfo {
 }
 
 export interface TrainingRequest {
+  /** Whose template and scans the ids name: the cohort workspace open in the Cohort tab, or the app's (default). */
+  from?: 'workspace' | 'app';
   templateId: string;
   scanIds: string[];
   engine: string;
@@ -70,7 +72,13 @@ export interface TrainingEvents {
   onEstimate: { jobId: string; message: string };
 }
 
-const request = { templateId: id, scanIds: list(id, 1, 1000, 'scans'), engine: id, options: optional(engineOptionValues) };
+const request = {
+  from: optional(oneOf(['workspace', 'app'] as const)),
+  templateId: id,
+  scanIds: list(id, 1, 1000, 'scans'),
+  engine: id,
+  options: optional(engineOptionValues),
+};
 const run = object({ runId: id });
 
 export const trainingContract = defineService<TrainingService, TrainingEvents>(
