@@ -190,6 +190,8 @@ export class TrainingRun {
               void saveRecord(this.workspace, this.record).catch(() => undefined);
             }
           },
+          onPrepared: (p) => this.emit({ type: 'prepared', ...p }),
+          onCheckpoint: (c) => this.emit({ type: 'checkpoint', ...c }),
           onValidation: (v) => {
             lastValidation = v.seconds;
             this.emit({ type: 'validation', iteration: v.iteration, dice: v.dice, seconds: v.seconds });

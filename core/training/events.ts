@@ -33,6 +33,10 @@ export type TrainingEvent =
   | { type: 'log'; line: string }
   /** The tensor backend and device the run trains on. */
   | { type: 'backend'; backend: string; device: string }
+  /** The trainer read and prepared its subjects (before its first step). */
+  | { type: 'prepared'; subjects: number; seconds: number }
+  /** The trainer wrote its checkpoint after step `iteration`. */
+  | { type: 'checkpoint'; iteration: number; seconds: number }
   /** The trainer goes on from its checkpoint at `from`: records of later steps are dropped. */
   | { type: 'resume'; from: number };
 

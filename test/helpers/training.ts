@@ -9,4 +9,4 @@ export const labels = (id: string) => path.join(HIPPO, `hippocampus_${id}_labels
 export const TRAIN_IDS = ['003', '004', '006', '007', '008', '011', '014', '015', '017', '019'];
 export const USE_IDS = ['020', '023'];
 /** Tiny student settings: a few steps on the smallest network grid. */
-export const TINY_STUDENT = { grid: [16, 16, 16], iterations: 12, validateEvery: 4, checkpointEvery: 2, maxValidation: 2 };
+export const TINY_STUDENT = { grid: [16, 16, 16], iterations: 8, validateEvery: 3, checkpointEvery: 2, maxValidation: 2 };
