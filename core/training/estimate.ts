@@ -62,7 +62,8 @@ export async function estimateTraining(workspace: string, record: TrainingRecord
 
     // Teacher: time two fields where two are missing (they stay cached). The first registration of
     // a fresh process also pays one-time costs (compilation, worker threads) that the run, in the
-    // same warm process, does not: the second one's time is the one multiplied out.
+    // same warm process, does not: the quicker of the two (normally the second, unless the machine
+    // was busier then) is the one multiplied out.
     let teacherSecondsPerScan: number | null = null;
     let pendingAfter = 0;
     let warmScans = labelled.slice(0, 2);
@@ -81,7 +82,7 @@ export async function estimateTraining(workspace: string, record: TrainingRecord
           signal: o.signal,
           log,
         });
-        teacherSecondsPerScan = times[times.length - 1];
+        teacherSecondsPerScan = Math.min(...times);
       }
       pendingAfter = pending.length - compute.length;
       warmScans = [...cached, ...compute].slice(0, 2);

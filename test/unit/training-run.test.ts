@@ -141,6 +141,13 @@ describe('training contract', () => {
       estimateId: 'est-1',
     });
     expect(ok.options).toEqual({ grid: [16, 16, 16], iterations: 12 });
+    // The template and scans of the Cohort tab's workspace, or the app's.
+    expect(validateRequest('training.estimate', { from: 'workspace', templateId: 't', scanIds: ['s'], engine: 'student' }).from).toBe(
+      'workspace',
+    );
+    expect(() => validateRequest('training.estimate', { from: 'disk', templateId: 't', scanIds: ['s'], engine: 'student' })).toThrow(
+      /one of workspace, app/,
+    );
     expect(() => validateRequest('training.estimate', { templateId: 'tpl-1', scanIds: [], engine: 'student' })).toThrow(ContractError);
     expect(() => validateRequest('training.estimate', { templateId: 'tpl-1', scanIds: ['s'], engine: 'student', estimateId: 'x' })).toThrow(
       /unexpected/,
