@@ -6,7 +6,7 @@
  * model lands in that workspace (`labelwarp models --workspace W` lists it) and is used on the other
  * 2 with Dice shown; with another template the model choice warns. The estimate shown before the
  * start is printed beside the measured time and must be within 1.5×. Screenshots of the curves go
- * to docs/screenshots/.
+ * to test-results/e2e-training/ (`LABELWARP_SCREENSHOTS=docs`: docs/screenshots/).
  */
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { promises as fs, existsSync } from 'node:fs';
@@ -25,7 +25,9 @@ import { TINY_STUDENT, HIPPO, TRAIN_IDS, USE_IDS, image, labels } from '../helpe
 import { labelwarp } from '../helpers/cli.js';
 
 const ROOT = path.resolve(new URL('../..', import.meta.url).pathname);
-const SHOTS = path.join(ROOT, 'docs', 'screenshots');
+// Screenshots of the curves: test-results/e2e-training/, or docs/screenshots/ with LABELWARP_SCREENSHOTS=docs.
+const SHOTS =
+  process.env.LABELWARP_SCREENSHOTS === 'docs' ? path.join(ROOT, 'docs', 'screenshots') : path.join(ROOT, 'test-results', 'e2e-training');
 const built = existsSync(path.join(ROOT, 'renderer', 'dist', 'index.html'));
 const ready = chromiumAvailable() && built && existsSync(HIPPO);
 if (!ready) console.warn('training end-to-end test skipped (needs Chromium, a built renderer and ../shared/data)');
@@ -109,6 +111,12 @@ describe.runIf(ready)('training in the app (end to end)', () => {
       timeout: 400_000,
     });
     mark('first points');
+    // The curves are drawn where they can be seen (their boxes fill the centre, a canvas inside).
+    for (const chart of ['loss', 'dice']) {
+      const box = await page.locator(`[data-testid=curve-${chart}] canvas`).first().boundingBox();
+      expect(box!.width, chart).toBeGreaterThan(600);
+      expect(box!.height, chart).toBeGreaterThan(200);
+    }
     await shot('training-curves-early');
     const early = await points('loss');
     await page.waitForFunction(
