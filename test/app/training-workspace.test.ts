@@ -118,6 +118,7 @@ describe.runIf(existsSync(HIPPO))('training in the cohort workspace', () => {
     two.run = second.id;
     await two.next((x) => x.type === 'step');
     expect(two.events.filter((x) => x.type === 'teacher').every((x) => x.type === 'teacher' && x.reused)).toBe(true);
+    await expect(app.training.estimate(request)).rejects.toThrow(/a training is running/); // one thing at a time
     let jobDone = false;
     const job = finishedJob(app.host, 'transfer').then((j) => ((jobDone = true), j));
     const paused = two.next((x) => x.type === 'state' && x.state === 'paused');
