@@ -1,7 +1,7 @@
 /**
  * The training-time estimate: times measured in a short warm-up (estimate.ts), multiplied out to
- * the configured run: the teacher, the preparation (once, and per subject), the first step, the
- * later steps, the validations and the checkpoints. The run's size comes from the trainer options
+ * the configured run: the teacher, the preparation (once, and per subject), the steps, the
+ * validations and the checkpoints. The run's size comes from the trainer options
  * shared by the learned engines: `iterations`, `validateEvery`, `checkpointEvery`,
  * `validationFraction`, `maxValidation` and `maxTraining` (a trainer without `iterations` gets no
  * estimate).
@@ -16,7 +16,11 @@ export interface WarmupMeasurement {
   setupSeconds: number;
   /** Reading and preparing (pre-aligning, resampling) one subject before the first step. */
   setupSecondsPerSubject: number;
-  /** The first step (it also warms the backend's kernels and the JIT up). */
+  /**
+   * The warm-up's first step, which also warms the backend's kernels and the JIT up. The run goes
+   * on in the same, warm, training host, so its steps all cost `stepSeconds`; a host started
+   * afresh (after a crash or an app restart) pays this once more.
+   */
   firstStepSeconds: number;
   /** Mean wall time between later steps over a whole cycle of step kinds (the step, its log line). */
   stepSeconds: number;
@@ -76,7 +80,7 @@ export function planFor(options: Record<string, unknown>, labelled: number, teac
 export function extrapolate(m: WarmupMeasurement, p: TrainingPlan): TrainingEstimate['seconds'] {
   const teacher = (m.teacherSecondsPerScan ?? 0) * p.teacherPending;
   const setup = m.setupSeconds + m.setupSecondsPerSubject * p.subjects;
-  const training = m.firstStepSeconds + Math.max(0, p.iterations - 1) * m.stepSeconds;
+  const training = p.iterations * m.stepSeconds;
   const validation = p.validations * (m.validationSecondsPerSubject * p.validationSubjects + m.validationOverheadSeconds);
   const checkpoints = p.checkpoints * m.checkpointSeconds;
   return { teacher, setup, training, validation, checkpoints, total: teacher + setup + training + validation + checkpoints };

@@ -2,8 +2,9 @@
  * The time estimate shown before a training starts, from a short measured warm-up on this
  * machine's backend: the teacher on one or two scans (their fields stay in the workspace cache,
  * so the run reuses them), then the trainer on two subjects in a scratch folder: its preparation,
- * the first step, a whole cycle of later steps, one validation and one checkpoint. The times are multiplied out to the configured run
- * (estimate-model.ts); nothing is guessed.
+ * the first step (warming the process up), a whole cycle of later steps, one validation and one
+ * checkpoint. The times are multiplied out to the configured run (estimate-model.ts); nothing is
+ * guessed.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';

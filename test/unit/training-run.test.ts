@@ -97,10 +97,10 @@ describe('estimate arithmetic', () => {
     expect(s).toEqual({
       teacher: 40,
       setup: 3 + 20,
-      training: 4 + 11,
+      training: 12,
       validation: 3 * (1 + 0.25),
       checkpoints: 1.5,
-      total: 40 + 23 + 15 + 3.75 + 1.5,
+      total: 40 + 23 + 12 + 3.75 + 1.5,
     });
   });
 });
