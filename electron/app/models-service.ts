@@ -6,6 +6,7 @@ import path from 'node:path';
 import { findModels } from '../../core/models/catalog.js';
 import { fileSha256 } from '../../core/models/model-format.js';
 import { dirs } from '../../core/workspace/layout.js';
+import { getTemplate, openWorkspace } from '../../core/workspace/workspace.js';
 import type { ModelInfo, ModelsService } from '../../core/ipc/contract.js';
 import type { AppContext } from './app-context.js';
 
@@ -16,10 +17,14 @@ export class Models implements ModelsService {
     private readonly workspace: () => string,
   ) {}
 
-  async list(a: { templateId?: string } = {}): Promise<ModelInfo[]> {
+  async list(a: { templateId?: string; from?: 'workspace' | 'app' } = {}): Promise<ModelInfo[]> {
     const bundled = path.join(this.ctx.resourcesDir, 'models');
     const found = await findModels([bundled, dirs.models(this.workspace())]);
-    const sha = a.templateId ? await fileSha256(this.ctx.state.template(a.templateId).image) : undefined;
+    const sha = !a.templateId
+      ? undefined
+      : a.from === 'workspace'
+        ? (await getTemplate(await openWorkspace(this.workspace()), a.templateId)).image.sha256
+        : await fileSha256(this.ctx.state.template(a.templateId).image);
     return found.flatMap(({ dir, card }) =>
       card
         ? [

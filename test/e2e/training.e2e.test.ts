@@ -166,6 +166,13 @@ describe.runIf(ready)('training in the app (end to end)', () => {
     expect(record.seconds / estimate).toBeLessThan(1.5);
     expect(estimate / record.seconds).toBeLessThan(1.5);
 
+    // The model in the engine's model choice of the Cohort tab's batch, marked for the workspace's template.
+    await page.click('[data-testid=tab-cohort]');
+    await page.selectOption('[data-testid=ws-engine]', 'student');
+    const wsOption = `[data-testid=ws-model] option[value="${record.modelDir}"]`;
+    await page.waitForSelector(wsOption, { state: 'attached' });
+    expect(await page.textContent(wsOption)).toMatch(/this template/);
+
     // The model in the engine's model choice for this template, used on 2 more scans.
     await page.click('[data-testid=tab-review]');
     await page.click('text=Import a template…');

@@ -157,6 +157,7 @@ describe('training contract', () => {
     ).toThrow(/bad value/);
     expect(() => validateRequest('training.pause', { runId: '../x' })).toThrow(/valid id/);
     expect(validateRequest('models.list', { templateId: 'tpl-1' })).toEqual({ templateId: 'tpl-1' });
+    expect(validateRequest('models.list', { templateId: 'hippocampus_001', from: 'workspace' }).from).toBe('workspace');
     expect(() => validateRequest('models.list', { engine: 'student' })).toThrow(/unexpected/);
   });
 });

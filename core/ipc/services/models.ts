@@ -1,5 +1,5 @@
 /** Models: the trained models bundled with the app and those of its workspace, for the engine's `model` option. */
-import { id, object, optional } from '../check.js';
+import { id, object, oneOf, optional } from '../check.js';
 import { defineService } from '../table.js';
 
 export interface ModelInfo {
@@ -24,8 +24,14 @@ export interface ModelInfo {
 }
 
 export interface ModelsService {
-  /** With `templateId`, each model says whether it was trained for that template. */
-  list(args: { templateId?: string }): Promise<ModelInfo[]>;
+  /**
+   * With `templateId`, each model says whether it was trained for that template: one of the app's,
+   * or (`from: 'workspace'`) one of the workspace open in the Cohort tab.
+   */
+  list(args: { templateId?: string; from?: 'workspace' | 'app' }): Promise<ModelInfo[]>;
 }
 
-export const modelsContract = defineService<ModelsService>({ list: object({ templateId: optional(id) }) }, {});
+export const modelsContract = defineService<ModelsService>(
+  { list: object({ templateId: optional(id), from: optional(oneOf(['workspace', 'app'] as const)) }) },
+  {},
+);
