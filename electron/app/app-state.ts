@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeTextAtomically } from '../../core/util/atomic.js';
 import { LabelWarpError } from '../../core/util/errors.js';
-import type { LabelEntry, ScanSummary, TemplateSummary } from '../../core/ipc/contract.js';
+import type { LabelEntry, ResultSummary, ScanSummary, TemplateSummary } from '../../core/ipc/contract.js';
 
 export interface TemplateRecord extends TemplateSummary {
   /** Label names of templates imported before label tables kept colours. */
@@ -21,6 +21,29 @@ export type ScanRecord = ScanSummary;
 /** A template's label names by label value (as text), from its table or its older names. */
 export function labelNamesOf(t: TemplateRecord | undefined): Record<string, string> {
   return t?.table ? Object.fromEntries(t.table.map((e) => [String(e.label), e.name])) : (t?.names ?? {});
+}
+
+/** Every result of a scan, oldest first (states from before the history hold only the shown one). */
+export function resultsOf(s: ScanRecord): ResultSummary[] {
+  return s.results ?? (s.result ? [s.result] : []);
+}
+
+/**
+ * A finished run's result joins the scan's results and is shown; the earlier ones stay (their
+ * folders are never touched), so a poor run never loses a good result: it is one choice away.
+ */
+export function addResult(s: ScanRecord, r: ResultSummary): void {
+  // A result folder shown again (a workspace result reviewed twice) is one entry.
+  s.results = [...resultsOf(s).filter((x) => x.folder !== r.folder), r];
+  s.result = r;
+}
+
+/** Shows one of the scan's results. */
+export function selectResult(s: ScanRecord, jobId: string): ResultSummary {
+  const r = resultsOf(s).find((x) => x.jobId === jobId);
+  if (!r) throw new LabelWarpError(`${s.name} has no result of job ${jobId}`);
+  s.result = r;
+  return r;
 }
 
 interface Stored {
@@ -55,6 +78,7 @@ export class AppState {
       t.bundled ? { ...t, image: this.fromResource(t.image), labels: this.fromResource(t.labels) } : t,
     );
     this.scans = stored.scans;
+    for (const s of this.scans) s.results = resultsOf(s);
     for (const s of this.scans) if (s.status === 'running' || s.status === 'queued') s.status = s.result ? 'done' : 'new';
   }
 

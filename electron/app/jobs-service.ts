@@ -13,6 +13,7 @@ import { readResultMetrics } from '../../core/results/result-folder.js';
 import { assessQuality } from '../../core/quality/quality.js';
 import type { QualityInput } from '../../core/quality/quality.js';
 import { newId } from './app-context.js';
+import { addResult } from './app-state.js';
 import type { AppContext } from './app-context.js';
 
 interface RunInfo {
@@ -114,9 +115,10 @@ export class Jobs implements JobsService {
           warnings: job.outcome.warnings,
           folder: job.request.outDir,
           deformable,
+          finishedAt: new Date().toISOString(),
           ...(metrics ? { quality: assessQuality({ ...metrics, deformable }) } : {}),
         };
-        s.result = result;
+        addResult(s, result);
         s.status = 'done';
         s.error = undefined;
       } else {

@@ -3,6 +3,7 @@
  * core/labels/label-table.ts.
  */
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { LabelWarpError } from '../../core/util/errors.js';
 import { parseLabelTable } from '../../core/labels/label-table.js';
 import type { LabelEntry } from '../../core/labels/label-table.js';
@@ -28,4 +29,14 @@ async function readTable(file: string): Promise<string> {
 /** The label table of an ITK-SNAP label description file or a CSV (core/labels/label-table.ts). */
 export async function readLabelTable(file: string): Promise<LabelEntry[]> {
   return parseLabelTable(await readTable(file), file);
+}
+
+/** A label table beside a label map, taken when the user names none: <labels>.txt / .csv, or labels.txt / .csv. */
+export async function tableBeside(labels: string, allowed: (file: string) => Promise<boolean>): Promise<string | undefined> {
+  const stem = path.basename(labels).replace(/\.(nii\.gz|nii|nrrd|mha)$/i, '');
+  for (const name of [`${stem}.txt`, `${stem}.csv`, 'labels.txt', 'labels.csv']) {
+    const file = path.join(path.dirname(labels), name);
+    if ((await fs.stat(file).catch(() => undefined))?.isFile() && (await allowed(file))) return file;
+  }
+  return undefined;
 }

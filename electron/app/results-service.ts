@@ -1,13 +1,17 @@
-/** The results service (core/ipc/services/results.ts): a scan's latest result for the Dice table, the viewers and export. */
-import { labelNamesOf } from './app-state.js';
+/**
+ * The results service (core/ipc/services/results.ts): a scan's shown result for the Dice table, the
+ * viewers and export, and the choice among the scan's results.
+ */
+import { labelNamesOf, selectResult } from './app-state.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeAtomically } from '../../core/util/atomic.js';
 import { LabelWarpError } from '../../core/util/errors.js';
 import { existingResultFile, readResultMetrics } from '../../core/results/result-folder.js';
 import type { SegmentMetrics } from '../../core/pipeline/segment.js';
-import type { LabelRow, ResultSummary, ResultsService, ViewLayer, VolumePayload } from '../../core/ipc/contract.js';
+import type { LabelRow, ResultSummary, ResultsService, ScanSummary, ViewLayer, VolumePayload } from '../../core/ipc/contract.js';
 import type { AppContext } from './app-context.js';
+import { readLabelTable, tableBeside } from './label-names.js';
 
 export class Results implements ResultsService {
   constructor(private readonly ctx: AppContext) {}
@@ -18,17 +22,40 @@ export class Results implements ResultsService {
     return s.result;
   }
 
+  /**
+   * The Dice table's rows: one per reference label, named by the reference's own label table (a
+   * table beside the reference label map, found as a template's is) or, without one, by the
+   * template's; where the two tables name a label differently the template's name comes along.
+   */
   async labels(a: { scanId: string }): Promise<LabelRow[]> {
+    const s = this.ctx.state.scan(a.scanId);
     const r = this.resultOf(a.scanId);
     const metrics = await readResultMetrics<Partial<SegmentMetrics>>(r.folder);
-    const names = labelNamesOf(this.ctx.state.templates.find((t) => t.id === r.templateId));
-    return (metrics.labels ?? []).map((l) => ({
-      label: l.label,
-      name: names[String(l.label)] ?? `Label ${l.label}`,
-      dice: l.dice,
-      hd95: l.hd95,
-      volumeMm3: l.referenceVolumeMm3,
-    }));
+    const template = labelNamesOf(this.ctx.state.templates.find((t) => t.id === r.templateId));
+    const reference = s.referenceLabels ? await this.referenceNames(s.referenceLabels) : undefined;
+    return (metrics.labels ?? []).map((l) => {
+      const key = String(l.label);
+      const name = (reference ? reference[key] : template[key]) ?? `Label ${l.label}`;
+      const templateName = reference && template[key] !== undefined && template[key] !== name ? template[key] : undefined;
+      return {
+        label: l.label,
+        name,
+        ...(templateName === undefined ? {} : { templateName }),
+        dice: l.dice,
+        hd95: l.hd95,
+        volumeMm3: l.referenceVolumeMm3,
+      };
+    });
+  }
+
+  /**
+   * Names of a reference label map's labels from the table beside it, if there is one that reads
+   * (a file of another kind by that name is passed over: the template's names are used then).
+   */
+  private async referenceNames(labels: string): Promise<Record<string, string> | undefined> {
+    const file = await tableBeside(labels, (f) => this.ctx.roots.allows(f, 'read'));
+    const table = file ? await readLabelTable(file).catch(() => undefined) : undefined;
+    return table && Object.fromEntries(table.map((e) => [String(e.label), e.name]));
   }
 
   async volume(a: { scanId: string; layer: ViewLayer }): Promise<VolumePayload> {
@@ -53,6 +80,13 @@ export class Results implements ResultsService {
     if (a.layer === 'jacobian' && !(await fs.stat(file).catch(() => undefined)))
       throw new LabelWarpError('this result has no deformation (affine engine): no Jacobian to show');
     return this.ctx.reader.read({ op: 'volume', file, kind: isLabels ? 'labels' : 'image' });
+  }
+
+  async select(a: { scanId: string; jobId: string }): Promise<ScanSummary> {
+    const s = this.ctx.state.scan(a.scanId);
+    selectResult(s, a.jobId);
+    await this.ctx.scansChanged();
+    return s;
   }
 
   async export(a: { scanId: string; folder: string }): Promise<{ files: string[] }> {

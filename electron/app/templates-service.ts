@@ -1,8 +1,7 @@
 /** The templates service (core/ipc/services/templates.ts): the bundled sample and imported templates. */
 import path from 'node:path';
 import type { LabelEntry, TemplateSummary, TemplatesService } from '../../core/ipc/contract.js';
-import { promises as fs } from 'node:fs';
-import { readLabelTable } from './label-names.js';
+import { readLabelTable, tableBeside } from './label-names.js';
 import { newId } from './app-context.js';
 import type { AppContext } from './app-context.js';
 import { labelNamesOf } from './app-state.js';
@@ -21,16 +20,6 @@ const BUNDLED = [
 ];
 
 const stripNames = ({ names: _n, table: _t, ...t }: TemplateRecord): TemplateSummary => t;
-
-/** A label table beside a label map, taken when the user names none: labels.txt or <labels>.txt / .csv. */
-async function tableBeside(labels: string, allowed: (file: string) => Promise<boolean>): Promise<string | undefined> {
-  const stem = path.basename(labels).replace(/\.(nii\.gz|nii|nrrd|mha)$/i, '');
-  for (const name of [`${stem}.txt`, `${stem}.csv`, 'labels.txt', 'labels.csv']) {
-    const file = path.join(path.dirname(labels), name);
-    if ((await fs.stat(file).catch(() => undefined))?.isFile() && (await allowed(file))) return file;
-  }
-  return undefined;
-}
 
 export class Templates implements TemplatesService {
   constructor(private readonly ctx: AppContext) {}

@@ -34,6 +34,7 @@ import type { BatchStatus, OptionValue, ResultSummary, WorkspaceService, Workspa
 import type { Job } from '../host/engine-host.js';
 import { newId } from './app-context.js';
 import type { AppContext } from './app-context.js';
+import { addResult } from './app-state.js';
 
 const LABELS = /_(image|t1|img)(\.(nii\.gz|nii|nrrd|mha))$/i;
 
@@ -214,7 +215,7 @@ export class WorkspaceServiceImpl implements WorkspaceService {
       };
       this.ctx.state.scans.push(s);
     }
-    s.result = result;
+    addResult(s, result);
     s.status = 'done';
     s.error = undefined;
     this.shown.set(record.id, run.id);

@@ -121,6 +121,10 @@ export function bindEvents(): void {
         'info',
         `${scan?.name ?? d.scanId}: done${d.result?.meanDice !== undefined ? `, mean Dice ${d.result.meanDice.toFixed(3)}` : ''}`,
       );
+      // A poor result is shown (it is the newest), but an earlier plausible one stays one choice away.
+      const kept = d.result?.quality?.light === 'red' ? scan?.results?.slice(0, -1).reverse().find((r) => r.quality?.light !== 'red') : undefined;
+      if (kept)
+        notify('info', `${scan?.name}: the new result looks implausible; the earlier ${kept.engine} result is kept (choose it in the scan's result list)`);
       if (!store.reviewScanId || store.reviewScanId === d.scanId) {
         store.reviewScanId = d.scanId;
         store.reviewVersion++;

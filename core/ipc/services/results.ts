@@ -1,9 +1,10 @@
-/** Results: the Dice table and the viewers' volumes of a scan's latest result, and export. */
+/** Results: the Dice table and the viewers' volumes of a scan's shown result, which of its results is shown, and export. */
 import type { Quality } from '../../quality/quality.js';
 
 export type { Quality } from '../../quality/quality.js';
 import { absolutePath, id, object, oneOf } from '../check.js';
 import { defineService } from '../table.js';
+import type { ScanSummary } from './scans.js';
 
 export interface ResultSummary {
   jobId: string;
@@ -17,11 +18,16 @@ export interface ResultSummary {
   quality?: Quality;
   /** Whether the engine deforms (a Jacobian to show). */
   deformable?: boolean;
+  /** When the run finished (ISO 8601); results of older app versions have none. */
+  finishedAt?: string;
 }
 
 export interface LabelRow {
   label: number;
+  /** The reference label's name: from a label table beside the reference labels, else the template's. */
   name: string;
+  /** The template's name of the same label value, where it differs from `name` (the two tables disagree). */
+  templateName?: string;
   dice: number;
   hd95: number | null;
   volumeMm3: number;
@@ -47,6 +53,8 @@ export interface ResultsService {
   labels(args: { scanId: string }): Promise<LabelRow[]>;
   volume(args: { scanId: string; layer: ViewLayer }): Promise<VolumePayload>;
   export(args: { scanId: string; folder: string }): Promise<{ files: string[] }>;
+  /** Shows another of the scan's results (one of `ScanSummary.results`, by its job id). */
+  select(args: { scanId: string; jobId: string }): Promise<ScanSummary>;
 }
 
 export const resultsContract = defineService<ResultsService>(
@@ -54,6 +62,7 @@ export const resultsContract = defineService<ResultsService>(
     labels: object({ scanId: id }),
     volume: object({ scanId: id, layer: oneOf(VIEW_LAYERS) }),
     export: object({ scanId: id, folder: absolutePath }),
+    select: object({ scanId: id, jobId: id }),
   },
   {},
 );

@@ -15,8 +15,10 @@ export interface ScanSummary {
   status: ScanStatus;
   /** Reason of the last failure. */
   error?: string;
-  /** Latest result for this scan, when one exists. */
+  /** The result shown (the newest unless another was chosen), when one exists. */
   result?: ResultSummary;
+  /** Every result of this scan, oldest first: a later run never makes an earlier result unreachable. */
+  results?: ResultSummary[];
 }
 
 export interface AddedScans {

@@ -1,5 +1,6 @@
-/** Colours of label overlays without a table colour, and the Jacobian heat map with its colour bar. */
+/** Colours of label overlays without a table colour, and the Jacobian map (log scale, jacobian-scale.ts) with its colour bar. */
 import { utilities } from '@cornerstonejs/core';
+import { FOLDED, JACOBIAN_SCALE } from './jacobian-scale';
 
 /** A well-spread colour for a label the label table gives no colour (golden-angle hue), 0–255. */
 export function labelColour(l: number): [number, number, number] {
@@ -23,50 +24,55 @@ function register(name: string, points: number[]): string {
   return name;
 }
 
-export const JACOBIAN_RANGE = { lower: -0.5, upper: 2.5 };
-/** det J stops of the colour map and the colour bar: folding (≤ 0) magenta, blue (shrink) → white (1) → red (grow). */
+/** The range of the Jacobian view's volume (jacobian-scale.ts): folding at FOLDED, then −1 … 1 of the log scale. */
+export const JACOBIAN_RANGE = { lower: FOLDED, upper: 1 };
+/**
+ * Colours along the log scale (−1 … 1): compression blue, expansion orange to red, both already
+ * saturated next to det J = 1 (where the view is see-through), darker towards the ends.
+ */
 export const JACOBIAN_STOPS: [number, [number, number, number]][] = [
-  [0.001, [0, 0.1, 0.8]],
-  [0.5, [0, 0.35, 1]],
-  [0.8, [0.45, 0.7, 1]],
-  [1, [1, 1, 1]],
-  [1.25, [1, 0.6, 0.2]],
-  [1.6, [1, 0.15, 0]],
-  [2.5, [0.6, 0, 0]],
+  [-1, [0.05, 0.05, 0.5]],
+  [-0.5, [0.1, 0.3, 0.95]],
+  [-0.02, [0.3, 0.6, 1]],
+  [0, [1, 1, 1]],
+  [0.02, [1, 0.6, 0.15]],
+  [0.5, [0.95, 0.2, 0.05]],
+  [1, [0.55, 0, 0]],
 ];
 export const FOLDING_COLOUR: [number, number, number] = [1, 0, 1];
 
+const at = (v: number) => (v - JACOBIAN_RANGE.lower) / (JACOBIAN_RANGE.upper - JACOBIAN_RANGE.lower);
+
 export function jacobianColormap(): string {
-  const at = (det: number) => (det - JACOBIAN_RANGE.lower) / (JACOBIAN_RANGE.upper - JACOBIAN_RANGE.lower);
-  const points = [at(-0.5), ...FOLDING_COLOUR, at(0), ...FOLDING_COLOUR];
-  for (const [det, c] of JACOBIAN_STOPS) points.push(at(det), ...c);
-  return register('labelwarp-jacobian', points);
+  const points = [at(FOLDED), ...FOLDING_COLOUR, at(-1.01), ...FOLDING_COLOUR];
+  for (const [v, c] of JACOBIAN_STOPS) points.push(at(v), ...c);
+  return register('labelwarp-jacobian-log', points);
 }
 
 /**
- * Opacity of the Jacobian over the anatomy by det J: no volume change (det J = 1) is transparent,
- * so the anatomy shows through; strong change and folding are opaque; scaled by the opacity slider.
+ * Opacity of the Jacobian over the anatomy by mapped value: see-through in a narrow band around
+ * det J = 1 (JACOBIAN_SCALE.clear), full from JACOBIAN_SCALE.opaque on, folding more opaque still;
+ * all scaled by the opacity slider (0: the anatomy alone).
  */
 export function jacobianOpacity(o: number): { value: number; opacity: number }[] {
-  const fold = Math.min(1, 0.5 + o);
-  const full = Math.min(1, 1.4 * o);
+  const fold = Math.min(1, 2 * o);
+  const full = o;
+  const { clear, opaque } = JACOBIAN_SCALE;
   return [
-    { value: -1e6, opacity: fold },
-    { value: 0, opacity: fold },
-    { value: 0.001, opacity: full },
-    { value: 0.75, opacity: full },
-    { value: 0.92, opacity: 0.5 * full },
-    { value: 1, opacity: 0 },
-    { value: 1.08, opacity: 0.5 * full },
-    { value: 1.3, opacity: full },
-    { value: 1e6, opacity: full },
+    { value: FOLDED - 1, opacity: fold },
+    { value: -1.01, opacity: fold },
+    { value: -1, opacity: full },
+    { value: -opaque, opacity: full },
+    { value: -clear, opacity: 0 },
+    { value: clear, opacity: 0 },
+    { value: opaque, opacity: full },
+    { value: 2, opacity: full },
   ];
 }
 
-/** CSS gradient of the Jacobian colour bar over [lower, upper]. */
+/** CSS gradient of the colour bar over the log scale −1 … 1 (folding has its own swatch). */
 export function jacobianGradient(): string {
-  const pct = (det: number) => `${((100 * (det - JACOBIAN_RANGE.lower)) / (JACOBIAN_RANGE.upper - JACOBIAN_RANGE.lower)).toFixed(1)}%`;
+  const pct = (v: number) => `${(50 * (v + 1)).toFixed(1)}%`;
   const css = (c: [number, number, number]) => `rgb(${c.map((x) => Math.round(255 * x)).join(',')})`;
-  const stops = [`${css(FOLDING_COLOUR)} 0%`, `${css(FOLDING_COLOUR)} ${pct(0)}`, ...JACOBIAN_STOPS.map(([d, c]) => `${css(c)} ${pct(d)}`)];
-  return `linear-gradient(to right, ${stops.join(', ')})`;
+  return `linear-gradient(to right, ${JACOBIAN_STOPS.map(([v, c]) => `${css(c)} ${pct(v)}`).join(', ')})`;
 }

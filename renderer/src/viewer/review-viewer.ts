@@ -6,7 +6,7 @@
  * checkerboard, difference) and label maps as segmentations with their own colours and per-label
  * visibility.
  */
-import { RenderingEngine, Enums, init as csInit, setVolumesForViewports, getRenderingEngine, cache } from '@cornerstonejs/core';
+import { RenderingEngine, Enums, init as csInit, setVolumesForViewports, getRenderingEngine, cache, eventTarget } from '@cornerstonejs/core';
 import type { Types } from '@cornerstonejs/core';
 import {
   init as toolsInit,
@@ -152,6 +152,13 @@ export class ReviewViewer {
   }
 
   private applyLayer(vp: Types.IVolumeViewport, l: Layer): void {
+    // A slice is drawn as a thin slab, and vtk.js scales a sample's opacity by the share of its
+    // unit distance that the slab covers (0.05 mm of 1: an opacity of 0.7 showed as 0.06). With the
+    // unit distance set to the slab, the opacity given is the opacity seen.
+    const actor = vp.getActors().find((a) => a.referencedId === l.volumeId)?.actor as
+      | { getProperty?: () => { setScalarOpacityUnitDistance?: (component: number, d: number) => void } }
+      | undefined;
+    actor?.getProperty?.().setScalarOpacityUnitDistance?.(0, vp.getSlabThickness());
     const props: Record<string, unknown> = {};
     if (l.range) props.voiRange = l.range;
     const opacity = l.opacity ?? 1;
@@ -177,10 +184,21 @@ export class ReviewViewer {
   }
 
   resetView(): void {
+    this.fit();
+  }
+
+  /**
+   * Fits the initial box into each viewport (zoom) with the slices and view centred on `focal`
+   * (each viewport's own focal point when given one per viewport; default: the initial centre).
+   * Without an initial view: Cornerstone's own reset.
+   */
+  private fit(focal?: Partial<Record<ViewportName, Types.Point3>>): void {
     if (!this.engine) return;
+    // Every camera reset first, without events: the crosshairs tool answers a reset event by
+    // resetting all viewports, which would undo the cameras already placed.
+    for (const name of VIEWPORTS) this.viewport(name).resetCamera({ suppressEvents: true });
     for (const name of VIEWPORTS) {
       const vp = this.viewport(name);
-      vp.resetCamera();
       const v = this.initialView;
       if (!v) continue;
       const cam = vp.getCamera();
@@ -194,10 +212,10 @@ export class ReviewViewer {
       const { clientWidth: w, clientHeight: h } = this.elements[name];
       const aspect = w > 0 && h > 0 ? w / h : 1;
       const parallelScale = 0.55 * Math.max(extent(up), extent(right) / aspect);
-      // Centre the box in view, and put the slice through the centre.
-      const focal = v.centre;
-      const d = cam.focalPoint!.map((f, i) => cam.position![i] - f);
-      vp.setCamera({ focalPoint: focal, position: [focal[0] + d[0], focal[1] + d[1], focal[2] + d[2]] as Types.Point3, parallelScale });
+      // Centre the box (or the given point) in view, and put the slice through it.
+      const f = focal?.[name] ?? v.centre;
+      const d = cam.focalPoint!.map((x, i) => cam.position![i] - x);
+      vp.setCamera({ focalPoint: f, position: [f[0] + d[0], f[1] + d[1], f[2] + d[2]] as Types.Point3, parallelScale });
     }
     this.engine.render();
   }
@@ -214,6 +232,20 @@ export class ReviewViewer {
     this.engine.render();
   }
 
+  /** The cameras of the viewports as they are now (to put back what Cornerstone resets on its own). */
+  private cameras(): Record<ViewportName, Types.ICamera> {
+    return Object.fromEntries(VIEWPORTS.map((n) => [n, this.viewport(n).getCamera()])) as Record<ViewportName, Types.ICamera>;
+  }
+
+  private restoreCameras(saved: Record<ViewportName, Types.ICamera>): void {
+    if (!this.engine) return;
+    for (const name of VIEWPORTS) {
+      const c = saved[name];
+      this.viewport(name).setCamera({ focalPoint: c.focalPoint, position: c.position, parallelScale: c.parallelScale, viewUp: c.viewUp, viewPlaneNormal: c.viewPlaneNormal });
+    }
+    this.engine.render();
+  }
+
   /** Shows label maps as Cornerstone segmentations, replacing earlier ones. */
   async setLabelmaps(maps: Labelmap[]): Promise<void> {
     segmentation.removeAllSegmentationRepresentations();
@@ -223,6 +255,12 @@ export class ReviewViewer {
       this.engine?.render();
       return;
     }
+    // Cornerstone mounts a label map's volume actor on its next segmentation render and resets the
+    // camera then (its attempt to restore the view finds no image ids in a local volume): the
+    // slices and zoom of the moment are put back once every viewport has drawn its label maps.
+    const saved = this.cameras();
+    const viewports = VIEWPORTS.filter((v) => maps.some((m) => !m.viewports || m.viewports.includes(v)));
+    const drawn = this.segmentationsDrawn(viewports);
     segmentation.addSegmentations(
       maps.map((m) => ({
         segmentationId: m.segmentationId,
@@ -243,6 +281,26 @@ export class ReviewViewer {
     for (const m of maps) this.styleLabelmap(m);
     this.applyVisibility();
     this.engine?.render();
+    await drawn;
+    this.restoreCameras(saved);
+  }
+
+  /** Resolves when each of these viewports has drawn its segmentations once (at most after 10 s). */
+  private segmentationsDrawn(viewports: readonly ViewportName[]): Promise<void> {
+    const waiting = new Set<string>(viewports);
+    return new Promise((resolve) => {
+      const done = () => {
+        eventTarget.removeEventListener(ToolEnums.Events.SEGMENTATION_RENDERED, onRendered);
+        clearTimeout(timer);
+        resolve();
+      };
+      const onRendered = (evt: Event) => {
+        waiting.delete((evt as CustomEvent<{ viewportId: string }>).detail.viewportId);
+        if (!waiting.size) done();
+      };
+      const timer = setTimeout(done, 10_000);
+      eventTarget.addEventListener(ToolEnums.Events.SEGMENTATION_RENDERED, onRendered);
+    });
   }
 
   private viewportsOf(m: Labelmap): readonly ViewportName[] {
@@ -302,11 +360,15 @@ export class ReviewViewer {
     return vp ? (vp.canvasToWorld([canvasX, canvasY]) as Types.Point3) : undefined;
   }
 
-  /** After the viewports changed size (window, layout, maximise): back to the initial view, fitted to the new size. */
+  /**
+   * After the viewports changed size (window, layout, maximise): the initial zoom fitted to the new
+   * size, the slices and the point in the centre kept where they were.
+   */
   resize(): void {
     if (!this.engine) return;
+    const focal = this.layers.length ? Object.fromEntries(VIEWPORTS.map((n) => [n, this.viewport(n).getCamera().focalPoint!])) : undefined;
     this.engine.resize(true, false);
-    if (this.layers.length) this.resetView();
+    if (focal) this.fit(focal);
   }
 
   dispose(): void {

@@ -1,0 +1,133 @@
+/**
+ * A scan's results in the app (not a cohort workspace): a later, implausible run never makes an
+ * earlier plausible result unreachable (issue 12), and the Dice rows are named by the reference's
+ * own label table. Real engine host and volume reader, affine on a hippocampus crop (seconds).
+ */
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { promises as fs, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AppService } from '../../electron/app/app-service.js';
+import { AppState } from '../../electron/app/app-state.js';
+import { AllowedRoots } from '../../electron/security/roots.js';
+import type { LabelRow, ResultSummary, ScanSummary, TemplateSummary } from '../../core/ipc/contract.js';
+import { SHARED } from '../helpers/synthetic.js';
+import { ROOT } from '../helpers/cli.js';
+
+const HIPPO = path.join(SHARED, 'hippocampus');
+let dir: string;
+let app: AppService;
+
+/** Runs the affine engine with a template on a scan and waits for its end. */
+async function run(templateId: string, scanId: string): Promise<ResultSummary> {
+  const done = new Promise<{ status: string; error?: string; result?: ResultSummary }>((resolve) => {
+    const off = app.on((event, payload) => {
+      if (event !== 'jobs.onDone') return;
+      off();
+      resolve(payload as { status: string; result?: ResultSummary });
+    });
+  });
+  await app.call('jobs.run', { templateId, scanIds: [scanId], engine: 'affine', options: {} });
+  const d = await done;
+  expect(d.status, d.error).toBe('done');
+  return d.result!;
+}
+
+const scanOf = async (id: string) => ((await app.call('scans.list', {})) as ScanSummary[]).find((s) => s.id === id)!;
+
+describe('a scan keeps all its results; Dice rows are named by the reference', () => {
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lw-history-'));
+    const roots = new AllowedRoots();
+    await roots.add(HIPPO, false);
+    app = new AppService({ stateDir: path.join(dir, 'state'), resourcesDir: path.join(ROOT, 'resources'), roots });
+    await app.init();
+  });
+  afterAll(async () => {
+    app?.dispose();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps a plausible result when an implausible run of the same scan follows, and shows either on request', async () => {
+    const hippo = (await app.call('templates.import', {
+      image: path.join(HIPPO, 'hippocampus_001_image.nii.gz'),
+      labels: path.join(HIPPO, 'hippocampus_001_labels.nii.gz'),
+    })) as TemplateSummary;
+    const { added } = (await app.call('scans.add', { paths: [path.join(HIPPO, 'hippocampus_003_image.nii.gz')] })) as {
+      added: ScanSummary[];
+    };
+    const scan = added[0];
+    expect(scan.referenceLabels).toMatch(/hippocampus_003_labels/);
+
+    // The right template: plausible. Then the bundled whole-brain template on the hippocampus crop: red.
+    const good = await run(hippo.id, scan.id);
+    expect(good.quality?.light).not.toBe('red');
+    const poor = await run('sample-ixi012', scan.id);
+    expect(poor.quality?.light).toBe('red');
+
+    // The newest is shown; both are kept, oldest first, each with its own complete folder.
+    let s = await scanOf(scan.id);
+    expect(s.result?.jobId).toBe(poor.jobId);
+    expect(s.results?.map((r) => r.jobId)).toEqual([good.jobId, poor.jobId]);
+    expect(good.folder).not.toBe(poor.folder);
+    for (const r of [good, poor]) {
+      expect(existsSync(path.join(r.folder, 'metrics.json'))).toBe(true);
+      expect(existsSync(path.join(r.folder, 'labels.nii.gz'))).toBe(true);
+      expect(r.finishedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    }
+
+    // The Dice rows of the poor result: the reference's labels named by the reference's table
+    // (labels.txt beside it), with the whole-brain template's own name of the same value beside.
+    const poorRows = (await app.call('results.labels', { scanId: scan.id })) as LabelRow[];
+    expect(poorRows.map((r) => r.name)).toEqual(['Anterior hippocampus', 'Posterior hippocampus']);
+    expect(poorRows[0].templateName).toMatch(/^Label 1 \(inside the intracranial volume/);
+
+    // The good one is one choice away: the viewers, the table and export follow the choice.
+    s = (await app.call('results.select', { scanId: scan.id, jobId: good.jobId })) as ScanSummary;
+    expect(s.result?.jobId).toBe(good.jobId);
+    const goodRows = (await app.call('results.labels', { scanId: scan.id })) as LabelRow[];
+    expect(goodRows.map((r) => [r.name, r.templateName])).toEqual([
+      ['Anterior hippocampus', undefined],
+      ['Posterior hippocampus', undefined],
+    ]);
+    expect(goodRows[0].dice).toBeGreaterThan(poorRows[0].dice);
+    const labels = (await app.call('results.volume', { scanId: scan.id, layer: 'labels' })) as { dims: number[] };
+    expect(labels.dims).toEqual(scan.info.dims);
+    await expect(app.call('results.select', { scanId: scan.id, jobId: 'job-0000000000' })).rejects.toThrow(
+      /no result of job job-0000000000/,
+    );
+
+    // The choice and the history outlive the app.
+    const again = new AppState(path.join(dir, 'state'), path.join(ROOT, 'resources'));
+    await again.load();
+    const stored = again.scan(scan.id);
+    expect(stored.result?.jobId).toBe(good.jobId);
+    expect(stored.results?.map((r) => r.jobId)).toEqual([good.jobId, poor.jobId]);
+  }, 240_000);
+
+  it('reads states written before results were kept: the one result becomes the history', async () => {
+    const state = path.join(dir, 'old-state');
+    await fs.mkdir(state, { recursive: true });
+    const result: ResultSummary = {
+      jobId: 'job-0123456789',
+      engine: 'affine',
+      templateId: 'sample-ixi012',
+      seconds: 1,
+      warnings: [],
+      folder: dir,
+    };
+    const scan = {
+      id: 'scan-0123456789',
+      name: 'x',
+      image: path.join(dir, 'x.nii.gz'),
+      info: { dims: [1, 1, 1], spacing: [1, 1, 1] },
+      status: 'done',
+      result,
+    };
+    await fs.writeFile(path.join(state, 'state.json'), JSON.stringify({ templates: [], scans: [scan] }));
+    const s = new AppState(state, path.join(ROOT, 'resources'));
+    await s.load();
+    expect(s.scan(scan.id).results).toEqual([result]);
+    expect(s.scan(scan.id).result).toEqual(result);
+  });
+});
