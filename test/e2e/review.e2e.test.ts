@@ -44,11 +44,12 @@ async function idle() {
   await page.waitForTimeout(400);
 }
 
-/** Screenshots of the whole window at both sizes (the viewers refit to each). */
-async function shot(name: string) {
+/** Screenshots of the whole window at both sizes (the viewers refit to each), `show` scrolled into view. */
+async function shot(name: string, show?: string) {
   for (const size of [...SIZES].reverse()) {
     await page.setViewportSize(size);
     await idle();
+    if (show) await page.locator(show).scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SHOTS, `${name}-${size.width}x${size.height}.png`) });
   }
   await idle();
@@ -121,13 +122,23 @@ describe.runIf(ready)('review: quality, named labels, viewers (end to end)', () 
     await page.waitForSelector('[data-testid="status-IXI014_t1"]:has-text("running")', { timeout: 60_000 });
     await shot('01-running');
     await page.waitForSelector('[data-testid="status-IXI014_t1"]:has-text("done")', { timeout: 300_000 });
-    // … and the hippocampus crop on the whole brain IXI015 (affine: the alignment alone already fails).
-    await page.click('[data-testid=templates] li:has-text("hippocampus_001_image")');
+    // … the bundled brain on IXI015 with affine (plausible), then the hippocampus crop on the same
+    // whole brain (affine: the alignment alone already fails): the red result follows a good one.
     await page.selectOption('[data-testid=engine]', 'affine');
     await page.uncheck('[aria-label="select IXI014_t1"]');
     await page.check('[aria-label="select IXI015_t1"]');
     await page.click('[data-testid=run-selected]');
     await page.waitForSelector('[data-testid="status-IXI015_t1"]:has-text("done")', { timeout: 300_000 });
+    expect(await page.getAttribute('[data-testid="light-IXI015_t1"]', 'class')).not.toMatch(/light-red/);
+    await page.click('[data-testid=templates] li:has-text("hippocampus_001_image")');
+    await page.click('[data-testid=run-selected]');
+    await page.waitForSelector(
+      '[data-testid=notice]:has-text("IXI015_t1: the new result looks implausible; the earlier affine result is kept")',
+      {
+        timeout: 300_000,
+      },
+    );
+    await page.waitForSelector('[data-testid="status-IXI015_t1"]:has-text("done")');
   }, 600_000);
 
   it('turns the quality light red for the hippocampus template on a whole brain, with the warning in plain words', async () => {
@@ -150,6 +161,24 @@ describe.runIf(ready)('review: quality, named labels, viewers (end to end)', () 
     // An affine result has no Jacobian to offer.
     expect(await page.locator('[data-testid=mode] option[value=jacobian]').count()).toBe(0);
     await shot('02-quality-red');
+    // The earlier, plausible result of IXI015 was kept: one choice away in the scan list.
+    const choice = '[data-testid="results-IXI015_t1"]';
+    const options = page.locator(`${choice} option`);
+    expect(await options.count()).toBe(2);
+    expect(await options.nth(0).textContent()).toMatch(/affine · hippocampus_001_image · implausible · Dice 0\.000/);
+    expect(await options.nth(1).textContent()).toMatch(/affine · Sample: IXI012 brain.* · Dice 0\.\d+/);
+    const [newest, earlier] = [await options.nth(0).getAttribute('value'), await options.nth(1).getAttribute('value')];
+    await page.selectOption(choice, earlier!);
+    await page.waitForFunction(
+      () => !/light-red/.test(document.querySelector('[data-testid="light-IXI015_t1"]')?.className ?? 'light-red'),
+    );
+    await idle();
+    await page.waitForFunction(() => /^Review · IXI015_t1/.test(document.querySelector('[data-testid=review] h2')?.textContent ?? ''));
+    expect(await page.getAttribute('[data-testid=quality-light]', 'data-light')).not.toBe('red');
+    expect(Number(await page.textContent('[data-testid=dice-summary] strong'))).toBeGreaterThan(0.3);
+    await shot('10-earlier-result-chosen', choice);
+    await page.selectOption(choice, newest!);
+    await page.waitForFunction(() => /light-red/.test(document.querySelector('[data-testid="light-IXI015_t1"]')?.className ?? ''));
     // The good brain result is green.
     expect(await page.getAttribute('[data-testid="light-IXI014_t1"]', 'class')).toMatch(/light-green/);
   });
