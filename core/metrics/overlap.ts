@@ -62,6 +62,20 @@ interface Box {
   hi: [number, number, number];
 }
 
+/** Each label's bounding box in the prediction and in the reference (what hd95Scores starts from). */
+export interface LabelBoxes {
+  pred: Map<number, Box>;
+  ref: Map<number, Box>;
+}
+
+/** The bounding boxes hd95Scores needs, computed once (the kernel pool passes them to its second thread). */
+export function labelBoxes(pred: ArrayLike<number>, ref: ArrayLike<number>, dims: [number, number, number]): LabelBoxes {
+  const boxes: LabelBoxes = { pred: new Map(), ref: new Map() };
+  boundingBoxes(pred, dims, boxes.pred);
+  boundingBoxes(ref, dims, boxes.ref);
+  return boxes;
+}
+
 function boundingBoxes(data: ArrayLike<number>, dims: [number, number, number], into: Map<number, Box>): void {
   const [nx, ny, nz] = dims;
   let v = 0;
@@ -167,13 +181,19 @@ function directedHd95(
   return percentile95(near ?? distancesAt(from, squaredDistanceTransform(to, bd, sp, from)));
 }
 
-/** HD95 (mm) per label in `labels`; boxes padded so that distances within the union are exact. */
-export function hd95Scores(pred: ArrayLike<number>, ref: ArrayLike<number>, grid: Grid, labels: number[]): Map<number, number | null> {
+/**
+ * HD95 (mm) per label in `labels`; boxes padded so that distances within the union are exact.
+ * `boxes`: labelBoxes(pred, ref), when already computed.
+ */
+export function hd95Scores(
+  pred: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  grid: Grid,
+  labels: number[],
+  boxes: LabelBoxes = labelBoxes(pred, ref, grid.dims),
+): Map<number, number | null> {
   const dims = grid.dims;
-  const predBoxes = new Map<number, Box>();
-  const refBoxes = new Map<number, Box>();
-  boundingBoxes(pred, dims, predBoxes);
-  boundingBoxes(ref, dims, refBoxes);
+  const { pred: predBoxes, ref: refBoxes } = boxes;
   const out = new Map<number, number | null>();
   let ball: OffsetBall | undefined;
   for (const l of labels) {

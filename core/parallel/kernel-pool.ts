@@ -15,9 +15,9 @@ import { sampleAtCoordinates } from '../kernels/resample.js';
 import type { InterpolationMode } from '../kernels/resample.js';
 import { AffineTransform, evaluateOnGrid, evaluateSlices, gridEvaluationArrays, transformData } from '../registration/transform.js';
 import type { GridEvaluation, SpatialTransform, TransformData } from '../registration/transform.js';
-import { combineScores, diceScores, hd95Scores } from '../metrics/overlap.js';
+import { combineScores, diceScores, hd95Scores, labelBoxes } from '../metrics/overlap.js';
 import { jacobianDeterminant } from '../kernels/jacobian.js';
-import type { SegmentationMetrics } from '../metrics/overlap.js';
+import type { LabelBoxes, SegmentationMetrics } from '../metrics/overlap.js';
 import { jacobianStatistics } from '../metrics/deformation.js';
 import type { DeformationMetrics } from '../metrics/deformation.js';
 
@@ -29,7 +29,7 @@ export interface JacobianResult {
 
 export type KernelRequest =
   | { id: number; op: 'mind'; image: Float32Array; dims: Vec3; options: MindOptions }
-  | { id: number; op: 'hd95'; pred: Int32Array; ref: Int32Array; grid: Grid; labels: number[] }
+  | { id: number; op: 'hd95'; pred: Int32Array; ref: Int32Array; grid: Grid; labels: number[]; boxes: LabelBoxes }
   | { id: number; op: 'jacobian'; grid: Grid; field: Float32Array }
   | { id: number; op: 'evaluate'; transform: TransformData; target: Grid; source?: Grid; k0: number; k1: number; out: GridEvaluation }
   | { id: number; op: 'sample'; src: VoxelArray; dims: Vec3; coords: Float32Array; mode: InterpolationMode; out: Float32Array | Int32Array }
@@ -190,15 +190,22 @@ export async function segmentationMetricsParallel(pred: Int32Array, ref: Int32Ar
     }
   }
   const parallel = pred.length >= 200_000 && theirs.length > 0 && mine.length > 0;
+  // The labels' bounding boxes once, for both threads.
+  const boxes = labelBoxes(pred, ref, grid.dims);
   const remote = parallel
-    ? run<[number, number | null][]>({ op: 'hd95', pred: shared(pred), ref: shared(ref), grid: gridOf(grid), labels: theirs })?.catch(
-        () => null,
-      )
+    ? run<[number, number | null][]>({
+        op: 'hd95',
+        pred: shared(pred),
+        ref: shared(ref),
+        grid: gridOf(grid),
+        labels: theirs,
+        boxes,
+      })?.catch(() => null)
     : null;
-  const hd = hd95Scores(pred, ref, grid, remote ? mine : [...dice.keys()]);
+  const hd = hd95Scores(pred, ref, grid, remote ? mine : [...dice.keys()], boxes);
   if (remote) {
     // A worker that failed leaves its labels to this thread.
-    const r = (await remote) ?? [...hd95Scores(pred, ref, grid, theirs)];
+    const r = (await remote) ?? [...hd95Scores(pred, ref, grid, theirs, boxes)];
     for (const [label, value] of r) hd.set(label, value);
   }
   return combineScores(dice, hd, grid);

@@ -28,7 +28,7 @@ parentPort!.on('message', (req: KernelRequest) => {
       sampleInto(req.src, req.dims, req.coords, req.mode, req.out);
       parentPort!.postMessage({ id: req.id, result: true });
     } else if (req.op === 'hd95') {
-      parentPort!.postMessage({ id: req.id, result: [...hd95Scores(req.pred, req.ref, req.grid, req.labels)] });
+      parentPort!.postMessage({ id: req.id, result: [...hd95Scores(req.pred, req.ref, req.grid, req.labels, req.boxes)] });
     } else {
       const r = normalEquationTermsRange(req.F, req.M, req.C, req.dims, req.u, req.termScale, req.mask, req.k0, req.k1, req.H, req.g);
       parentPort!.postMessage({ id: req.id, result: r });

@@ -25,19 +25,19 @@ function planeWeight(t: number, every: number): number {
  * lines. 0 outside the template.
  */
 export function warpedGridPattern(template: Grid, sourceIndex: Float32Array, every = 8): Uint8Array {
-  const dims = template.dims;
+  const [xMax, yMax, zMax] = template.dims.map((d) => d - 1);
+  const [bx, by, bz] = GRID_FAMILY_BITS;
   const out = new Uint8Array(sourceIndex.length / 3);
-  for (let v = 0; v < out.length; v++) {
-    let bits = 0;
-    for (let a = 0; a < 3; a++) {
-      const t = sourceIndex[3 * v + a];
-      if (!(t >= 0 && t <= dims[a] - 1)) {
-        bits = 0;
-        break;
-      }
-      if (planeWeight(t, every) > THRESHOLD) bits |= GRID_FAMILY_BITS[a];
-    }
-    out[v] = bits;
+  for (let v = 0, q = 0; v < out.length; v++, q += 3) {
+    const x = sourceIndex[q];
+    const y = sourceIndex[q + 1];
+    const z = sourceIndex[q + 2];
+    // Outside the template on any axis: 0 (the three axes unrolled; the same tests as one loop).
+    if (!(x >= 0 && x <= xMax && y >= 0 && y <= yMax && z >= 0 && z <= zMax)) continue;
+    out[v] =
+      (planeWeight(x, every) > THRESHOLD ? bx : 0) |
+      (planeWeight(y, every) > THRESHOLD ? by : 0) |
+      (planeWeight(z, every) > THRESHOLD ? bz : 0);
   }
   return out;
 }
