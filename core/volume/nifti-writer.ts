@@ -123,9 +123,7 @@ function planar(data: VoxelArray, components: number): VoxelArray {
   const out = new Ctor(data.length);
   // 4-byte values (float32 fields) are moved as their bits through one array type (one fast loop).
   const [from, to]: [ArrayLike<number>, { [i: number]: number }] =
-    data.BYTES_PER_ELEMENT === 4
-      ? [new Uint32Array(data.buffer, data.byteOffset, data.length), new Uint32Array(out.buffer)]
-      : [data, out];
+    data.BYTES_PER_ELEMENT === 4 ? [new Uint32Array(data.buffer, data.byteOffset, data.length), new Uint32Array(out.buffer)] : [data, out];
   const n = data.length / components;
   for (let c = 0; c < components; c++) for (let v = 0, i = c; v < n; v++, i += components) to[c * n + v] = from[i];
   return out;
