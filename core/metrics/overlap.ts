@@ -10,6 +10,7 @@
  */
 import type { Grid } from '../volume/volume.js';
 import { squaredDistanceTransform } from './edt.js';
+import { labelAgreement, labelCounts } from './label-counts.js';
 import { nearDistances, offsetBall } from './near-distances.js';
 import type { OffsetBall } from './near-distances.js';
 
@@ -31,24 +32,11 @@ export interface SegmentationMetrics {
   labels: LabelMetric[];
 }
 
-function labelCounts(data: ArrayLike<number>): Map<number, number> {
-  const m = new Map<number, number>();
-  for (let i = 0; i < data.length; i++) {
-    const l = data[i];
-    if (l !== 0) m.set(l, (m.get(l) ?? 0) + 1);
-  }
-  return m;
-}
-
 export function diceScores(pred: ArrayLike<number>, ref: ArrayLike<number>): Map<number, { dice: number; ref: number; pred: number }> {
   if (pred.length !== ref.length) throw new Error('prediction and reference have different sizes');
   const refCounts = labelCounts(ref);
   const predCounts = labelCounts(pred);
-  const inter = new Map<number, number>();
-  for (let i = 0; i < ref.length; i++) {
-    const l = ref[i];
-    if (l !== 0 && pred[i] === l) inter.set(l, (inter.get(l) ?? 0) + 1);
-  }
+  const inter = labelAgreement(pred, ref);
   const out = new Map<number, { dice: number; ref: number; pred: number }>();
   for (const [l, r] of [...refCounts].sort((a, b) => a[0] - b[0])) {
     const p = predCounts.get(l) ?? 0;

@@ -3,6 +3,7 @@
  * labels or without), and beside them those of the reference labels where there are any.
  */
 import type { Grid } from '../volume/volume.js';
+import { labelCounts } from './label-counts.js';
 
 export interface LabelVolume {
   label: number;
@@ -10,15 +11,6 @@ export interface LabelVolume {
   volumeMl: number;
   /** Volume of the same label in the reference labels, ml (only where reference labels exist). */
   referenceVolumeMl?: number;
-}
-
-function counts(data: ArrayLike<number>): Map<number, number> {
-  const m = new Map<number, number>();
-  for (let i = 0; i < data.length; i++) {
-    const l = data[i];
-    if (l !== 0) m.set(l, (m.get(l) ?? 0) + 1);
-  }
-  return m;
 }
 
 /** Millilitres of one voxel (the direction matrix is orthonormal: the spacing alone gives it). */
@@ -32,8 +24,8 @@ export function voxelMl(grid: Grid): number {
  */
 export function labelVolumes(labels: ArrayLike<number>, grid: Grid, reference?: ArrayLike<number>): LabelVolume[] {
   const ml = voxelMl(grid);
-  const own = counts(labels);
-  const ref = reference ? counts(reference) : undefined;
+  const own = labelCounts(labels);
+  const ref = reference ? labelCounts(reference) : undefined;
   const all = new Set([...own.keys(), ...(ref?.keys() ?? [])]);
   return [...all]
     .sort((a, b) => a - b)

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { labelAgreement, labelCounts } from '../../core/metrics/label-counts.js';
 import { diceScores, hd95Scores, segmentationMetrics } from '../../core/metrics/overlap.js';
 import { squaredDistanceTransform } from '../../core/metrics/edt.js';
 import { nearDistances, offsetBall } from '../../core/metrics/near-distances.js';
@@ -186,5 +187,19 @@ describe('deformation metrics', () => {
     expect(s.nonPositiveJacobianPercent).toBe(20);
     expect(s.minJacobian).toBe(-0.5);
     expect(s.sdLogJacobian).toBeGreaterThan(5);
+  });
+});
+
+describe('label counts', () => {
+  it('count every non-zero label, small (typed array) and large (map) alike, as a plain tally does', () => {
+    const data = Int32Array.from({ length: 5000 }, (_, i) => [0, 3, 3, 70_000, 65_535, 1, 2 ** 31 - 1][i % 7] * (i % 11 === 0 ? 0 : 1));
+    const ref = Int32Array.from(data, (l, i) => (i % 5 === 0 ? 3 : l));
+    const tally = (a: ArrayLike<number>, keep: (i: number) => boolean = () => true) => {
+      const m = new Map<number, number>();
+      for (let i = 0; i < a.length; i++) if (a[i] !== 0 && keep(i)) m.set(a[i], (m.get(a[i]) ?? 0) + 1);
+      return [...m].sort((x, y) => x[0] - y[0]);
+    };
+    expect([...labelCounts(data)]).toEqual(tally(data));
+    expect([...labelAgreement(data, ref)].sort((x, y) => x[0] - y[0])).toEqual(tally(ref, (i) => data[i] === ref[i]));
   });
 });
