@@ -113,8 +113,7 @@ function worldToIndexLinear(grid: Grid): number[] {
   ];
 }
 
-function applyLinear(m: number[], field: Float32Array): Float32Array {
-  const out = new Float32Array(field.length);
+function applyLinear(m: number[], field: Float32Array, out: Float32Array = new Float32Array(field.length)): Float32Array {
   for (let v = 0; v < field.length; v += 3) {
     const a = field[v];
     const b = field[v + 1];
@@ -131,10 +130,14 @@ export function displacementWorldToIndex(grid: Grid, fieldMm: Float32Array): Flo
   return applyLinear(worldToIndexLinear(grid), fieldMm);
 }
 
-/** Converts a displacement field from voxel-index units of `grid` to world millimetres (LPS). */
-export function displacementIndexToWorld(grid: Grid, fieldIdx: Float32Array): Float32Array {
+/**
+ * Converts a displacement field from voxel-index units of `grid` to world millimetres (LPS), into
+ * `out` when given (e.g. an array in shared memory).
+ */
+export function displacementIndexToWorld(grid: Grid, fieldIdx: Float32Array, out?: Float32Array): Float32Array {
   return applyLinear(
     grid.direction.map((d, i) => d * grid.spacing[i % 3]),
     fieldIdx,
+    out,
   );
 }

@@ -2,10 +2,10 @@
  * One-shot segmentation of one scan: register the template image to the scan,
  * carry the template labels onto the scan's own grid, and score them when reference labels exist.
  */
-import { sameGrid, describeGrid, gridOf } from '../volume/volume.js';
+import { sameGrid, describeGrid, gridOf, createVolume, voxelCount } from '../volume/volume.js';
 import type { Volume } from '../volume/volume.js';
 import { checkLabelMap } from '../quality/label-map-check.js';
-import { sampleAtCoordinates } from '../kernels/resample.js';
+import { sampleInto } from '../kernels/resample.js';
 import { registerScan } from './register.js';
 import { readVolumeWithWarnings } from '../volume/io.js';
 import { onLattice, describeMapping } from '../volume/reorient.js';
@@ -208,7 +208,9 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
   // the labels over: label transfer waits for the image only, det J is awaited after the scores.
   const warpedPending = sampleInBackground(input.templateImage, input.scan, coords, 'linear');
   const jacobianPending = jacobianInBackground(gridOf(input.scan), field);
-  const labels = sampleAtCoordinates(input.templateLabels, input.scan, coords, options.labelInterpolation ?? 'label-linear');
+  // Into shared memory, where the second thread reads it for HD95.
+  const labels = createVolume(gridOf(input.scan), new Int32Array(new SharedArrayBuffer(4 * voxelCount(input.scan))));
+  sampleInto(input.templateLabels.data, input.templateLabels.dims, coords, options.labelInterpolation ?? 'label-linear', labels.data);
   const gridLayer = warpedGridPattern(input.templateImage, coords);
   const warpedTemplate = await warpedPending;
   const labelsSeconds = (performance.now() - labelsStarted) / 1000;

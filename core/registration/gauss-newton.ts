@@ -310,7 +310,8 @@ export async function registerGaussNewton(
     ).residual;
   if (!u || !uGrid) throw new Error('no Gauss-Newton level was given');
   const fieldIdx = resampleFieldIdx(u, uGrid, fixed);
-  const fieldMm = displacementIndexToWorld(fixed, fieldIdx);
+  // In shared memory: label transfer evaluates the transform on two threads (parallel/kernel-pool.ts).
+  const fieldMm = displacementIndexToWorld(fixed, fieldIdx, new Float32Array(new SharedArrayBuffer(fieldIdx.byteLength)));
   for (let i = 0; i < fieldMm.length; i++)
     if (!Number.isFinite(fieldMm[i])) throw new Error('the Gauss-Newton solve produced a non-finite displacement');
   progress?.({ stage: 'gauss-newton', fraction: 1, message: `residual ${initialResidual.toFixed(4)} → ${finalResidual.toFixed(4)}` });
