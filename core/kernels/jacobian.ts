@@ -59,11 +59,14 @@ function interiorRow(w: Float32Array, out: Float32Array, nx: number, nxy: number
   }
 }
 
-/** det(I + ∇w) at every voxel, for a displacement w in voxel units. */
-export function jacobianDeterminantIndex(w: Float32Array, dims: Vec3): Float32Array {
+/** det(I + ∇w) at every voxel, for a displacement w in voxel units (into `out` when given). */
+export function jacobianDeterminantIndex(
+  w: Float32Array,
+  dims: Vec3,
+  out: Float32Array = new Float32Array(dims[0] * dims[1] * dims[2]),
+): Float32Array {
   const [nx, ny, nz] = dims;
   const nxy = nx * ny;
-  const out = new Float32Array(nx * ny * nz);
   for (let k = 0; k < nz; k++)
     for (let j = 0; j < ny; j++) {
       const row = nx * (j + ny * k);
@@ -79,8 +82,9 @@ export function jacobianDeterminantIndex(w: Float32Array, dims: Vec3): Float32Ar
   return out;
 }
 
-export function jacobianDeterminant(grid: Grid, fieldMm: Float32Array): Float32Array {
+/** det J of x ↦ x + u(x) on `grid` (into `out` when given, e.g. an array in shared memory). */
+export function jacobianDeterminant(grid: Grid, fieldMm: Float32Array, out?: Float32Array): Float32Array {
   // Work in index units: φ_idx(p) = p + w(p) with w = A⁻¹u; det(Dφ_world) = det(I + Dw) because
   // Dφ_world = A (I + Dw) A⁻¹.
-  return jacobianDeterminantIndex(displacementWorldToIndex(grid, fieldMm), grid.dims);
+  return jacobianDeterminantIndex(displacementWorldToIndex(grid, fieldMm), grid.dims, out);
 }

@@ -17,10 +17,9 @@ parentPort!.on('message', (req: KernelRequest) => {
       shared.set(out);
       parentPort!.postMessage({ id: req.id, result: shared });
     } else if (req.op === 'jacobian') {
-      const det = jacobianDeterminant(req.grid, req.field);
-      const shared = new Float32Array(new SharedArrayBuffer(det.byteLength));
-      shared.set(det);
-      parentPort!.postMessage({ id: req.id, result: { det: shared, statistics: jacobianStatistics(det) } });
+      const [nx, ny, nz] = req.grid.dims;
+      const det = jacobianDeterminant(req.grid, req.field, new Float32Array(new SharedArrayBuffer(4 * nx * ny * nz)));
+      parentPort!.postMessage({ id: req.id, result: { det, statistics: jacobianStatistics(det) } });
     } else if (req.op === 'evaluate') {
       evaluateSlices(transformFromData(req.transform), req.target, req.source, req.k0, req.k1, req.out);
       parentPort!.postMessage({ id: req.id, result: true });

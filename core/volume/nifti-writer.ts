@@ -117,16 +117,31 @@ export function niftiHeader(vol: Volume): Uint8Array {
   return bytes;
 }
 
-/** Interleaved components (c fastest) → one whole volume per component, NIfTI's order for dim[5]. */
-function planar(data: VoxelArray, components: number): VoxelArray {
+/** Voxels per chunk when a vector volume's components are reordered on the way out. */
+const CHUNK_VOXELS = 1 << 20;
+
+/**
+ * The voxel bytes in NIfTI's order, in chunks: scalar volumes as they lie in memory; vector
+ * volumes (interleaved, component fastest) one whole volume per component (dim[5]), reordered a
+ * chunk at a time instead of into a second copy of the field. 4-byte values (float32 fields) move
+ * as their bits through one array type (one fast loop).
+ */
+function* voxelBytes(data: VoxelArray, components: number): Generator<Uint8Array> {
+  if (components === 1) {
+    yield new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    return;
+  }
   const Ctor = data.constructor as new (n: number) => VoxelArray;
-  const out = new Ctor(data.length);
-  // 4-byte values (float32 fields) are moved as their bits through one array type (one fast loop).
-  const [from, to]: [ArrayLike<number>, { [i: number]: number }] =
-    data.BYTES_PER_ELEMENT === 4 ? [new Uint32Array(data.buffer, data.byteOffset, data.length), new Uint32Array(out.buffer)] : [data, out];
+  const from: ArrayLike<number> = data.BYTES_PER_ELEMENT === 4 ? new Uint32Array(data.buffer, data.byteOffset, data.length) : data;
   const n = data.length / components;
-  for (let c = 0; c < components; c++) for (let v = 0, i = c; v < n; v++, i += components) to[c * n + v] = from[i];
-  return out;
+  for (let c = 0; c < components; c++)
+    for (let v0 = 0; v0 < n; v0 += CHUNK_VOXELS) {
+      const m = Math.min(CHUNK_VOXELS, n - v0);
+      const chunk = new Ctor(m);
+      const to: { [i: number]: number } = data.BYTES_PER_ELEMENT === 4 ? new Uint32Array(chunk.buffer) : chunk;
+      for (let v = 0, i = v0 * components + c; v < m; v++, i += components) to[v] = from[i];
+      yield new Uint8Array(chunk.buffer);
+    }
 }
 
 /** Writes a volume as `.nii` or `.nii.gz` (by the name). */
@@ -134,14 +149,23 @@ export async function writeNifti(file: string, vol: Volume): Promise<void> {
   // The voxel array goes out as it lies in memory: little-endian on every platform Node runs on here.
   if (os.endianness() !== 'LE') throw new Error('writing NIfTI needs a little-endian machine');
   const header = niftiHeader(vol);
-  const values = vol.components > 1 ? planar(vol.data, vol.components) : vol.data;
-  const data = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const body = voxelBytes(vol.data, vol.components);
   if (file.toLowerCase().endsWith('.gz')) {
     // Header and voxels stream through gzip on Node's thread pool (no joined copy of the two).
-    const chunks = Readable.from([Buffer.from(header), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+    const chunks = Readable.from(
+      (function* () {
+        yield header;
+        yield* body;
+      })(),
+    );
     await pipeline(chunks, createGzip({ level: 1, chunkSize: 1 << 20 }), createWriteStream(file));
   } else {
-    await fs.writeFile(file, header);
-    await fs.appendFile(file, data);
+    const fh = await fs.open(file, 'w');
+    try {
+      await fh.write(header);
+      for (const chunk of body) await fh.write(chunk);
+    } finally {
+      await fh.close();
+    }
   }
 }
