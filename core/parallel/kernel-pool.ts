@@ -9,12 +9,12 @@ import os from 'node:os';
 import { mindSsc } from '../kernels/mind.js';
 import type { MindOptions } from '../kernels/mind.js';
 import { normalEquationTermsRange } from '../registration/gn-terms.js';
-import { createVolume, gridOf, voxelCount } from '../volume/volume.js';
-import type { Grid, Vec3, Volume, VoxelArray } from '../volume/volume.js';
-import { sampleAtCoordinates } from '../kernels/resample.js';
-import type { InterpolationMode } from '../kernels/resample.js';
-import { AffineTransform, evaluateOnGrid, evaluateSlices, gridEvaluationArrays, transformData } from '../registration/transform.js';
-import type { GridEvaluation, SpatialTransform, TransformData } from '../registration/transform.js';
+import { gridOf, voxelCount } from '../volume/volume.js';
+import type { Grid, Vec3, VoxelArray } from '../volume/volume.js';
+import { transformData } from '../registration/transform.js';
+import type { SpatialTransform, TransformData } from '../registration/transform.js';
+import { transferOutput, transferSlices } from '../pipeline/label-transfer.js';
+import type { TransferOutput, TransferSource } from '../pipeline/label-transfer.js';
 import { combineScores, diceScores, hd95Scores, labelBoxes } from '../metrics/overlap.js';
 import { jacobianDeterminant } from '../kernels/jacobian.js';
 import type { LabelBoxes, SegmentationMetrics } from '../metrics/overlap.js';
@@ -31,8 +31,16 @@ export type KernelRequest =
   | { id: number; op: 'mind'; image: Float32Array; dims: Vec3; options: MindOptions }
   | { id: number; op: 'hd95'; pred: Int32Array; ref: Int32Array; grid: Grid; labels: number[]; boxes: LabelBoxes }
   | { id: number; op: 'jacobian'; grid: Grid; field: Float32Array }
-  | { id: number; op: 'evaluate'; transform: TransformData; target: Grid; source?: Grid; k0: number; k1: number; out: GridEvaluation }
-  | { id: number; op: 'sample'; src: VoxelArray; dims: Vec3; coords: Float32Array; mode: InterpolationMode; out: Float32Array | Int32Array }
+  | {
+      id: number;
+      op: 'transfer';
+      transform: TransformData;
+      target: Grid;
+      source: TransferSource;
+      k0: number;
+      k1: number;
+      out: TransferOutput;
+    }
   | {
       id: number;
       op: 'terms';
@@ -226,22 +234,6 @@ export function jacobianInBackground(grid: Grid, fieldMm: Float32Array): Promise
   return remote ? remote.catch(here) : Promise.resolve().then(here);
 }
 
-/**
- * sampleAtCoordinates (kernels/resample.ts) started on the worker, so that this thread can go on
- * with other work until it awaits the volume. `coords` is best already in shared memory.
- */
-export function sampleInBackground(source: Volume, target: Grid, coords: Float32Array, mode: InterpolationMode): Promise<Volume> {
-  const here = () => sampleAtCoordinates(source, target, coords, mode);
-  const n = voxelCount(target);
-  if (n < 200_000 || source.components !== 1 || coords.length !== 3 * n) return Promise.resolve().then(here);
-  const buffer = new SharedArrayBuffer(4 * n);
-  const out = mode === 'linear' ? new Float32Array(buffer) : new Int32Array(buffer);
-  const remote = run<boolean>({ op: 'sample', src: shared(source.data), dims: source.dims, coords: shared(coords), mode, out });
-  // A worker that failed (or none) leaves the work to this thread.
-  if (!remote) return Promise.resolve().then(here);
-  return remote.then(() => createVolume(gridOf(target), out), here);
-}
-
 /** The same transform data with its displacement fields in shared memory. */
 function sharedTransform(d: TransformData): TransformData {
   if (d.kind === 'displacement') return { ...d, fieldMm: shared(d.fieldMm) };
@@ -250,27 +242,28 @@ function sharedTransform(d: TransformData): TransformData {
 }
 
 /**
- * evaluateOnGrid (registration/transform.ts), the upper half of the slices on the worker; the
- * outputs are in shared memory. Transforms the worker cannot rebuild run on this thread alone.
+ * The template carried onto `target` through `t` (pipeline/label-transfer.ts), the upper half of
+ * the slices on the worker; the outputs are in shared memory. Transforms the worker cannot rebuild
+ * run on this thread alone.
  */
-export async function evaluateOnGridParallel(
-  t: SpatialTransform,
-  target: Grid,
-  want: { displacement?: boolean; source?: Grid },
-): Promise<GridEvaluation> {
-  if (t instanceof AffineTransform && want.source && !want.displacement) return evaluateOnGrid(t, target, want);
-  const out = gridEvaluationArrays(target, { ...want, shared: true });
+export async function transferParallel(t: SpatialTransform, target: Grid, source: TransferSource): Promise<TransferOutput> {
+  const out = transferOutput(target, true);
   const nz = target.dims[2];
   const half = Math.floor(nz / 2);
   const data = voxelCount(target) >= 200_000 && nz >= 4 ? transformData(t) : undefined;
-  const source = want.source && gridOf(want.source);
   const remote = data
-    ? run<boolean>({ op: 'evaluate', transform: sharedTransform(data), target: gridOf(target), source, k0: half, k1: nz, out })?.catch(
-        () => false,
-      )
+    ? run<boolean>({
+        op: 'transfer',
+        transform: sharedTransform(data),
+        target: gridOf(target),
+        source: { ...source, grid: gridOf(source.grid), image: shared(source.image), labels: shared(source.labels) },
+        k0: half,
+        k1: nz,
+        out,
+      })?.catch(() => false)
     : null;
-  evaluateSlices(t, target, source, 0, remote ? half : nz, out);
+  transferSlices(t, target, source, 0, remote ? half : nz, out);
   // A worker that failed leaves its slices to this thread.
-  if (remote && !(await remote)) evaluateSlices(t, target, source, half, nz, out);
+  if (remote && !(await remote)) transferSlices(t, target, source, half, nz, out);
   return out;
 }

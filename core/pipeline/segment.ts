@@ -2,19 +2,17 @@
  * One-shot segmentation of one scan: register the template image to the scan,
  * carry the template labels onto the scan's own grid, and score them when reference labels exist.
  */
-import { sameGrid, describeGrid, gridOf, createVolume, voxelCount } from '../volume/volume.js';
+import { sameGrid, describeGrid, gridOf, createVolume } from '../volume/volume.js';
 import type { Volume } from '../volume/volume.js';
 import { checkLabelMap } from '../quality/label-map-check.js';
-import { sampleInto } from '../kernels/resample.js';
 import { registerScan } from './register.js';
 import { readVolumeWithWarnings } from '../volume/io.js';
 import { onLattice, describeMapping } from '../volume/reorient.js';
 import type { SpatialTransform } from '../registration/transform.js';
-import { segmentationMetricsParallel, jacobianInBackground, sampleInBackground, evaluateOnGridParallel } from '../parallel/kernel-pool.js';
+import { segmentationMetricsParallel, jacobianInBackground, transferParallel } from '../parallel/kernel-pool.js';
 import type { LabelMetric } from '../metrics/overlap.js';
 import { labelVolumes, totalMl } from '../metrics/volumes.js';
 import type { LabelVolume } from '../metrics/volumes.js';
-import { warpedGridPattern } from './review-layers.js';
 import { LabelWarpError, throwIfAborted } from '../util/errors.js';
 import { subProgress } from './progress.js';
 import type { ProgressFn } from './progress.js';
@@ -199,20 +197,21 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
   throwIfAborted(options.signal);
   progress?.({ stage: 'labels', fraction: 0.86, message: 'warping template labels' });
   const labelsStarted = performance.now();
-  // The transform is evaluated once; labels, image, grid layer and Jacobian all come from it.
-  // Half the slices on the second core; the results are in shared memory, for it to use again.
-  const evaluated = await evaluateOnGridParallel(out.transform, input.scan, { displacement: true, source: input.templateImage });
-  const coords = evaluated.sourceIndex!;
-  const field = evaluated.displacementMm!;
-  // The template image, then det J and its statistics, on the second core while this one carries
-  // the labels over: label transfer waits for the image only, det J is awaited after the scores.
-  const warpedPending = sampleInBackground(input.templateImage, input.scan, coords, 'linear');
+  // The transform is evaluated once; labels, image, grid layer and Jacobian all come from it,
+  // slice by slice, half the slices on the second core (label-transfer.ts). The outputs are in
+  // shared memory, for that core to use again: det J and its statistics are computed there while
+  // this one scores the labels, and awaited after the scores.
+  const transferred = await transferParallel(out.transform, input.scan, {
+    grid: gridOf(input.templateImage),
+    image: input.templateImage.data,
+    labels: input.templateLabels.data,
+    labelMode: options.labelInterpolation ?? 'label-linear',
+  });
+  const field = transferred.displacementMm;
   const jacobianPending = jacobianInBackground(gridOf(input.scan), field);
-  // Into shared memory, where the second thread reads it for HD95.
-  const labels = createVolume(gridOf(input.scan), new Int32Array(new SharedArrayBuffer(4 * voxelCount(input.scan))));
-  sampleInto(input.templateLabels.data, input.templateLabels.dims, coords, options.labelInterpolation ?? 'label-linear', labels.data);
-  const gridLayer = warpedGridPattern(input.templateImage, coords);
-  const warpedTemplate = await warpedPending;
+  const labels = createVolume(gridOf(input.scan), transferred.labels);
+  const warpedTemplate = createVolume(gridOf(input.scan), transferred.warped);
+  const gridLayer = transferred.gridLayer;
   const labelsSeconds = (performance.now() - labelsStarted) / 1000;
   throwIfAborted(options.signal);
   progress?.({ stage: 'metrics', fraction: 0.9, message: 'computing metrics' });

@@ -206,17 +206,20 @@ function evaluateFieldThenAffines(
   { field, affines }: { field: Float32Array; affines: Float64Array[] },
   target: Grid,
   out: GridEvaluation,
-  [k0, k1]: [number, number],
+  [k0, k1, first]: [number, number, number],
   source?: Grid,
 ): void {
   const [nx, ny] = target.dims;
   const m = indexToWorldMatrix(target);
   const w = source ? worldToIndexMatrix(source) : undefined;
   const { displacementMm, sourceIndex } = out;
+  // q indexes the field (whole grid), o the outputs (from slice `first`).
+  const shift = 3 * nx * ny * first;
   for (let k = k0; k < k1; k++)
     for (let j = 0; j < ny; j++) {
       let q = 3 * nx * (j + ny * k);
       for (let i = 0; i < nx; i++, q += 3) {
+        const o = q - shift;
         // The voxel centre as slicePointsWorld computes it.
         const px = m[0] * i + m[1] * j + m[2] * k + m[3];
         const py = m[4] * i + m[5] * j + m[6] * k + m[7];
@@ -234,20 +237,23 @@ function evaluateFieldThenAffines(
           z = az;
         }
         if (displacementMm) {
-          displacementMm[q] = x - px;
-          displacementMm[q + 1] = y - py;
-          displacementMm[q + 2] = z - pz;
+          displacementMm[o] = x - px;
+          displacementMm[o + 1] = y - py;
+          displacementMm[o + 2] = z - pz;
         }
         if (sourceIndex && w) {
-          sourceIndex[q] = w[0] * x + w[1] * y + w[2] * z + w[3];
-          sourceIndex[q + 1] = w[4] * x + w[5] * y + w[6] * z + w[7];
-          sourceIndex[q + 2] = w[8] * x + w[9] * y + w[10] * z + w[11];
+          sourceIndex[o] = w[0] * x + w[1] * y + w[2] * z + w[3];
+          sourceIndex[o + 1] = w[4] * x + w[5] * y + w[6] * z + w[7];
+          sourceIndex[o + 2] = w[8] * x + w[9] * y + w[10] * z + w[11];
         }
       }
     }
 }
 
-/** evaluateOnGrid's work for slices k0 ≤ k < k1, written into `out`'s arrays of the whole grid. */
+/**
+ * evaluateOnGrid's work for slices k0 ≤ k < k1, written into `out`'s arrays, which hold the grid
+ * from slice `first` on (0: the whole grid).
+ */
 export function evaluateSlices(
   t: SpatialTransform,
   target: Grid,
@@ -255,9 +261,10 @@ export function evaluateSlices(
   k0: number,
   k1: number,
   out: GridEvaluation,
+  first = 0,
 ): void {
   const fast = fieldThenAffines(t, target);
-  if (fast) return evaluateFieldThenAffines(fast, target, out, [k0, k1], source);
+  if (fast) return evaluateFieldThenAffines(fast, target, out, [k0, k1, first], source);
   const [nx, ny] = target.dims;
   const slice = nx * ny;
   const i2w = indexToWorldMatrix(target);
@@ -269,7 +276,7 @@ export function evaluateSlices(
     slicePointsWorld(i2w, nx, ny, k, pts, 0);
     mapped.set(pts);
     mapSliceInPlace(t, mapped, target, k, true);
-    const base = 3 * slice * k;
+    const base = 3 * slice * (k - first);
     if (displacementMm) for (let q = 0; q < pts.length; q++) displacementMm[base + q] = mapped[q] - pts[q];
     if (sourceIndex && w2i)
       for (let q = 0; q < pts.length; q += 3) {

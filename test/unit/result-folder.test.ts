@@ -7,7 +7,8 @@ import { commitFolder, prepareFolder, recoverFolder } from '../../core/results/c
 import { existingResultFile, isResultEntry, resultFile } from '../../core/results/result-folder.js';
 import { AffineTransform, CompositeTransform, DisplacementFieldTransform, evaluateOnGrid } from '../../core/registration/transform.js';
 import { segmentationMetrics } from '../../core/metrics/overlap.js';
-import { sampleInBackground, segmentationMetricsParallel } from '../../core/parallel/kernel-pool.js';
+import { transferParallel, segmentationMetricsParallel } from '../../core/parallel/kernel-pool.js';
+import { warpedGridPattern } from '../../core/pipeline/review-layers.js';
 import { sampleAtCoordinates } from '../../core/kernels/resample.js';
 import { createVolume } from '../../core/volume/volume.js';
 import type { Grid } from '../../core/volume/volume.js';
@@ -135,31 +136,39 @@ describe('evaluating a transform once on a grid', () => {
   });
 });
 
-describe('sampling on the second thread', () => {
-  it('gives the volume of this thread, voxel for voxel', async () => {
-    const target: Grid = { dims: [70, 60, 50], spacing: [1, 1, 1], origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
+describe('label transfer on two threads', () => {
+  it('gives, voxel for voxel, the evaluation, sampling and grid layer of one thread', async () => {
+    const target: Grid = { dims: [70, 60, 50], spacing: [1, 1.1, 0.9], origin: [2, -3, 1], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
     const n = 70 * 60 * 50;
+    const template: Grid = { dims: [40, 40, 30], spacing: [1.5, 1.5, 1.7], origin: [-1, 60, 0], direction: [0, 1, 0, -1, 0, 0, 0, 0, 1] };
     const image = createVolume(
-      { ...target, dims: [40, 40, 30] },
+      template,
       new Float32Array(40 * 40 * 30).map((_, i) => Math.sin(i / 7) * 100),
     );
     const labels = createVolume(
-      { ...target, dims: [40, 40, 30] },
+      template,
       new Int32Array(40 * 40 * 30).map((_, i) => (i >> 5) % 5),
     );
-    // Coordinates reaching beyond the source on every side (zero padding is part of the check).
-    const coords = new Float32Array(new SharedArrayBuffer(12 * n)).map((_, i) => ((i * 0.61803) % 48) - 4);
-    for (const [source, mode] of [
-      [image, 'linear'],
-      [labels, 'label-linear'],
-      [labels, 'nearest'],
-    ] as const) {
-      const here = sampleAtCoordinates(source, target, coords, mode);
-      const there = await sampleInBackground(source, target, coords, mode);
-      expect(there.data.constructor).toBe(here.data.constructor);
-      expect(Buffer.compare(Buffer.from(there.data.buffer as ArrayBuffer), Buffer.from(here.data.buffer as ArrayBuffer))).toBe(0);
-    }
-  });
+    // A field on the scan grid, then an affine (the fast path), and a transform the worker cannot rebuild.
+    const field = new Float32Array(3 * n).map((_, i) => Math.sin(i * 0.37) * 3);
+    const affine = new AffineTransform(Float64Array.from([0.9, 0.05, 0, 30, -0.04, 0.95, 0.02, 25, 0, 0.03, 1.05, 18, 0, 0, 0, 1]));
+    const fieldThenAffine = new CompositeTransform([new DisplacementFieldTransform(target, field), affine]);
+    const opaque = {
+      kind: 'composite' as const,
+      mapPointsWorld: (p: Float64Array) => affine.mapPointsWorld(p),
+      describe: () => affine.describe(),
+    };
+    for (const t of [fieldThenAffine, affine, opaque])
+      for (const labelMode of ['label-linear', 'nearest'] as const) {
+        const two = await transferParallel(t, target, { grid: template, image: image.data, labels: labels.data, labelMode });
+        const e = evaluateOnGrid(t, target, { displacement: true, source: template });
+        expect(Array.from(two.displacementMm)).toEqual(Array.from(e.displacementMm!));
+        expect(Array.from(two.labels)).toEqual(Array.from(sampleAtCoordinates(labels, target, e.sourceIndex!, labelMode).data));
+        expect(Array.from(two.warped)).toEqual(Array.from(sampleAtCoordinates(image, target, e.sourceIndex!, 'linear').data));
+        expect(Array.from(two.gridLayer)).toEqual(Array.from(warpedGridPattern(template, e.sourceIndex!)));
+        expect(two.labels.some((l) => l !== 0)).toBe(true);
+      }
+  }, 60_000);
 });
 
 describe('segmentation metrics on two threads', () => {
