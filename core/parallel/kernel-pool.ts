@@ -179,22 +179,29 @@ export async function normalEquationTermsParallel(
 }
 
 /**
- * Dice and HD95 per label (metrics/overlap.ts), the HD95 of about half the labels (by voxel
- * count, its cost) on the worker.
+ * Dice and HD95 per label (metrics/overlap.ts), the HD95 of a share of the labels (by voxel
+ * count, its cost) on the worker: `workerShare` of the work (less than half when the worker has
+ * other work queued before it, e.g. det J).
  */
-export async function segmentationMetricsParallel(pred: Int32Array, ref: Int32Array, grid: Grid): Promise<SegmentationMetrics> {
+export async function segmentationMetricsParallel(
+  pred: Int32Array,
+  ref: Int32Array,
+  grid: Grid,
+  workerShare = 0.5,
+): Promise<SegmentationMetrics> {
   const dice = diceScores(pred, ref);
   const mine: number[] = [];
   const theirs: number[] = [];
-  // Largest first, each to the side with less work so far.
-  let balance = 0;
+  // Largest first, each to the side with less work so far for its share.
+  let mineWork = 0;
+  let theirWork = 0;
   for (const [label, d] of [...dice].sort((a, b) => b[1].ref + b[1].pred - (a[1].ref + a[1].pred))) {
-    if (balance <= 0) {
+    if (theirWork * (1 - workerShare) <= mineWork * workerShare) {
       theirs.push(label);
-      balance += d.ref + d.pred;
+      theirWork += d.ref + d.pred;
     } else {
       mine.push(label);
-      balance -= d.ref + d.pred;
+      mineWork += d.ref + d.pred;
     }
   }
   const parallel = pred.length >= 200_000 && theirs.length > 0 && mine.length > 0;

@@ -187,6 +187,8 @@ describe('segmentation metrics on two threads', () => {
     const one = segmentationMetrics(pred, ref, grid);
     const two = await segmentationMetricsParallel(pred, ref, grid);
     expect(two).toEqual(one);
+    // Whatever share of the labels the second thread takes.
+    expect(await segmentationMetricsParallel(pred, ref, grid, 1 / 3)).toEqual(one);
     expect(one.labels).toHaveLength(8);
   });
 });
