@@ -54,6 +54,39 @@ describe('supervoxel keypoint matching', () => {
     expect(Array.from(knnGraph(p, 2))).toEqual([1, 3, 3, 0, 3, 1, 1, 0]);
   });
 
+  it('the neighbour graph equals a plain selection sort, ties included (grid points, duplicates)', () => {
+    // The oracle: k passes of selection over all points, swapping each pick to the front.
+    const selection = (points: Float32Array, k: number): number[] => {
+      const n = points.length / 3;
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const d = Array.from({ length: n }, (_, j) =>
+          i === j
+            ? Infinity
+            : (points[3 * i] - points[3 * j]) ** 2 +
+              (points[3 * i + 1] - points[3 * j + 1]) ** 2 +
+              (points[3 * i + 2] - points[3 * j + 2]) ** 2,
+        );
+        const order = d.map((_, j) => j);
+        for (let a = 0; a < Math.min(k, n - 1); a++) {
+          let m = a;
+          for (let b = a + 1; b < n; b++) if (d[order[b]] < d[order[m]]) m = b;
+          [order[a], order[m]] = [order[m], order[a]];
+          out.push(order[a]);
+        }
+      }
+      return out;
+    };
+    let seed = 11;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const random = new Float32Array(3 * 300).map(() => rand() * 40);
+    const grid = new Float32Array(3 * 216).map((_, q) => Math.floor(q / 3 / 6 ** (q % 3)) % 6); // 6³ lattice: many equal distances
+    const duplicates = new Float32Array(3 * 120).map((_, q) => Math.floor(rand() * 3) + (q % 3)); // repeated points
+    for (const points of [random, grid, duplicates])
+      for (const k of [1, 8, 30]) expect(Array.from(knnGraph(points, k))).toEqual(selection(points, k));
+    expect(Array.from(knnGraph(Float32Array.from([1, 2, 3]), 8))).toEqual([]);
+  });
+
   it('densifies constant keypoint values to that constant, smoothly', () => {
     const dims: Vec3 = [10, 8, 6];
     const pts = Float32Array.from([2, 2, 2, 7.5, 5, 3, 4, 6.2, 1]);

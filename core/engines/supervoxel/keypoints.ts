@@ -30,29 +30,61 @@ export interface FeatureVolume {
   data: Float32Array;
 }
 
-/** The k nearest neighbours (indices, k per point) of each point, by Euclidean distance of `points` (3 per point). */
+/**
+ * The k nearest neighbours (indices, k per point) of each point, by Euclidean distance of `points`
+ * (3 per point, finite), nearest first. Ties go as a selection sort over the indices would break
+ * them (the first in its order, which each pick changes by one swap): only the points within the
+ * k-th smallest distance take part in that selection, so a point costs two passes, not k.
+ */
 export function knnGraph(points: Float32Array, k: number): Int32Array {
   const n = points.length / 3;
-  const kk = Math.min(k, n - 1);
+  const kk = Math.max(0, Math.min(k, n - 1));
   const out = new Int32Array(n * kk);
+  if (kk === 0) return out;
   const dist = new Float64Array(n);
-  const order = new Int32Array(n);
+  const smallest = new Float64Array(kk);
+  const candidates = new Int32Array(n);
   for (let i = 0; i < n; i++) {
+    // The distances, and the kk smallest of them (sorted, by insertion).
+    let filled = 0;
     for (let j = 0; j < n; j++) {
       const dx = points[3 * i] - points[3 * j];
       const dy = points[3 * i + 1] - points[3 * j + 1];
       const dz = points[3 * i + 2] - points[3 * j + 2];
-      dist[j] = i === j ? Infinity : dx * dx + dy * dy + dz * dz;
-      order[j] = j;
+      const d = i === j ? Infinity : dx * dx + dy * dy + dz * dz;
+      dist[j] = d;
+      if (filled === kk && !(d < smallest[kk - 1])) continue;
+      let s = filled === kk ? kk - 1 : filled++;
+      for (; s > 0 && smallest[s - 1] > d; s--) smallest[s] = smallest[s - 1];
+      smallest[s] = d;
     }
-    // Partial selection of the kk smallest.
+    const threshold = smallest[kk - 1];
+    let m = 0;
+    for (let j = 0; j < n; j++) if (dist[j] <= threshold) candidates[m++] = j;
+    // The selection sort over `order` (initially the identity), restricted to the candidates: at
+    // step a the nearest remaining one at the first position, swapped to position a.
+    const positionOf = new Map<number, number>();
+    const atPosition = new Map<number, number>();
+    const chosen = new Set<number>();
     for (let a = 0; a < kk; a++) {
-      let m = a;
-      for (let b = a + 1; b < n; b++) if (dist[order[b]] < dist[order[m]]) m = b;
-      const t = order[a];
-      order[a] = order[m];
-      order[m] = t;
-      out[i * kk + a] = order[a];
+      let best = -1;
+      let bestPos = 0;
+      for (let c = 0; c < m; c++) {
+        const j = candidates[c];
+        if (chosen.has(j)) continue;
+        const pos = positionOf.get(j) ?? j;
+        if (best < 0 || dist[j] < dist[best] || (dist[j] === dist[best] && pos < bestPos)) {
+          best = j;
+          bestPos = pos;
+        }
+      }
+      const displaced = atPosition.get(a) ?? a;
+      positionOf.set(displaced, bestPos);
+      atPosition.set(bestPos, displaced);
+      positionOf.set(best, a);
+      atPosition.set(a, best);
+      chosen.add(best);
+      out[i * kk + a] = best;
     }
   }
   return out;
@@ -77,8 +109,12 @@ function residualAt(
 ): number {
   const C = f.channels;
   locateCell(f.dims, C, x, y, z, cell);
-  const { base: b, fx, fy, fz } = cell;
-  const [sx, sy, sz] = strides;
+  const { fx, fy, fz } = cell;
+  // Integers, so that the channel loop indexes with small integers.
+  const b = cell.base | 0;
+  const sx = strides[0] | 0;
+  const sy = strides[1] | 0;
+  const sz = strides[2] | 0;
   let sq = 0;
   let gx = 0;
   let gy = 0;
