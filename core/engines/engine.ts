@@ -72,8 +72,8 @@ export interface TrainInputs {
   onValidation?(validation: TrainValidationEvent): void;
   /** Awaited before every step: a paused run waits here (a rejection stops the training). */
   atStepBoundary?(): Promise<void>;
-  /** Once the subjects are read and prepared (pre-aligned, resampled) before the first step: how many, and the seconds it took. */
-  onPrepared?(prepared: { subjects: number; seconds: number }): void;
+  /** After each subject is read and prepared (pre-aligned, resampled) before the first step: `done` of `total`, and its seconds. */
+  onPrepared?(prepared: { done: number; total: number; seconds: number }): void;
   /** After every checkpoint written: the seconds it took. */
   onCheckpoint?(checkpoint: { iteration: number; seconds: number }): void;
 }

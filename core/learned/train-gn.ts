@@ -219,14 +219,14 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
   };
   const valSubjects = held.slice(0, options.maxValidation ?? 20);
   const valPairs: PreparedPair[] = [];
-  const prepStart = performance.now();
   for (const [i, s] of valSubjects.entries()) {
     throwIfAborted(options.signal);
     options.onProgress?.({ stage: 'preparing', fraction: i / valSubjects.length, message: `validation subject ${s.id}` });
+    const t0 = performance.now();
     valPairs.push(await prepare(s));
+    // Training subjects are prepared when first drawn; each costs what a validation subject does.
+    options.onPrepared?.({ done: i + 1, total: valSubjects.length, seconds: (performance.now() - t0) / 1000 });
   }
-  // Training subjects are prepared when first drawn; each costs what a validation subject did.
-  options.onPrepared?.({ subjects: valPairs.length, seconds: (performance.now() - prepStart) / 1000 });
   if (Number.isNaN(baseline)) {
     const b = await validate(valPairs, mindFeatureExtractor(MIND.radius, MIND.dilation, 0), options.signal);
     baseline = b.dice;

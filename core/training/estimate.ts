@@ -102,7 +102,7 @@ export async function estimateTraining(workspace: string, record: TrainingRecord
     let firstStepAt = 0;
     let lastStepAt = 0;
     let validation = { seconds: NaN, subjects: 1 };
-    let prepared: { subjects: number; seconds: number } | undefined;
+    const prepared: number[] = [];
     let checkpointSeconds = 0;
     const trainStart = performance.now();
     await trainEngine(
@@ -117,7 +117,7 @@ export async function estimateTraining(workspace: string, record: TrainingRecord
         teacherDir,
         signal: o.signal,
         log,
-        onPrepared: (p) => (prepared = p),
+        onPrepared: (p) => prepared.push(p.seconds),
         onStep: (s) => {
           const lap = clock.lap();
           if (laps.length === 0) firstStepAt = performance.now() - s.seconds * 1000;
@@ -135,12 +135,13 @@ export async function estimateTraining(workspace: string, record: TrainingRecord
     if (laps.length < 2 || !Number.isFinite(validation.seconds))
       throw new LabelWarpError(`the ${record.engine} trainer reports no steps or validation: no estimate`);
     const setup = (firstStepAt - trainStart) / 1000;
-    // Preparation that grows with the subjects, where the trainer reports it; the rest is paid once.
-    const perSubject = prepared && prepared.subjects > 0 ? prepared.seconds / prepared.subjects : setup / 2;
+    // Preparation that grows with the subjects, where the trainer reports it: the later subjects'
+    // time (the first one's also warms code up); the rest is paid once.
+    const perSubject = prepared.length === 0 ? setup / 2 : prepared.length === 1 ? prepared[0] : mean(prepared.slice(1));
     const later = laps.slice(1);
     const measured = {
       teacherSecondsPerScan,
-      setupSeconds: prepared ? Math.max(0, setup - prepared.seconds) : 0,
+      setupSeconds: prepared.length ? Math.max(0, setup - perSubject * prepared.length) : 0,
       setupSecondsPerSubject: perSubject,
       firstStepSeconds: laps[0] - setup,
       stepSeconds: cycle > 1 ? mean(later.slice(-cycle)) : median(later),

@@ -33,8 +33,8 @@ export type TrainingEvent =
   | { type: 'log'; line: string }
   /** The tensor backend and device the run trains on. */
   | { type: 'backend'; backend: string; device: string }
-  /** The trainer read and prepared its subjects (before its first step). */
-  | { type: 'prepared'; subjects: number; seconds: number }
+  /** The trainer read and prepared a subject (before its first step): `done` of `total`. */
+  | { type: 'prepared'; done: number; total: number; seconds: number }
   /** The trainer wrote its checkpoint after step `iteration`. */
   | { type: 'checkpoint'; iteration: number; seconds: number }
   /** The trainer goes on from its checkpoint at `from`: records of later steps are dropped. */

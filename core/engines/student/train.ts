@@ -141,9 +141,14 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
 
   const preAlign = affineStep({ levels: o.affineLevels, iterations: o.affineIterations, role: 'pre-alignment' });
   const pairsStart = performance.now();
-  const train = await Promise.all(trainScans.map((s) => preparePair(template, s, teacherDir, dims, preAlign)));
-  const val = await Promise.all(valScans.map((s) => preparePair(template, s, teacherDir, dims, preAlign)));
-  inputs.onPrepared?.({ subjects: train.length + val.length, seconds: (performance.now() - pairsStart) / 1000 });
+  const pairs: StudentPair[] = [];
+  for (const s of [...trainScans, ...valScans]) {
+    const t0 = performance.now();
+    pairs.push(await preparePair(template, s, teacherDir, dims, preAlign));
+    inputs.onPrepared?.({ done: pairs.length, total: trainScans.length + valScans.length, seconds: (performance.now() - t0) / 1000 });
+  }
+  const train = pairs.slice(0, trainScans.length);
+  const val = pairs.slice(trainScans.length);
   inputs.log(
     `pairs pre-aligned (affine, ${o.affineLevels} levels, iterations ${o.affineIterations.join(',')}): ${((performance.now() - pairsStart) / 1000).toFixed(0)} s`,
   );

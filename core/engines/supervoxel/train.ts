@@ -191,9 +191,15 @@ export async function trainSupervoxel(inputs: TrainInputs, o: SupervoxelTrainOpt
     const mapping = new DisplacementFieldTransform(gridOf(image), teacher.displacement.data);
     return { id: scan.id, image: networkImage(image, net), labels: carryLabels(sv, templateGrid, net, mapping) };
   };
-  const prepStart = performance.now();
+  const total = trainScans.length + valScans.length;
+  let done = 0;
+  const prepared = (t0: number) => inputs.onPrepared?.({ done: ++done, total, seconds: (performance.now() - t0) / 1000 });
   const train: Subject[] = [];
-  for (const s of trainScans) train.push(await subject(s));
+  for (const s of trainScans) {
+    const t0 = performance.now();
+    train.push(await subject(s));
+    prepared(t0);
+  }
   const templateNet = networkGrid(templateImage, dims);
   const templateId = path.basename(inputs.templateImage).replace(/\.nii(\.gz)?$/, '');
   train.push({
@@ -211,12 +217,13 @@ export async function trainSupervoxel(inputs: TrainInputs, o: SupervoxelTrainOpt
   });
   const val: ValidationSubject[] = [];
   for (const s of valScans) {
+    const t0 = performance.now();
     const scan = await readVolume(s.image, 'image');
     const r = await affine.register(scan, templateImage);
     val.push({ id: s.id, scan, labels: await readVolume(s.labels!, 'labels'), affine: r.transform });
+    prepared(t0);
   }
   affine.dispose();
-  inputs.onPrepared?.({ subjects: trainScans.length + val.length, seconds: (performance.now() - prepStart) / 1000 });
   inputs.log(
     `${train.length} training samples (${trainScans.length} scans + the template), ${val.length} validation scans (affine ${((performance.now() - t) / 1000).toFixed(0)} s)`,
   );
