@@ -2,7 +2,7 @@
  * The supervoxel trainer in a training run (core/training, as the training screen runs it): its
  * teacher is a stage of the run, cached in the workspace; every step reports its loss (the curves),
  * validations their Dice, and a pause holds at the next step boundary. Tiny settings: 2 scans, an
- * 8³ network grid, supervoxel layers of 8.
+ * 8³ network grid, 4 supervoxel layers (not the default 16: the head follows) of 8.
  */
 import { describe, expect, it } from 'vitest';
 import { promises as fs, existsSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { HIPPO, image, labels } from '../helpers/training.js';
 const TINY = {
   grid: [8, 8, 8],
   supervoxels: 8,
+  layers: 4,
   bins: 4,
   iterations: 4,
   validateEvery: 2,
@@ -71,5 +72,8 @@ describe.runIf(existsSync(HIPPO))('supervoxel training run', () => {
     expect(resumed).toBeGreaterThanOrEqual(0);
     expect(nextStep).toBeGreaterThan(resumed);
     expect(done.modelDir && existsSync(path.join(done.modelDir, 'model.json'))).toBe(true);
+    const card = JSON.parse(await fs.readFile(path.join(done.modelDir!, 'model.json'), 'utf8'));
+    expect(card.config.architecture.groups).toBe(4);
+    expect(card.config.template.layers).toBe(4);
   }, 300_000);
 });

@@ -229,7 +229,8 @@ export async function trainSupervoxel(inputs: TrainInputs, o: SupervoxelTrainOpt
   );
 
   // 3. The network, from the checkpoint when resuming.
-  const arch = SUPERVOXEL_ARCHITECTURE;
+  // The head has one group of classes per supervoxel layer.
+  const arch = { ...SUPERVOXEL_ARCHITECTURE, groups: sv.layers };
   const layersList = supervoxelLayers(arch);
   const ckpt = path.join(out, 'checkpoint');
   let state: CheckpointState = { iteration: 0, bestDice: -1, bestIteration: 0, seconds: 0 };
