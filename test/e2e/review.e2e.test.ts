@@ -93,6 +93,7 @@ describe.runIf(ready)('review: quality, named labels, viewers (end to end)', () 
     await browser?.close();
     await server?.close();
     app?.dispose();
+    if (stateDir) await fs.rm(stateDir, { recursive: true, force: true });
   });
 
   it('refuses an MRI as a label map, imports the hippocampus template with its names, runs both templates', async () => {
@@ -165,8 +166,8 @@ describe.runIf(ready)('review: quality, named labels, viewers (end to end)', () 
     const choice = '[data-testid="results-IXI015_t1"]';
     const options = page.locator(`${choice} option`);
     expect(await options.count()).toBe(2);
-    expect(await options.nth(0).textContent()).toMatch(/affine · hippocampus_001_image · implausible · Dice 0\.000/);
-    expect(await options.nth(1).textContent()).toMatch(/affine · Sample: IXI012 brain.* · Dice 0\.\d+/);
+    expect(await options.nth(0).textContent()).toMatch(/^implausible · affine · hippocampus_001_image · Dice 0\.000 · /);
+    expect(await options.nth(1).textContent()).toMatch(/^(looks plausible|check) · affine · Sample: IXI012 brain.* · Dice 0\.\d+ · /);
     const [newest, earlier] = [await options.nth(0).getAttribute('value'), await options.nth(1).getAttribute('value')];
     await page.selectOption(choice, earlier!);
     await page.waitForFunction(
@@ -302,7 +303,7 @@ describe.runIf(ready)('review: quality, named labels, viewers (end to end)', () 
     expect(await page.isVisible('[data-testid=colourbar]')).toBe(true);
     expect(await page.textContent('[data-testid=colourbar]')).toMatch(/folding \(det J ≤ 0\)/);
     expect(await page.textContent('[data-testid=colourbar-key]')).toMatch(
-      /log scale: blue shrinks · red grows · see-through within ±\d+ % of 1/,
+      /scan → template map, log scale: blue < 1, the template stretched onto a larger scan region · red > 1, squeezed · see-through within ±\d+ % of 1/,
     );
     // The ends of the bar name the scale's det J range (reciprocal about 1, between ×1.25 and ×4).
     const low = Number(await page.textContent('[data-testid="colourbar-tick--1"]'));

@@ -27,7 +27,7 @@ function register(name: string, points: number[]): string {
 /** The range of the Jacobian view's volume (jacobian-scale.ts): folding at FOLDED, then −1 … 1 of the log scale. */
 export const JACOBIAN_RANGE = { lower: FOLDED, upper: 1 };
 /**
- * Colours along the log scale (−1 … 1): compression blue, expansion orange to red, both already
+ * Colours along the log scale (−1 … 1): det J < 1 blue, det J > 1 orange to red, both already
  * saturated next to det J = 1 (where the view is see-through), darker towards the ends.
  */
 export const JACOBIAN_STOPS: [number, [number, number, number]][] = [
