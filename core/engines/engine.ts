@@ -113,6 +113,8 @@ export interface EngineTrainer<T extends OptionSchema = OptionSchema> {
    * teacher): the training-run controller runs it as its own stage into `inputs.teacherDir`.
    */
   teacher?(options: OptionValues<T>): { engine: string; options: Record<string, unknown> };
+  /** The labelled scans (sorted by name) that need the teacher's fields; all of them where absent. */
+  teacherSubjects?<S>(options: OptionValues<T>, labelled: readonly S[]): S[];
   /**
    * Steps after which the cost of a step repeats, where steps differ (the student's discriminator
    * update every `criticEvery` steps): the time estimate's warm-up times a whole cycle.

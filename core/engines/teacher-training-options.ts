@@ -35,3 +35,21 @@ export function teacherTrainingOptions(d: TeacherTrainingDefaults) {
     seed: option.integer({ description: d.seedDescription, default: 1, min: 0, max: 2 ** 31 }),
   };
 }
+
+/** The split options above. */
+export interface SubjectSplit {
+  validationFraction: number;
+  maxTraining: number;
+  maxValidation: number;
+}
+
+/**
+ * The labelled scans (sorted by name, as listScans lists them) split as every teacher-distilled
+ * trainer splits them: the last `validationFraction` held out (at least one), the first
+ * `maxTraining` of the others trained on, the first `maxValidation` held ones validating.
+ */
+export function splitSubjects<S>(labelled: readonly S[], o: SubjectSplit): { training: S[]; held: S[]; validation: S[] } {
+  const nVal = Math.max(1, Math.round(o.validationFraction * labelled.length));
+  const held = labelled.slice(labelled.length - nVal);
+  return { training: labelled.slice(0, labelled.length - nVal).slice(0, o.maxTraining), held, validation: held.slice(0, o.maxValidation) };
+}

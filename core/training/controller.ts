@@ -39,10 +39,13 @@ export async function prepareTraining(workspace: string, dir: string, record: Tr
   const scans = await linkScans(runFiles(dir).scans, chosen);
   const labelled = scans.filter((s) => s.labels);
   const teacher = trainer.teacher?.(options as never);
+  // The scans whose teacher fields the trainer reads, chosen from the scans in the order it lists them.
+  const byName = [...labelled].sort((a, b) => (path.basename(a.image) < path.basename(b.image) ? -1 : 1));
+  const teacherScans = teacher ? (trainer.teacherSubjects?.(options as never, byName) ?? labelled) : [];
   const teacherDir = teacher
     ? await teacherCacheDir(dirs.teachers(workspace), record.templateImage, record.templateLabels, teacher)
     : undefined;
-  return { trainer, options, scans, labelled, teacher, teacherDir };
+  return { trainer, options, scans, labelled, teacher, teacherDir, teacherScans };
 }
 
 /** Hooks shared by a run and the estimate's warm-up: step timing between successive steps. */
@@ -128,16 +131,16 @@ export class TrainingRun {
       this.record.backend = backend.description;
       this.record.device = backend.device;
       this.emit({ type: 'backend', backend: backend.description, device: backend.device });
-      const { options, labelled, teacher, teacherDir } = await prepareTraining(this.workspace, this.dir, this.record);
+      const { options, teacher, teacherDir, teacherScans } = await prepareTraining(this.workspace, this.dir, this.record);
 
       if (teacher && teacherDir) {
-        this.emit({ type: 'stage', stage: 'teacher', message: `${teacher.engine} fields for ${labelled.length} scans` });
+        this.emit({ type: 'stage', stage: 'teacher', message: `${teacher.engine} fields for ${teacherScans.length} scans` });
         const times: number[] = [];
         await runTeacherStage({
           dir: teacherDir,
           templateImage: this.record.templateImage,
           templateLabels: this.record.templateLabels,
-          scans: labelled,
+          scans: teacherScans,
           teacher,
           atBoundary: () => this.gate.wait(),
           signal: this.abort.signal,

@@ -54,7 +54,7 @@ export async function estimateTraining(workspace: string, record: TrainingRecord
   const backend = await initTensorBackend();
   const scratch = path.join(dirs.trainings(workspace), `.warmup-${randomBytes(4).toString('hex')}`);
   try {
-    const { trainer, options, labelled, teacher, teacherDir } = await prepareTraining(workspace, scratch, record);
+    const { trainer, options, labelled, teacher, teacherDir, teacherScans } = await prepareTraining(workspace, scratch, record);
     if (labelled.length < 2) throw new LabelWarpError('training needs at least two scans with reference labels');
     if (!('iterations' in options)) throw new LabelWarpError(`the ${record.engine} trainer has no "iterations" option: no estimate`);
     // The first step, then a whole cycle of step kinds (the student's discriminator update).
@@ -69,8 +69,8 @@ export async function estimateTraining(workspace: string, record: TrainingRecord
     let pendingAfter = 0;
     let warmScans = labelled.slice(0, 2);
     if (teacher && teacherDir) {
-      const pending = await pendingTeacherScans(teacherDir, labelled);
-      const cached = labelled.filter((s) => !pending.includes(s));
+      const pending = await pendingTeacherScans(teacherDir, teacherScans);
+      const cached = teacherScans.filter((s) => !pending.includes(s));
       const compute = pending.slice(0, 2);
       if (pending.length > 0) {
         o.onProgress?.(`timing the teacher (${teacher.engine}) on ${compute.length} scan${compute.length > 1 ? 's' : ''}`);
@@ -86,7 +86,8 @@ export async function estimateTraining(workspace: string, record: TrainingRecord
         teacherSecondsPerScan = Math.min(...times);
       }
       pendingAfter = pending.length - compute.length;
-      warmScans = [...cached, ...compute].slice(0, 2);
+      // Scans with fields first; the warm-up trains on two scans even where the teacher needs one.
+      warmScans = [...new Set([...cached, ...compute, ...labelled])].slice(0, 2);
     }
 
     // The trainer on two subjects (one trains, one validates), a few steps.

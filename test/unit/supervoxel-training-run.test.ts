@@ -56,6 +56,10 @@ describe.runIf(existsSync(HIPPO))('supervoxel training run', () => {
 
     expect(events.some((e) => e.type === 'stage' && e.stage === 'teacher')).toBe(true);
     expect((await fs.readdir(dirs.teachers(W))).length).toBe(1); // the workspace's teacher cache
+    // Fields only for the training scan: the validation scan is scored by the whole registration.
+    const teacherScans = events.flatMap((e) => (e.type === 'teacher' ? [e.scan] : []));
+    expect(teacherScans).toHaveLength(1);
+    expect(teacherScans[0]).toMatch(/003/);
     const steps = events.filter((e) => e.type === 'step');
     expect(steps.map((s) => s.iteration)).toEqual([1, 2, 3, 4]);
     for (const s of steps) expect(Number.isFinite(s.terms.loss) && s.terms.loss > 0).toBe(true);

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { option } from '../options.js';
-import { teacherTrainingOptions } from '../teacher-training-options.js';
+import { splitSubjects, teacherTrainingOptions } from '../teacher-training-options.js';
 import type { EngineTrainer, TrainInputs } from '../engine.js';
 import type { OptionValues } from '../options.js';
 import { listScans } from '../../learned/dataset.js';
@@ -115,10 +115,7 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
   const scans = await listScans(inputs.scansDir, inputs.scanLabelsDir ?? inputs.scansDir, [inputs.templateImage]);
   const labelled = scans.filter((s) => s.labels);
   if (labelled.length < 2) throw new LabelWarpError('fewer than two scans have a matching label map', inputs.scansDir);
-  const nVal = Math.max(1, Math.round(o.validationFraction * labelled.length));
-  const held = labelled.slice(labelled.length - nVal);
-  const trainScans = labelled.slice(0, labelled.length - nVal).slice(0, o.maxTraining);
-  const valScans = held.slice(0, o.maxValidation);
+  const { training: trainScans, held, validation: valScans } = splitSubjects(labelled, o);
   if (trainScans.length === 0) throw new LabelWarpError('not enough scans to train on after holding some out for validation');
 
   // Teacher: run where missing, reuse what is there.
@@ -324,5 +321,10 @@ Use it with: labelwarp segment … --engine student --model MODEL_DIR`,
   options: STUDENT_TRAIN_OPTIONS,
   train: trainStudent,
   teacher: studentTeacher,
+  // Fields for the training and the validating scans (the rest of the held-out ones are never read).
+  teacherSubjects: (o, labelled) => {
+    const s = splitSubjects(labelled, o);
+    return [...s.training, ...s.validation];
+  },
   stepCycle: (o) => o.criticEvery,
 };

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { option } from '../options.js';
-import { teacherTrainingOptions } from '../teacher-training-options.js';
+import { splitSubjects, teacherTrainingOptions } from '../teacher-training-options.js';
 import type { EngineTrainer, TrainInputs } from '../engine.js';
 import type { OptionValues } from '../options.js';
 import { listScans, labelSet } from '../../learned/dataset.js';
@@ -146,10 +146,7 @@ export async function trainSupervoxel(inputs: TrainInputs, o: SupervoxelTrainOpt
   const scans = await listScans(inputs.scansDir, inputs.scanLabelsDir ?? inputs.scansDir, [inputs.templateImage]);
   const labelled = scans.filter((s) => s.labels);
   if (labelled.length < 2) throw new LabelWarpError('fewer than two scans have a matching label map', inputs.scansDir);
-  const nVal = Math.max(1, Math.round(o.validationFraction * labelled.length));
-  const held = labelled.slice(labelled.length - nVal);
-  const trainScans = labelled.slice(0, labelled.length - nVal).slice(0, o.maxTraining);
-  const valScans = held.slice(0, o.maxValidation);
+  const { training: trainScans, held, validation: valScans } = splitSubjects(labelled, o);
   if (trainScans.length === 0) throw new LabelWarpError('not enough scans to train on after holding some out for validation');
 
   // 1. The template's supervoxels (stored with the model; recomputed identically on resume).
@@ -373,6 +370,8 @@ Use it with: labelwarp segment … --engine supervoxel --model MODEL_DIR`,
   options: SUPERVOXEL_TRAIN_OPTIONS,
   train: trainSupervoxel,
   teacher: supervoxelTeacher,
+  // The teacher's fields carry the supervoxels to the training scans only (validation scores the whole registration).
+  teacherSubjects: (o, labelled) => splitSubjects(labelled, o).training,
 };
 
 export type { TemplateSupervoxels };
