@@ -198,9 +198,15 @@ describe.runIf(ready)('review: quality, named labels, viewers (end to end)', () 
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=legend] li').length > 100);
     // Hover over the middle of the brain in the axial view: a DLMUSE name, slice, coordinates, intensity.
     const box = (await page.locator('[data-testid=viewport-axial]').boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.45);
-    await page.mouse.move(box.x + box.width * 0.46, box.y + box.height * 0.46);
-    await page.waitForFunction(() => /slice/.test(document.querySelector('[data-testid=hover]')?.textContent ?? ''));
+    // The readout follows the mouse once the result's volumes are loaded: move it (as a hand would)
+    // until it reads a slice (CI once moved it only while they were still loading).
+    for (let i = 0, t0 = Date.now(); ; i++) {
+      const f = 0.45 + 0.01 * (i % 2);
+      await page.mouse.move(box.x + box.width * f, box.y + box.height * f);
+      if (/slice/.test((await page.textContent('[data-testid=hover]')) ?? '')) break;
+      if (Date.now() - t0 > 30_000) throw new Error('the hover readout never named a slice');
+      await page.waitForTimeout(250);
+    }
     const readout = (await page.textContent('[data-testid=hover]'))!;
     expect(readout).toMatch(/^axial slice \d+\/\d+ · \(-?[\d.]+, -?[\d.]+, -?[\d.]+\) mm · intensity [\d.e+-]+ · /);
     expect(readout).not.toMatch(/Label \d+ \(/);
