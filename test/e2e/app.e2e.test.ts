@@ -4,16 +4,14 @@
  */
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { promises as fs, existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { AppService } from '../../electron/app/app-service.js';
-import { startServer } from '../../electron/serve/server.js';
 import type { RunningServer } from '../../electron/serve/server.js';
 import { SHARED } from '../helpers/synthetic.js';
-import { AllowedRoots } from '../../electron/security/roots.js';
-import { chromiumAvailable, colouredShare, launchBrowser } from './helpers.js';
+import { startBrowserApp } from './browser-app.js';
+import { chromiumAvailable, colouredShare } from './helpers.js';
 
 const ROOT = path.resolve(new URL('../..', import.meta.url).pathname);
 const ARTIFACTS = path.join(ROOT, 'test-results', 'e2e');
@@ -38,17 +36,8 @@ async function shot(name: string) {
 describe.runIf(ready)('LabelWarp in the browser (end to end)', () => {
   beforeAll(async () => {
     await fs.mkdir(ARTIFACTS, { recursive: true });
-    stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'lw-e2e-'));
-    // What `npm run serve -- --root DATA --root WORK` allows: the scans (read) and a work folder
-    // (this test writes bad inputs there and exports into it).
-    const roots = new AllowedRoots();
-    await roots.add(SHARED, false);
-    await roots.add(stateDir, true);
-    app = new AppService({ stateDir, resourcesDir: path.join(ROOT, 'resources'), roots });
-    await app.init();
-    server = await startServer({ app, rendererDir: path.join(ROOT, 'renderer', 'dist') });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    // The state folder is also the writable root: this test writes bad inputs there and exports into it.
+    ({ app, server, browser, page, stateDir } = await startBrowserApp('lw-e2e-', { width: 1500, height: 950 }));
     page.on('pageerror', (e) => console.error('page error:', e.message));
   });
 

@@ -8,15 +8,13 @@
  */
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { promises as fs, existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { AppService } from '../../electron/app/app-service.js';
-import { startServer } from '../../electron/serve/server.js';
 import type { RunningServer } from '../../electron/serve/server.js';
 import { SHARED } from '../helpers/synthetic.js';
-import { AllowedRoots } from '../../electron/security/roots.js';
-import { chromiumAvailable, colouredShare, launchBrowser, overAnatomy, pixelChange, pixelsOfColour } from './helpers.js';
+import { startBrowserApp } from './browser-app.js';
+import { chromiumAvailable, colouredShare, overAnatomy, pixelChange, pixelsOfColour } from './helpers.js';
 
 const ROOT = path.resolve(new URL('../..', import.meta.url).pathname);
 const SHOTS =
@@ -70,15 +68,7 @@ async function focalPoints(): Promise<number[][]> {
 describe.runIf(ready)('review: quality, named labels, viewers (end to end)', () => {
   beforeAll(async () => {
     await fs.mkdir(SHOTS, { recursive: true });
-    stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'lw-review-'));
-    const roots = new AllowedRoots();
-    await roots.add(SHARED, false);
-    await roots.add(stateDir, true);
-    app = new AppService({ stateDir, resourcesDir: path.join(ROOT, 'resources'), roots });
-    await app.init();
-    server = await startServer({ app, rendererDir: path.join(ROOT, 'renderer', 'dist') });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: SIZES[0] });
+    ({ app, server, browser, page, stateDir } = await startBrowserApp('lw-review-', SIZES[0]));
     page.on('console', (m) => {
       // Not ours: Chromium's software GL notes, and Cornerstone's own note when its camera reset
       // (inside setVolumesForViewports, or when it mounts a label map's actor and tries to restore

@@ -10,17 +10,14 @@
  */
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { promises as fs, existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { AppService } from '../../electron/app/app-service.js';
-import { startServer } from '../../electron/serve/server.js';
 import type { RunningServer } from '../../electron/serve/server.js';
-import { SHARED } from '../helpers/synthetic.js';
-import { AllowedRoots } from '../../electron/security/roots.js';
 import { readRecord } from '../../core/training/run-record.js';
 import { readModelCard } from '../../core/models/model-format.js';
-import { chromiumAvailable, launchBrowser } from './helpers.js';
+import { startBrowserApp } from './browser-app.js';
+import { chromiumAvailable } from './helpers.js';
 import { TINY_STUDENT, HIPPO, TRAIN_IDS, USE_IDS, image, labels } from '../helpers/training.js';
 import { labelwarp } from '../helpers/cli.js';
 
@@ -44,15 +41,7 @@ const points = async (chart: 'loss' | 'dice') => Number(await page.getAttribute(
 describe.runIf(ready)('training in the app (end to end)', () => {
   beforeAll(async () => {
     await fs.mkdir(SHOTS, { recursive: true });
-    stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'lw-train-e2e-'));
-    const roots = new AllowedRoots();
-    await roots.add(SHARED, false);
-    await roots.add(stateDir, true);
-    app = new AppService({ stateDir, resourcesDir: path.join(ROOT, 'resources'), roots });
-    await app.init();
-    server = await startServer({ app, rendererDir: path.join(ROOT, 'renderer', 'dist') });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    ({ app, server, browser, page, stateDir } = await startBrowserApp('lw-train-e2e-', { width: 1500, height: 950 }));
     page.on('pageerror', (e) => console.error('page error:', e.message));
   });
 
