@@ -25,7 +25,7 @@ run       imports the template and the scans of DIR into the workspace W (create
           X_labels.nii.gz beside X_image.nii.gz or X_t1.nii.gz are the scan's reference labels;
           a file already imported, by checksum, is not copied again), then transfers the template's
           labels onto every scan with engine E. Each result is a folder
-          W/runs/RUN/sub-SCAN/ (labels.nii.gz, displacement.nii, warped-template.nii.gz,
+          W/runs/RUN/sub-SCAN/ (labels.nii.gz, displacement.nii, warped-template.nii,
           metrics.json with per-label volumes in ml, provenance.json), committed as a whole.
           RUN is named from the configuration (template, engine, options, model): running the
           same command again resumes it, skipping finished scans and redoing interrupted ones.

@@ -23,7 +23,7 @@ Usage:
   --option key=value    an engine option (repeatable), e.g. --option levels=3
   --model DIR           a trained model for the engine (same as --option model=DIR)
   --out DIR             result folder, replaced as a whole: labels.nii.gz (template labels on
-                        the scan's grid), warped-template.nii.gz, grid.nii.gz, transform.json
+                        the scan's grid), warped-template.nii, grid.nii.gz, transform.json
                         (+ transform.tfm for affines), displacement.nii and jacobian.nii for
                         deformable engines, metrics.json; a folder holding other files is refused
   --quiet               no progress display

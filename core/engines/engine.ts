@@ -129,7 +129,13 @@ export interface EngineDefinition<S extends OptionSchema = OptionSchema, T exten
   /** Whether it is deformable (produces a dense field) or global. */
   readonly deformable: boolean;
   readonly options: S;
-  /** Creates a step with these (complete, checked) options. The tensor backend is initialised first. */
+  /**
+   * Whether a step with these options computes with tensors (TensorFlow.js); absent: always. The
+   * registry selects the tensor backend before creating such a step, and loads no TensorFlow.js for
+   * the others.
+   */
+  usesTensors?(options: OptionValues<S>): boolean;
+  /** Creates a step with these (complete, checked) options; the tensor backend is initialised first where it uses tensors. */
   create(options: OptionValues<S>): Promise<RegistrationStep>;
   /** Bytes a run needs at its peak (the engine's own arrays; the pipeline adds its own). */
   estimateMemory(grids: RunGrids, options: OptionValues<S>): number;

@@ -3,7 +3,8 @@
  * `engines`, `bench`), the engine host and the app create and list engines only through here.
  */
 import { LabelWarpError } from '../util/errors.js';
-import { initTensorBackend } from '../tensor/backend.js';
+import { initTensorBackend, NO_TENSOR_BACKEND } from '../tensor/backend.js';
+import type { BackendInfo } from '../tensor/backend.js';
 import { parseOptions } from './options.js';
 import type { OptionSchema, OptionValues } from './options.js';
 import type { EngineDefinition, RegistrationStep, TrainInputs, TrainSummary } from './engine.js';
@@ -31,12 +32,24 @@ export function engineOptions(definition: EngineDefinition, raw: Record<string, 
   return parseOptions(`engine "${definition.name}"`, definition.options, raw);
 }
 
-/** Creates an engine by name, after selecting the best tensor backend (every caller gets it). */
+/**
+ * Creates an engine by name, after selecting the best tensor backend where the engine uses tensors
+ * with these options (every caller gets it; engines on typed-array kernels alone load no TensorFlow.js).
+ */
 export async function createEngine(name: string, options: Record<string, unknown> = {}): Promise<RegistrationStep> {
   const d = getEngineDefinition(name);
   const values = engineOptions(d, options);
-  await initTensorBackend();
+  await tensorBackendFor(name, options);
   return d.create(values);
+}
+
+/**
+ * The tensor backend a run of this engine with these options computes on (selected on first use),
+ * or NO_TENSOR_BACKEND where it computes on typed-array kernels alone: what its results record.
+ */
+export function tensorBackendFor(name: string, options: Record<string, unknown> = {}): Promise<BackendInfo> {
+  const d = getEngineDefinition(name);
+  return (d.usesTensors?.(engineOptions(d, options)) ?? true) ? initTensorBackend() : Promise.resolve(NO_TENSOR_BACKEND);
 }
 
 export function trainableEngines(): EngineDefinition[] {

@@ -4,6 +4,41 @@
  */
 import type { VoxelArray } from '../volume/volume.js';
 
+/**
+ * Trilinear interpolation where all eight corners lie inside the lattice: `b` the lowest corner's
+ * index, (fx, fy, fz) the offsets from it. The one definition of these terms and their order
+ * (trilinearAt and the template transfer use it).
+ */
+export function trilinearInterior(data: ArrayLike<number>, b: number, nx: number, nxy: number, fx: number, fy: number, fz: number): number {
+  const gx = 1 - fx;
+  const gy = 1 - fy;
+  const gz = 1 - fz;
+  let t = 0;
+  t += gx * gy * gz * data[b];
+  t += fx * gy * gz * data[b + 1];
+  t += gx * fy * gz * data[b + nx];
+  t += fx * fy * gz * data[b + nx + 1];
+  t += gx * gy * fz * data[b + nxy];
+  t += fx * gy * fz * data[b + nxy + 1];
+  t += gx * fy * fz * data[b + nxy + nx];
+  t += fx * fy * fz * data[b + nxy + nx + 1];
+  return t;
+}
+
+/** Whether the eight corners of the cell whose lowest corner is `b` hold the same value (then it wins any label interpolation). */
+export function cornersAgree(data: ArrayLike<number>, b: number, nx: number, nxy: number): boolean {
+  const l = data[b];
+  return (
+    data[b + 1] === l &&
+    data[b + nx] === l &&
+    data[b + nx + 1] === l &&
+    data[b + nxy] === l &&
+    data[b + nxy + 1] === l &&
+    data[b + nxy + nx] === l &&
+    data[b + nxy + nx + 1] === l
+  );
+}
+
 /** Trilinear interpolation with zero padding outside the lattice. */
 export function trilinearAt(data: ArrayLike<number>, nx: number, ny: number, nz: number, x: number, y: number, z: number): number {
   const x0 = Math.floor(x);
@@ -16,20 +51,7 @@ export function trilinearAt(data: ArrayLike<number>, nx: number, ny: number, nz:
   const nxy = nx * ny;
   if (x0 >= 0 && y0 >= 0 && z0 >= 0 && x0 < nx - 1 && y0 < ny - 1 && z0 < nz - 1) {
     // All eight corners inside (most points): the loop below unrolled, same terms in the same order.
-    const b = x0 + nx * y0 + nxy * z0;
-    const gx = 1 - fx;
-    const gy = 1 - fy;
-    const gz = 1 - fz;
-    let t = 0;
-    t += gx * gy * gz * data[b];
-    t += fx * gy * gz * data[b + 1];
-    t += gx * fy * gz * data[b + nx];
-    t += fx * fy * gz * data[b + nx + 1];
-    t += gx * gy * fz * data[b + nxy];
-    t += fx * gy * fz * data[b + nxy + 1];
-    t += gx * fy * fz * data[b + nxy + nx];
-    t += fx * fy * fz * data[b + nxy + nx + 1];
-    return t;
+    return trilinearInterior(data, x0 + nx * y0 + nxy * z0, nx, nxy, fx, fy, fz);
   }
   let s = 0;
   for (let c = 0; c < 8; c++) {
@@ -77,17 +99,7 @@ export function labelLinearAt(
     // Inside one label (most voxels): every corner holds it, so it wins whatever the weights.
     const nxy = nx * ny;
     const b = x0 + nx * y0 + nxy * z0;
-    const l = data[b];
-    if (
-      data[b + 1] === l &&
-      data[b + nx] === l &&
-      data[b + nx + 1] === l &&
-      data[b + nxy] === l &&
-      data[b + nxy + 1] === l &&
-      data[b + nxy + nx] === l &&
-      data[b + nxy + nx + 1] === l
-    )
-      return l;
+    if (cornersAgree(data, b, nx, nxy)) return data[b];
   }
   const fx = x - x0;
   const fy = y - y0;

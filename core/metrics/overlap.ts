@@ -32,11 +32,23 @@ export interface SegmentationMetrics {
   labels: LabelMetric[];
 }
 
-export function diceScores(pred: ArrayLike<number>, ref: ArrayLike<number>): Map<number, { dice: number; ref: number; pred: number }> {
+/** Voxel counts of the prediction and of the reference (labelCounts), where a caller already has them. */
+export interface KnownCounts {
+  pred?: Map<number, number>;
+  ref?: Map<number, number>;
+  /** labelAgreement(pred, ref). */
+  agreement?: Map<number, number>;
+}
+
+export function diceScores(
+  pred: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  known: KnownCounts = {},
+): Map<number, { dice: number; ref: number; pred: number }> {
   if (pred.length !== ref.length) throw new Error('prediction and reference have different sizes');
-  const refCounts = labelCounts(ref);
-  const predCounts = labelCounts(pred);
-  const inter = labelAgreement(pred, ref);
+  const refCounts = known.ref ?? labelCounts(ref);
+  const predCounts = known.pred ?? labelCounts(pred);
+  const inter = known.agreement ?? labelAgreement(pred, ref);
   const out = new Map<number, { dice: number; ref: number; pred: number }>();
   for (const [l, r] of [...refCounts].sort((a, b) => a[0] - b[0])) {
     const p = predCounts.get(l) ?? 0;
@@ -89,6 +101,89 @@ function boundingBoxes(data: ArrayLike<number>, dims: [number, number, number], 
           if (k > b.hi[2]) b.hi[2] = k;
         }
       }
+}
+
+/** Everything the scores need from one pass over a prediction and its reference. */
+export interface PairStatistics {
+  counts: { pred: Map<number, number>; ref: Map<number, number> };
+  /** Voxels per label where the prediction equals the reference's non-zero label. */
+  agreement: Map<number, number>;
+  boxes: LabelBoxes;
+}
+
+const DENSE_LABELS = 1 << 16;
+
+/**
+ * labelCounts of both maps, labelAgreement and labelBoxes in one pass over the two arrays
+ * (instead of seven); undefined when a label lies outside 1 … 65535 (then the separate passes,
+ * which handle any label, are used).
+ */
+export function pairStatistics(
+  pred: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  dims: [number, number, number],
+): PairStatistics | undefined {
+  const [nx, ny, nz] = dims;
+  if (pred.length !== ref.length || pred.length !== nx * ny * nz) throw new Error('prediction and reference have different sizes');
+  const countP = new Float64Array(DENSE_LABELS);
+  const countR = new Float64Array(DENSE_LABELS);
+  const agree = new Float64Array(DENSE_LABELS);
+  // Per label: lowest i, j, k then highest i, j, k (prediction, then reference).
+  const boxP = new Int32Array(6 * DENSE_LABELS);
+  const boxR = new Int32Array(6 * DENSE_LABELS);
+  for (let l = 0; l < DENSE_LABELS; l++) {
+    boxP.fill(0x7fffffff, 6 * l, 6 * l + 3);
+    boxR.fill(0x7fffffff, 6 * l, 6 * l + 3);
+  }
+  let v = 0;
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++) {
+      for (let i = 0; i < nx; i++, v++) {
+        const p = pred[v];
+        const r = ref[v];
+        if (p !== 0) {
+          if (!(p > 0 && p < DENSE_LABELS) || p !== Math.floor(p)) return undefined;
+          countP[p]++;
+          const o = 6 * p;
+          if (i < boxP[o]) boxP[o] = i;
+          if (j < boxP[o + 1]) boxP[o + 1] = j;
+          if (k < boxP[o + 2]) boxP[o + 2] = k;
+          if (i > boxP[o + 3]) boxP[o + 3] = i;
+          if (j > boxP[o + 4]) boxP[o + 4] = j;
+          if (k > boxP[o + 5]) boxP[o + 5] = k;
+        }
+        if (r !== 0) {
+          if (!(r > 0 && r < DENSE_LABELS) || r !== Math.floor(r)) return undefined;
+          countR[r]++;
+          if (p === r) agree[r]++;
+          const o = 6 * r;
+          if (i < boxR[o]) boxR[o] = i;
+          if (j < boxR[o + 1]) boxR[o + 1] = j;
+          if (k < boxR[o + 2]) boxR[o + 2] = k;
+          if (i > boxR[o + 3]) boxR[o + 3] = i;
+          if (j > boxR[o + 4]) boxR[o + 4] = j;
+          if (k > boxR[o + 5]) boxR[o + 5] = k;
+        }
+      }
+    }
+  const stats: PairStatistics = {
+    counts: { pred: new Map(), ref: new Map() },
+    agreement: new Map(),
+    boxes: { pred: new Map(), ref: new Map() },
+  };
+  const box = (b: Int32Array, o: number): Box => ({ lo: [b[o], b[o + 1], b[o + 2]], hi: [b[o + 3], b[o + 4], b[o + 5]] });
+  for (let l = 1; l < DENSE_LABELS; l++) {
+    if (countP[l] > 0) {
+      stats.counts.pred.set(l, countP[l]);
+      stats.boxes.pred.set(l, box(boxP, 6 * l));
+    }
+    if (countR[l] > 0) {
+      stats.counts.ref.set(l, countR[l]);
+      stats.boxes.ref.set(l, box(boxR, 6 * l));
+    }
+    if (agree[l] > 0) stats.agreement.set(l, agree[l]);
+  }
+  return stats;
 }
 
 /** Boundary of (data == label) within a box: voxels in the label with a 6-neighbour not in it. */

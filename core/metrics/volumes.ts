@@ -23,9 +23,12 @@ export function voxelMl(grid: Grid): number {
  * label sets, a label missing on one side has volume 0 there), sorted by label.
  */
 export function labelVolumes(labels: ArrayLike<number>, grid: Grid, reference?: ArrayLike<number>): LabelVolume[] {
+  return volumesFromCounts(labelCounts(labels), grid, reference ? labelCounts(reference) : undefined);
+}
+
+/** labelVolumes from voxel counts already taken (labelCounts of the labels and of the reference). */
+export function volumesFromCounts(own: Map<number, number>, grid: Grid, ref?: Map<number, number>): LabelVolume[] {
   const ml = voxelMl(grid);
-  const own = labelCounts(labels);
-  const ref = reference ? labelCounts(reference) : undefined;
   const all = new Set([...own.keys(), ...(ref?.keys() ?? [])]);
   return [...all]
     .sort((a, b) => a - b)

@@ -13,11 +13,11 @@ import { gridOf, voxelCount } from '../volume/volume.js';
 import type { Grid, Vec3, VoxelArray } from '../volume/volume.js';
 import { transformData } from '../registration/transform.js';
 import type { SpatialTransform, TransformData } from '../registration/transform.js';
-import { transferOutput, transferSlices } from '../pipeline/label-transfer.js';
+import { transferClaimedSlices, transferOutput, transferSlices } from '../pipeline/label-transfer.js';
 import type { TransferOutput, TransferSource } from '../pipeline/label-transfer.js';
 import { combineScores, diceScores, hd95Scores, labelBoxes } from '../metrics/overlap.js';
 import { jacobianDeterminant } from '../kernels/jacobian.js';
-import type { LabelBoxes, SegmentationMetrics } from '../metrics/overlap.js';
+import type { KnownCounts, LabelBoxes, SegmentationMetrics } from '../metrics/overlap.js';
 import { jacobianStatistics } from '../metrics/deformation.js';
 import type { DeformationMetrics } from '../metrics/deformation.js';
 
@@ -37,8 +37,8 @@ export type KernelRequest =
       transform: TransformData;
       target: Grid;
       source: TransferSource;
-      k0: number;
-      k1: number;
+      /** The next slice to transfer, shared with this thread (transferClaimedSlices). */
+      next: Int32Array;
       out: TransferOutput;
     }
   | {
@@ -188,8 +188,9 @@ export async function segmentationMetricsParallel(
   ref: Int32Array,
   grid: Grid,
   workerShare = 0.5,
+  known: KnownCounts & { boxes?: LabelBoxes } = {},
 ): Promise<SegmentationMetrics> {
-  const dice = diceScores(pred, ref);
+  const dice = diceScores(pred, ref, known);
   const mine: number[] = [];
   const theirs: number[] = [];
   // Largest first, each to the side with less work so far for its share.
@@ -206,7 +207,7 @@ export async function segmentationMetricsParallel(
   }
   const parallel = pred.length >= 200_000 && theirs.length > 0 && mine.length > 0;
   // The labels' bounding boxes once, for both threads.
-  const boxes = labelBoxes(pred, ref, grid.dims);
+  const boxes = known.boxes ?? labelBoxes(pred, ref, grid.dims);
   const remote = parallel
     ? run<[number, number | null][]>({
         op: 'hd95',
@@ -256,21 +257,22 @@ function sharedTransform(d: TransformData): TransformData {
 export async function transferParallel(t: SpatialTransform, target: Grid, source: TransferSource): Promise<TransferOutput> {
   const out = transferOutput(target, true);
   const nz = target.dims[2];
-  const half = Math.floor(nz / 2);
   const data = voxelCount(target) >= 200_000 && nz >= 4 ? transformData(t) : undefined;
+  // Both threads claim slices from one counter until none is left (no fixed halves: the thread
+  // that starts later or runs slower does fewer).
+  const next = new Int32Array(new SharedArrayBuffer(4));
   const remote = data
     ? run<boolean>({
         op: 'transfer',
         transform: sharedTransform(data),
         target: gridOf(target),
         source: { ...source, grid: gridOf(source.grid), image: shared(source.image), labels: shared(source.labels) },
-        k0: half,
-        k1: nz,
+        next,
         out,
       })?.catch(() => false)
     : null;
-  transferSlices(t, target, source, 0, remote ? half : nz, out);
-  // A worker that failed leaves its slices to this thread.
-  if (remote && !(await remote)) transferSlices(t, target, source, half, nz, out);
+  transferClaimedSlices(t, target, source, next, out);
+  // A worker that failed may have claimed slices it never finished: this thread does them all again.
+  if (remote && !(await remote)) transferSlices(t, target, source, 0, nz, out);
   return out;
 }

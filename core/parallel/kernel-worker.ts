@@ -6,7 +6,7 @@ import { hd95Scores } from '../metrics/overlap.js';
 import { jacobianDeterminant } from '../kernels/jacobian.js';
 import { jacobianStatistics } from '../metrics/deformation.js';
 import { transformFromData } from '../registration/transform.js';
-import { transferSlices } from '../pipeline/label-transfer.js';
+import { transferClaimedSlices } from '../pipeline/label-transfer.js';
 import type { KernelRequest } from './kernel-pool.js';
 
 parentPort!.on('message', (req: KernelRequest) => {
@@ -21,7 +21,7 @@ parentPort!.on('message', (req: KernelRequest) => {
       const det = jacobianDeterminant(req.grid, req.field, new Float32Array(new SharedArrayBuffer(4 * nx * ny * nz)));
       parentPort!.postMessage({ id: req.id, result: { det, statistics: jacobianStatistics(det) } });
     } else if (req.op === 'transfer') {
-      transferSlices(transformFromData(req.transform), req.target, req.source, req.k0, req.k1, req.out);
+      transferClaimedSlices(transformFromData(req.transform), req.target, req.source, req.next, req.out);
       parentPort!.postMessage({ id: req.id, result: true });
     } else if (req.op === 'hd95') {
       parentPort!.postMessage({ id: req.id, result: [...hd95Scores(req.pred, req.ref, req.grid, req.labels, req.boxes)] });

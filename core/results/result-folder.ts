@@ -16,13 +16,14 @@ import { commitFolder, prepareFolder } from './commit-folder.js';
 import type { SegmentResult } from '../pipeline/segment.js';
 
 /**
- * File of each part (NIfTI-1, written as ITK writes it: see nifti-writer.ts). Dense float fields
- * are stored uncompressed: gzip shrinks them by about a tenth at the cost of seconds per run;
- * label maps, the grid layer and the warped template (zero outside the head) compress well.
+ * File of each part (NIfTI-1, written as ITK writes it: see nifti-writer.ts). Float volumes (the
+ * displacement, the Jacobian and the warped template) are stored uncompressed: gzip shrinks the
+ * fields by about a tenth and the warped template by about a fifth, at a third of a second of
+ * both cores per 1 mm brain; label maps and the grid layer compress well and cheaply.
  */
 export const RESULT_FILES = {
   labels: 'labels.nii.gz',
-  warpedTemplate: 'warped-template.nii.gz',
+  warpedTemplate: 'warped-template.nii',
   transform: 'transform.json',
   transformItk: 'transform.tfm',
   displacement: 'displacement.nii',
@@ -44,6 +45,8 @@ export interface ResultContent {
   transform: SpatialTransform;
   /** u(x) = T(x) − x, LPS mm, interleaved (ITK/ANTs displacement convention). */
   displacementMm?: Float32Array;
+  /** The same field component by component (NIfTI's order), where the pipeline made it: written as is. */
+  displacementByComponent?: Float32Array;
   /** Jacobian determinant of x ↦ T(x). */
   jacobian?: Float32Array;
   /** A grid pattern on the template carried onto the scan (0/1). */
@@ -56,21 +59,35 @@ export function resultFile(dir: string, part: ResultPart): string {
   return path.join(dir, RESULT_FILES[part]);
 }
 
-/** Names that parts had in earlier versions (read where the current name is missing). */
-const LEGACY_NAMES: Partial<Record<ResultPart, string>> = { warpedTemplate: 'warped-atlas.nii.gz' };
+const exists = (file: string) =>
+  fs.stat(file).then(
+    () => true,
+    () => false,
+  );
+
+/** Names that parts had in earlier versions, newest first (read where the current name is missing). */
+const LEGACY_NAMES: Partial<Record<ResultPart, string[]>> = { warpedTemplate: ['warped-template.nii.gz', 'warped-atlas.nii.gz'] };
 
 /** The file of a part in a folder written by this or an earlier version (the current name when neither exists). */
 export async function existingResultFile(dir: string, part: ResultPart): Promise<string> {
   const file = resultFile(dir, part);
-  const legacy = LEGACY_NAMES[part];
-  if (!legacy || (await fs.stat(file).catch(() => undefined))) return file;
-  const old = path.join(dir, legacy);
-  return (await fs.stat(old).catch(() => undefined)) ? old : file;
+  if (await exists(file)) return file;
+  for (const legacy of LEGACY_NAMES[part] ?? []) {
+    const old = path.join(dir, legacy);
+    if (await exists(old)) return old;
+  }
+  return file;
 }
 
 const OWN_NAMES = new Set<string>(Object.values(RESULT_FILES));
 // Files of earlier LabelWarp versions: the gzip-compressed fields and per-file temporary names.
-const LEGACY = [/^displacement\.nii\.gz$/, /^jacobian\.nii\.gz$/, /^warped-atlas\.nii\.gz$/, /^\..+\.tmp-\d+-[0-9a-f]+(\.[a-z.]+)?$/];
+const LEGACY = [
+  /^displacement\.nii\.gz$/,
+  /^jacobian\.nii\.gz$/,
+  /^warped-template\.nii\.gz$/,
+  /^warped-atlas\.nii\.gz$/,
+  /^\..+\.tmp-\d+-[0-9a-f]+(\.[a-z.]+)?$/,
+];
 
 /** Whether an entry of a result folder belongs to a LabelWarp result (the rest is never replaced). */
 export function isResultEntry(name: string): boolean {
@@ -106,7 +123,11 @@ export async function writeResultParts(dir: string, content: ResultContent): Pro
   };
   volume('labels', content.labels, (d) => createVolume(grid, compactLabels(d)));
   volume('warpedTemplate', content.warpedTemplate, (d) => createVolume(grid, d as Float32Array));
-  volume('displacement', content.displacementMm, (d) => createVolume(grid, d as Float32Array, 3));
+  if (content.displacementMm) {
+    const field = createVolume(grid, content.displacementMm, 3);
+    const byComponent = content.displacementByComponent;
+    parts.push(['displacement', (file) => writeNifti(file, field, { byComponent })]);
+  }
   volume('jacobian', content.jacobian, (d) => createVolume(grid, d as Float32Array));
   volume('grid', content.gridLayer, (d) => createVolume(grid, d as Uint8Array));
   const affine = affinePart(content.transform);
@@ -139,6 +160,7 @@ export function segmentResultContent(result: SegmentResult, extra: Record<string
     warpedTemplate: result.warpedTemplate.data as Float32Array,
     transform: result.transform,
     displacementMm: result.displacementMm,
+    displacementByComponent: result.displacementByComponent,
     jacobian: result.jacobian,
     gridLayer: result.gridLayer,
     metrics: { ...extra, ...result.metrics },

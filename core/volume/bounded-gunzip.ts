@@ -34,10 +34,18 @@ export class GunzipLimitError extends Error {
   }
 }
 
-/** Decompresses the whole stream off the main thread, refusing output beyond `maxBytes`. */
+/** Largest output buffer allocated ahead of decompression (a bigger stream takes several). */
+const MAX_CHUNK_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Decompresses the whole stream off the main thread, refusing output beyond `maxBytes`. The output
+ * buffer is sized for the expected bytes (up to 64 MiB), so that a volume inflates in one or a few
+ * calls on the thread pool instead of thousands of 16 KiB round trips and a final copy.
+ */
 export function gunzipBounded(bytes: Uint8Array, maxBytes: number): Promise<Buffer> {
+  const limit = Math.max(1, Math.floor(maxBytes));
   return new Promise((resolve, reject) => {
-    gunzip(bytes, { maxOutputLength: Math.max(1, Math.floor(maxBytes)) }, (err, out) => {
+    gunzip(bytes, { maxOutputLength: limit, chunkSize: Math.max(64, Math.min(limit, MAX_CHUNK_BYTES)) }, (err, out) => {
       if (!err) resolve(out);
       else if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') reject(new GunzipLimitError(maxBytes));
       else reject(err);

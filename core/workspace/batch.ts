@@ -7,7 +7,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { readSegmentInput, segmentScan } from '../pipeline/segment.js';
-import { initTensorBackend } from '../tensor/backend.js';
+import { tensorBackendFor } from '../engines/index.js';
 import { segmentResultContent, writeResultParts } from '../results/result-folder.js';
 import { createFolder } from '../results/commit-folder.js';
 import { CancelledError, LabelWarpError, describeError } from '../util/errors.js';
@@ -113,7 +113,8 @@ export async function runWorkspaceJob(
     const tFiles = templateFiles(ws, template);
     const scan = await getScan(ws, scanId);
     const sFiles = scanFiles(ws, scan);
-    const backend = await initTensorBackend();
+    // What the engine computes on with these options (no tensor backend for typed-array engines).
+    const backend = await tensorBackendFor(run.engine, runEngineOptions(ws, run));
     const readStarted = performance.now();
     const input = await readSegmentInput({
       templateImage: tFiles.image,

@@ -29,7 +29,7 @@ describe('Gauss-Newton engine from the command line', () => {
       'labels.nii.gz',
       'metrics.json',
       'transform.json',
-      'warped-template.nii.gz',
+      'warped-template.nii',
     ]);
     const field = await readVolume(path.join(out, 'displacement.nii'), 'vector');
     const scan = await readVolume(H('003', 'image'));

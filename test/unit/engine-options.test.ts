@@ -4,7 +4,10 @@ import type { OptionValues } from '../../core/engines/options.js';
 import { GN_OPTIONS } from '../../core/engines/gn/options.js';
 import type { GnOptions } from '../../core/engines/gn/options.js';
 import { getEngineDefinition, engineOptions, createEngine } from '../../core/engines/index.js';
-import { tf } from '../../core/tensor/backend.js';
+import * as tf from '@tensorflow/tfjs';
+import path from 'node:path';
+import { ROOT } from '../../core/cli/sample-data.js';
+import { NO_TENSOR_BACKEND, tensorBackendInUse } from '../../core/tensor/backend.js';
 
 const SCHEMA = {
   delta: option.number({ description: 'damping', default: 0.01, min: 1e-6, max: 100 }),
@@ -66,11 +69,23 @@ describe('typed engine options', () => {
 });
 
 describe('creating an engine', () => {
-  it('selects the tensor backend first, so every caller (segment, teach, bench, the engine host) gets it', async () => {
+  it('selects the tensor backend first where the engine uses tensors, so every caller (segment, teach, bench, the engine host) gets it', async () => {
     expect(tf.env().getBool('PROD')).toBe(false); // nothing in this file has selected a backend yet
-    const engine = await createEngine('affine', { levels: '2' });
+    // Engines on typed-array kernels alone (affine, MIND-SSC gn) select none, and load no TensorFlow.js.
+    for (const [name, options] of [
+      ['affine', { levels: '2' }],
+      ['gn', {}],
+    ] as const) {
+      const engine = await createEngine(name, options);
+      expect(tf.env().getBool('PROD')).toBe(false);
+      engine.dispose();
+    }
+    expect(await tensorBackendInUse()).toBe(NO_TENSOR_BACKEND);
+    // The learned mode computes its features with tensors.
+    const learned = await createEngine('gn', { model: path.join(ROOT, 'resources/models/gn-hippocampus') });
     expect(tf.env().getBool('PROD')).toBe(true); // initTensorBackend's first act
     expect(['tensorflow', 'cpu']).toContain(tf.getBackend());
-    engine.dispose();
+    expect((await tensorBackendInUse()).name).toBe(tf.getBackend());
+    learned.dispose();
   });
 });

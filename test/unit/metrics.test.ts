@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { labelAgreement, labelCounts } from '../../core/metrics/label-counts.js';
-import { diceScores, hd95Scores, segmentationMetrics } from '../../core/metrics/overlap.js';
+import { diceScores, hd95Scores, labelBoxes, pairStatistics, segmentationMetrics } from '../../core/metrics/overlap.js';
 import { squaredDistanceTransform } from '../../core/metrics/edt.js';
 import { nearDistances, offsetBall } from '../../core/metrics/near-distances.js';
 import { deformationMetrics, jacobianStatistics } from '../../core/metrics/deformation.js';
@@ -201,5 +201,37 @@ describe('label counts', () => {
     };
     expect([...labelCounts(data)]).toEqual(tally(data));
     expect([...labelAgreement(data, ref)].sort((x, y) => x[0] - y[0])).toEqual(tally(ref, (i) => data[i] === ref[i]));
+  });
+});
+
+describe('one pass over a prediction and its reference', () => {
+  it('gives the counts, the agreement and the bounding boxes of the separate passes', () => {
+    const dims: Vec3 = [23, 17, 11];
+    const n = dims[0] * dims[1] * dims[2];
+    const pred = Int32Array.from({ length: n }, (_, i) => ((i * 7919) % 13 < 4 ? 0 : 1 + ((i * 31) % 5)));
+    const ref = Int32Array.from(pred, (l, i) => (i % 9 === 0 ? 65_535 : i % 4 === 0 ? 3 : l));
+    const s = pairStatistics(pred, ref, dims)!;
+    expect([...s.counts.pred]).toEqual([...labelCounts(pred)]);
+    expect([...s.counts.ref]).toEqual([...labelCounts(ref)]);
+    expect([...s.agreement].sort((a, b) => a[0] - b[0])).toEqual([...labelAgreement(pred, ref)].sort((a, b) => a[0] - b[0]));
+    const boxes = labelBoxes(pred, ref, dims);
+    expect([...s.boxes.pred].sort((a, b) => a[0] - b[0])).toEqual([...boxes.pred].sort((a, b) => a[0] - b[0]));
+    expect([...s.boxes.ref].sort((a, b) => a[0] - b[0])).toEqual([...boxes.ref].sort((a, b) => a[0] - b[0]));
+    expect(diceScores(pred, ref, { ...s.counts, agreement: s.agreement })).toEqual(diceScores(pred, ref));
+    // A label beyond 65535 (or negative): the separate passes, which handle any label, are left to do it.
+    expect(
+      pairStatistics(
+        pred,
+        Int32Array.from(ref, (l, i) => (i === 5 ? 70_000 : l)),
+        dims,
+      ),
+    ).toBeUndefined();
+    expect(
+      pairStatistics(
+        Int32Array.from(pred, (l, i) => (i === 5 ? -2 : l)),
+        ref,
+        dims,
+      ),
+    ).toBeUndefined();
   });
 });

@@ -63,4 +63,25 @@ describe('NIfTI writer of the result folder', () => {
         back.direction.forEach((v, i) => expect(v).toBeCloseTo(vol.direction[i], 5));
         expect(Array.from(back.data)).toEqual(Array.from(vol.data));
       });
+
+  it('writes a field of several chunks, and its component-by-component copy, to the same bytes', async () => {
+    const dims: [number, number, number] = [130, 101, 90]; // 1.18 million voxels: two chunks per component
+    const n = dims[0] * dims[1] * dims[2];
+    const data = new Float32Array(3 * n).map((_, i) => Math.sin(i * 0.001) * 5 + (i % 3));
+    const field = createVolume({ dims, spacing: [1, 1, 1.2], origin: [1, 2, 3], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] }, data, 3);
+    const byComponent = new Float32Array(3 * n);
+    for (let v = 0; v < n; v++) for (let c = 0; c < 3; c++) byComponent[c * n + v] = data[3 * v + c];
+    const plain = path.join(tmp, 'chunks.nii');
+    const ready = path.join(tmp, 'chunks-ready.nii');
+    await writeNifti(plain, field);
+    await writeNifti(ready, field, { byComponent });
+    await writeNifti(`${ready}.gz`, field, { byComponent });
+    const bytes = await fs.readFile(plain);
+    expect(bytes.length).toBe(352 + 12 * n);
+    expect((await fs.readFile(ready)).equals(bytes)).toBe(true);
+    expect(gunzipSync(await fs.readFile(`${ready}.gz`)).equals(bytes)).toBe(true);
+    // NIfTI's order: component 1 of voxel 777 777 lies in the second block.
+    expect(bytes.readFloatLE(352 + 4 * (n + 777_777))).toBe(data[3 * 777_777 + 1]);
+    await expect(writeNifti(ready, field, { byComponent: byComponent.subarray(1) })).rejects.toThrow(/does not match/);
+  });
 });

@@ -8,6 +8,7 @@ import { existingResultFile, isResultEntry, resultFile } from '../../core/result
 import { AffineTransform, CompositeTransform, DisplacementFieldTransform, evaluateOnGrid } from '../../core/registration/transform.js';
 import { segmentationMetrics } from '../../core/metrics/overlap.js';
 import { transferParallel, segmentationMetricsParallel } from '../../core/parallel/kernel-pool.js';
+import { pairStatistics } from '../../core/metrics/overlap.js';
 import { warpedGridPattern } from '../../core/pipeline/review-layers.js';
 import { sampleAtCoordinates } from '../../core/kernels/resample.js';
 import { createVolume } from '../../core/volume/volume.js';
@@ -69,15 +70,18 @@ describe('committing a folder as a whole', () => {
 });
 
 describe('result folders of earlier versions', () => {
-  it('find the warped template under its former name (warped-atlas.nii.gz), which a new result replaces', async () => {
+  it('find the warped template under its former names (warped-template.nii.gz, warped-atlas.nii.gz), which a new result replaces', async () => {
     const dir = path.join(tmp, 'legacy');
     await fs.mkdir(dir);
-    expect(await existingResultFile(dir, 'warpedTemplate')).toBe(path.join(dir, 'warped-template.nii.gz'));
+    expect(await existingResultFile(dir, 'warpedTemplate')).toBe(path.join(dir, 'warped-template.nii'));
     await fs.writeFile(path.join(dir, 'warped-atlas.nii.gz'), 'x');
     expect(await existingResultFile(dir, 'warpedTemplate')).toBe(path.join(dir, 'warped-atlas.nii.gz'));
-    await fs.writeFile(resultFile(dir, 'warpedTemplate'), 'x');
+    await fs.writeFile(path.join(dir, 'warped-template.nii.gz'), 'x');
     expect(await existingResultFile(dir, 'warpedTemplate')).toBe(path.join(dir, 'warped-template.nii.gz'));
+    await fs.writeFile(resultFile(dir, 'warpedTemplate'), 'x');
+    expect(await existingResultFile(dir, 'warpedTemplate')).toBe(path.join(dir, 'warped-template.nii'));
     expect(isResultEntry('warped-atlas.nii.gz')).toBe(true);
+    expect(isResultEntry('warped-template.nii.gz')).toBe(true);
     expect(await existingResultFile(dir, 'labels')).toBe(path.join(dir, 'labels.nii.gz'));
   });
 });
@@ -163,6 +167,9 @@ describe('label transfer on two threads', () => {
         const two = await transferParallel(t, target, { grid: template, image: image.data, labels: labels.data, labelMode });
         const e = evaluateOnGrid(t, target, { displacement: true, source: template });
         expect(Array.from(two.displacementMm)).toEqual(Array.from(e.displacementMm!));
+        // The same field component by component (all x, then all y, then all z).
+        const byComponent = [0, 1, 2].flatMap((c) => Array.from(e.displacementMm!.filter((_, i) => i % 3 === c)));
+        expect(Array.from(two.displacementByComponent)).toEqual(byComponent);
         expect(Array.from(two.labels)).toEqual(Array.from(sampleAtCoordinates(labels, target, e.sourceIndex!, labelMode).data));
         expect(Array.from(two.warped)).toEqual(Array.from(sampleAtCoordinates(image, target, e.sourceIndex!, 'linear').data));
         expect(Array.from(two.gridLayer)).toEqual(Array.from(warpedGridPattern(template, e.sourceIndex!)));
@@ -187,8 +194,11 @@ describe('segmentation metrics on two threads', () => {
     const one = segmentationMetrics(pred, ref, grid);
     const two = await segmentationMetricsParallel(pred, ref, grid);
     expect(two).toEqual(one);
-    // Whatever share of the labels the second thread takes.
+    // Whatever share of the labels the second thread takes, with the counts and boxes of one pass.
     expect(await segmentationMetricsParallel(pred, ref, grid, 1 / 3)).toEqual(one);
+    const pair = pairStatistics(pred, ref, dims)!;
+    const known = { ...pair.counts, agreement: pair.agreement, boxes: pair.boxes };
+    expect(await segmentationMetricsParallel(pred, ref, grid, 1 / 5, known)).toEqual(one);
     expect(one.labels).toHaveLength(8);
   });
 });

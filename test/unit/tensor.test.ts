@@ -1,5 +1,6 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { initTensorBackend, tf } from '../../core/tensor/backend.js';
+import * as tf from '@tensorflow/tfjs';
+import { initTensorBackend } from '../../core/tensor/backend.js';
 import { warpOp } from '../../core/tensor/warp-op.js';
 import { warpTrilinear } from '../../core/kernels/warp.js';
 import { jacobianDeterminantOp, foldingPenalty } from '../../core/tensor/jacobian-op.js';

@@ -9,6 +9,7 @@ export const affineEngine = defineEngine({
   description: '12-parameter affine registration (normalised cross-correlation, coarse to fine); fast, global only',
   deformable: false,
   options: AFFINE_OPTIONS,
+  usesTensors: () => false,
   async create(options) {
     return affineStep({ levels: options.levels, iterations: options.iterations, role: 'alignment' });
   },

@@ -10,7 +10,6 @@ import { templateWarning } from '../../models/model-format.js';
 import { GN_OPTIONS, gaussNewtonSettings, mindFeatures } from './options.js';
 import type { GnOptions } from './options.js';
 import { gaussNewtonStep } from './step.js';
-import { loadFeatureModel } from './model.js';
 import { gnMemory } from './memory.js';
 import { gnTrainer } from './train.js';
 
@@ -19,6 +18,8 @@ async function deformableStep(options: GnOptions) {
     return gaussNewtonStep(gaussNewtonSettings(options, mindFeatures(options)));
   }
   const dir = options.model;
+  // The network (and TensorFlow.js with it) loads only for the learned mode.
+  const { loadFeatureModel } = await import('./model.js');
   const { net, card, config } = await loadFeatureModel(dir);
   return gaussNewtonStep(gaussNewtonSettings(options, learnedFeatures(net, config.mind.radius, config.mind.dilation)), {
     warnings: async (templateFile) => [await templateWarning(card, dir, templateFile)].filter((w): w is string => w !== undefined),
@@ -31,6 +32,8 @@ export const gaussNewtonEngine = defineEngine({
   description: 'Gauss-Newton deformable registration on MIND-SSC features with diffusion regularisation (after affine pre-alignment)',
   deformable: true,
   options: GN_OPTIONS,
+  // Tensors only for the learned features; MIND-SSC runs on typed-array kernels.
+  usesTensors: (options) => options.model !== undefined,
   async create(options) {
     const affine = affineStep({
       levels: options.affineLevels,

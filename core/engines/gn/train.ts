@@ -2,7 +2,6 @@
 import path from 'node:path';
 import { option } from '../options.js';
 import type { EngineTrainer } from '../engine.js';
-import { trainGaussNewton } from '../../learned/train-gn.js';
 
 const TRAIN_OPTIONS = {
   iterations: option.integer({ description: 'training iterations', default: 300, min: 1, max: 1e6 }),
@@ -46,6 +45,8 @@ with log.csv, validation.csv, summary.json and checkpoint/ for --resume.
 Use it with: labelwarp segment … --engine gn --model MODEL_DIR`,
   options: TRAIN_OPTIONS,
   async train(inputs, o) {
+    // The training code (and TensorFlow.js with it) loads only when a training starts.
+    const { trainGaussNewton } = await import('../../learned/train-gn.js');
     const r = await trainGaussNewton({ ...inputs, ...o });
     return {
       modelDir: r.modelDir,

@@ -14,12 +14,10 @@ import { templateWarning } from '../../models/model-format.js';
 import { voxelCount } from '../../volume/volume.js';
 import { STUDENT_OPTIONS } from './options.js';
 import type { StudentOptions } from './options.js';
-import { loadStudentNet, readStudentCard } from './model.js';
 import type { ParamSet } from './params.js';
-import { createRuntime } from './runtime.js';
 import { modelFileKey, runtimeChoice } from '../cnn-runtime.js';
 import { studentStep } from './step.js';
-import { studentTrainer } from './train.js';
+import { studentTrainer } from './trainer.js';
 
 /** resources/models/student-hippocampus, from core/engines/student/. */
 export const BUNDLED_STUDENT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../resources/models/student-hippocampus');
@@ -38,6 +36,8 @@ function preAlignmentWarning(training: Record<string, unknown>, options: Student
 async function networkStep(options: StudentOptions, name: string) {
   const dir = options.model ?? BUNDLED_STUDENT;
   const choice = runtimeChoice('student', options.runtime);
+  // The network code (and TensorFlow.js with it) loads when a student is created, not with the registry.
+  const [{ loadStudentNet, readStudentCard }, { createRuntime }] = await Promise.all([import('./model.js'), import('./runtime.js')]);
   const { card, config } = await readStudentCard(dir);
   const onnxFile = path.resolve(dir, config.onnx);
   let net: ParamSet | undefined; // tfjs weights, loaded only when tfjs runs

@@ -12,10 +12,10 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { option } from '../options.js';
-import { splitSubjects, teacherTrainingOptions } from '../teacher-training-options.js';
-import type { EngineTrainer, TrainInputs } from '../engine.js';
-import type { OptionValues } from '../options.js';
+import { splitSubjects } from '../teacher-training-options.js';
+import type { TrainInputs } from '../engine.js';
+import { studentTeacher } from './trainer.js';
+import type { StudentTrainOptions } from './trainer.js';
 import { listScans } from '../../learned/dataset.js';
 import { exportTeacherFields } from '../../learned/teacher-fields.js';
 import { LabelWarpError, throwIfAborted } from '../../util/errors.js';
@@ -39,44 +39,6 @@ import { saveStudentModel } from './model.js';
 import { mulberry32 } from '../../util/random.js';
 import { affineStep } from '../affine/step.js';
 import { VariableAdam } from '../../tensor/variable-adam.js';
-import { STUDENT_OPTIONS } from './options.js';
-
-export const STUDENT_TRAIN_OPTIONS = {
-  iterations: option.integer({ description: 'training iterations (student updates)', default: 150, min: 1, max: 1e6 }),
-  learningRate: option.number({ description: 'Adam step of the student', default: 1e-3, min: 1e-7, max: 1 }),
-  criticLearningRate: option.number({ description: 'Adam step of the discriminator', default: 1e-4, min: 1e-7, max: 1 }),
-  criticEvery: option.integer({ description: 'student updates per discriminator update', default: 5, min: 1, max: 1000 }),
-  gamma: option.number({ description: 'γ: weight of l_rec against l_dis (1: no discriminator)', default: 0.5, min: 0, max: 1 }),
-  gpLambda: option.number({ description: 'λ of the gradient penalty', default: 10, min: 0, max: 1000 }),
-  beta: option.number({ description: 'β: share of the teacher field in the penalty point', default: 0.5, min: 0, max: 1 }),
-  teacherWeight: option.number({
-    description: 'weight of the mean squared difference to the teacher field (voxels²)',
-    default: 1,
-    min: 0,
-    max: 1000,
-  }),
-  foldingWeight: option.number({ description: 'weight of the folding penalty mean(max(0, τ − det J))', default: 10, min: 0, max: 1e4 }),
-  foldingTau: option.number({ description: 'τ of the folding penalty', default: 0.1, min: 0, max: 1 }),
-  smoothWeight: option.number({ description: 'weight of the squared-gradient smoothness term', default: 0.1, min: 0, max: 1000 }),
-  inverseConsistency: option.boolean({ description: 'add the inverse-consistency penalty (and the backward l_rec)', default: false }),
-  icWeight: option.number({ description: 'weight of the inverse-consistency terms', default: 1, min: 0, max: 1000 }),
-  cycle: option.boolean({ description: 'LT-Net cycle training with a backward network', default: false }),
-  cycleLambda1: option.number({ description: 'λ1: image-cycle L1 weight', default: 10, min: 0, max: 1000 }),
-  cycleLambda2: option.number({ description: 'λ2: transformation-cycle and anatomy-cycle weight', default: 3, min: 0, max: 1000 }),
-  twoStep: option.boolean({ description: 'record that the model is meant to run twice (segment --option twoStep=true)', default: false }),
-  grid: option.numberList({ description: 'network grid x,y,z (multiples of 16)', default: [16, 32, 16], min: 16, max: 512 }),
-  // The engine's pre-alignment, declared there: the pairs are pre-aligned as inference will be.
-  affineLevels: STUDENT_OPTIONS.affineLevels,
-  affineIterations: STUDENT_OPTIONS.affineIterations,
-  ...teacherTrainingOptions({
-    maxTraining: 60,
-    validationFraction: 0.2,
-    validateEvery: 50,
-    seedDescription: 'random seed (weights, subject order)',
-  }),
-};
-
-export type StudentTrainOptions = OptionValues<typeof STUDENT_TRAIN_OPTIONS>;
 
 function predict(net: ParamSet, pair: StudentPair): Float32Array {
   const [nx, ny, nz] = pair.grid.dims;
@@ -97,11 +59,6 @@ interface CheckpointState {
   bestDice: number;
   bestIteration: number;
   seconds: number;
-}
-
-/** The teacher whose fields the student learns from (the training-run controller caches them per template and teacher). */
-function studentTeacher(o: StudentTrainOptions): { engine: string; options: Record<string, unknown> } {
-  return { engine: 'gn', options: o.teacherModel ? { model: o.teacherModel } : {} };
 }
 
 export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions): Promise<{ modelDir: string; summary: string }> {
@@ -309,22 +266,3 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
     summary: `best validation Dice ${state.bestDice.toFixed(4)} at iteration ${state.bestIteration} (teacher ${teacherValDice.toFixed(4)}), ${summary.seconds} s; model in ${path.resolve(out)}`,
   };
 }
-
-export const studentTrainer: EngineTrainer<typeof STUDENT_TRAIN_OPTIONS> = {
-  help: `Distils the student network (four stride-2 convolutions, three transposed convolutions with
-skips) from the Gauss-Newton teacher: l_rec (1 − correlation) and the discriminator term
-(LDR-ALDK, with its gradient penalty), the teacher field, a folding penalty and smoothness;
---inverse-consistency and --cycle (LT-Net, λ1 = 10, λ2 = 3) add their terms. Teacher fields are
-computed once (the teach code) and reused. The best model on the held-out subjects is kept in
-MODEL_DIR (model.json, weights.bin, student.onnx) with log.csv, validation.csv and checkpoint/.
-Use it with: labelwarp segment … --engine student --model MODEL_DIR`,
-  options: STUDENT_TRAIN_OPTIONS,
-  train: trainStudent,
-  teacher: studentTeacher,
-  // Fields for the training and the validating scans (the rest of the held-out ones are never read).
-  teacherSubjects: (o, labelled) => {
-    const s = splitSubjects(labelled, o);
-    return [...s.training, ...s.validation];
-  },
-  stepCycle: (o) => o.criticEvery,
-};

@@ -14,11 +14,7 @@ import { templateWarning } from '../../models/model-format.js';
 import { voxelCount } from '../../volume/volume.js';
 import { modelFileKey, runtimeChoice } from '../cnn-runtime.js';
 import { SUPERVOXEL_OPTIONS } from './options.js';
-import { loadSupervoxelModel } from './model.js';
-import { createFeatureRuntime, tfjsFeatureRuntime } from './runtime.js';
-import { classBins, foldingMatrix } from './features.js';
-import { supervoxelStep } from './step.js';
-import { supervoxelTrainer } from './train.js';
+import { supervoxelTrainer } from './trainer.js';
 
 /** resources/models/supervoxel-hippocampus, from core/engines/supervoxel/. */
 export const BUNDLED_SUPERVOXEL = path.resolve(
@@ -34,6 +30,9 @@ export const supervoxelEngine = defineEngine({
   async create(options) {
     const choice = runtimeChoice('supervoxel', options.runtime);
     const dir = options.model ?? BUNDLED_SUPERVOXEL;
+    // The network code (and TensorFlow.js with it) loads when the engine is created, not with the registry.
+    const [{ loadSupervoxelModel }, { createFeatureRuntime, tfjsFeatureRuntime }, { classBins, foldingMatrix }, { supervoxelStep }] =
+      await Promise.all([import('./model.js'), import('./runtime.js'), import('./features.js'), import('./step.js')]);
     const { net, card, config, supervoxels } = await loadSupervoxelModel(dir);
     const arch = config.architecture;
     const binOf = classBins(supervoxels.layers, arch.classes, config.bins, config.binSeed);

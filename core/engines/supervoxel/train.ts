@@ -14,10 +14,10 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { option } from '../options.js';
-import { splitSubjects, teacherTrainingOptions } from '../teacher-training-options.js';
-import type { EngineTrainer, TrainInputs } from '../engine.js';
-import type { OptionValues } from '../options.js';
+import { splitSubjects } from '../teacher-training-options.js';
+import type { TrainInputs } from '../engine.js';
+import { supervoxelTeacher } from './trainer.js';
+import type { SupervoxelTrainOptions } from './trainer.js';
 import { listScans, labelSet } from '../../learned/dataset.js';
 import type { ScanEntry } from '../../learned/dataset.js';
 import { exportTeacherFields, readTeacherField } from '../../learned/teacher-fields.js';
@@ -48,41 +48,6 @@ import { matchKeypoints } from './step.js';
 import type { MatchSettings, SupervoxelStepModel } from './step.js';
 import { saveSupervoxelModel } from './model.js';
 import { PAPER_KEYPOINT_OPTIONS } from './keypoints.js';
-
-export const SUPERVOXEL_TRAIN_OPTIONS = {
-  iterations: option.integer({ description: 'training iterations (one scan each)', default: 600, min: 1, max: 1e6 }),
-  learningRate: option.number({ description: 'Adam step', default: 0.002, min: 1e-7, max: 1 }),
-  augment: option.number({
-    description: 'spread of the random affine augmentation (linear part and shift / half extent)',
-    default: 0.07,
-    min: 0,
-    max: 0.5,
-  }),
-  grid: option.numberList({ description: 'network grid x,y,z (multiples of 4)', default: [24, 32, 24], min: 8, max: 512 }),
-  headChunk: option.integer({ description: 'supervoxel layers scored at a time in training (memory bound)', default: 16, min: 1, max: 16 }),
-  layers: option.integer({ description: 'supervoxel layers (SLIC initialisations)', default: DEFAULT_SUPERVOXELS.layers, min: 1, max: 64 }),
-  supervoxels: option.integer({ description: 'foreground supervoxels per layer', default: DEFAULT_SUPERVOXELS.count, min: 2, max: 127 }),
-  maskDilationMm: option.number({
-    description: 'dilation of the template foreground (labels, else intensity) mask, mm',
-    default: DEFAULT_SUPERVOXELS.maskDilationMm,
-    min: 0,
-    max: 200,
-  }),
-  bins: option.integer({
-    description: 'matching channels per layer (classes folded by a seeded permutation)',
-    default: 16,
-    min: 2,
-    max: 128,
-  }),
-  ...teacherTrainingOptions({
-    maxTraining: 119,
-    validationFraction: 0.4,
-    validateEvery: 100,
-    seedDescription: 'random seed (supervoxels, weights, order, augmentation)',
-  }),
-};
-
-export type SupervoxelTrainOptions = OptionValues<typeof SUPERVOXEL_TRAIN_OPTIONS>;
 
 interface Subject {
   id: string;
@@ -125,11 +90,6 @@ async function validationDice(
     sum += classes.reduce((a, c) => a + (scores.get(c)?.dice ?? 0), 0) / classes.length;
   }
   return { dice: sum / val.length, seconds: (performance.now() - t0) / 1000 / val.length };
-}
-
-/** The registration whose fields carry the template's supervoxels to the training scans (cached per template and teacher). */
-function supervoxelTeacher(o: SupervoxelTrainOptions): { engine: string; options: Record<string, unknown> } {
-  return { engine: 'gn', options: o.teacherModel ? { model: o.teacherModel } : {} };
 }
 
 export async function trainSupervoxel(inputs: TrainInputs, o: SupervoxelTrainOptions): Promise<{ modelDir: string; summary: string }> {
@@ -358,20 +318,5 @@ export async function trainSupervoxel(inputs: TrainInputs, o: SupervoxelTrainOpt
     summary: `best validation Dice ${state.bestDice.toFixed(4)} at iteration ${state.bestIteration}, ${summary.seconds} s; model in ${path.resolve(out)}`,
   };
 }
-
-export const supervoxelTrainer: EngineTrainer<typeof SUPERVOXEL_TRAIN_OPTIONS> = {
-  help: `Trains the supervoxel network (SLIC-Reg): the template's 16 layers of 127 SLIC supervoxels,
-carried to the training scans through Gauss-Newton teacher fields (computed once, reused), are
-predicted by a compact 3D DeepLab (MobileNetV2 blocks, ASPP, a grouped 16 × 128 head) trained with
-cross-entropy and random affine augmentation. The best model on the held-out subjects (Dice of the
-whole registration) is kept in MODEL_DIR (model.json, weights.bin, supervoxels.bin,
-supervoxel.onnx) with log.csv, validation.csv and checkpoint/.
-Use it with: labelwarp segment … --engine supervoxel --model MODEL_DIR`,
-  options: SUPERVOXEL_TRAIN_OPTIONS,
-  train: trainSupervoxel,
-  teacher: supervoxelTeacher,
-  // The teacher's fields carry the supervoxels to the training scans only (validation scores the whole registration).
-  teacherSubjects: (o, labelled) => splitSubjects(labelled, o).training,
-};
 
 export type { TemplateSupervoxels };
