@@ -7,7 +7,7 @@ export const fmt = (x: number | null | undefined, d = 3) => (x === null || x ===
 export const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 export function machineLine(backend: string): string {
-  return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, tfjs backend ${backend}`;
+  return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, tensor backend: ${backend}`;
 }
 
 export async function report(
