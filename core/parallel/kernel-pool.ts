@@ -13,6 +13,8 @@ import { gridOf, voxelCount } from '../volume/volume.js';
 import type { Grid, Vec3, VoxelArray } from '../volume/volume.js';
 import { transformData } from '../registration/transform.js';
 import type { SpatialTransform, TransformData } from '../registration/transform.js';
+import { keypointDataTerm } from '../engines/supervoxel/keypoints.js';
+import type { FeatureVolume, KeypointDataTerm } from '../engines/supervoxel/keypoints.js';
 import { transferClaimedSlices, transferOutput, transferSlices } from '../pipeline/label-transfer.js';
 import type { TransferOutput, TransferSource } from '../pipeline/label-transfer.js';
 import { combineScores, diceScores, hd95Scores, labelBoxes } from '../metrics/overlap.js';
@@ -31,6 +33,18 @@ export type KernelRequest =
   | { id: number; op: 'mind'; image: Float32Array; dims: Vec3; options: MindOptions }
   | { id: number; op: 'hd95'; pred: Int32Array; ref: Int32Array; grid: Grid; labels: number[]; boxes: LabelBoxes }
   | { id: number; op: 'jacobian'; grid: Grid; field: Float32Array }
+  | {
+      id: number;
+      op: 'keypoints';
+      features: FeatureVolume;
+      keypoints: Float32Array;
+      targets: Float32Array;
+      flow: Float64Array;
+      scale: number[];
+      i0: number;
+      i1: number;
+      grad: Float64Array;
+    }
   | {
       id: number;
       op: 'transfer';
@@ -176,6 +190,45 @@ export async function normalEquationTermsParallel(
     other = r ?? normalEquationTermsRange(F, M, C, dims, u, termScale, mask, half, dims[2], H, g);
   }
   return { H, g, residual: (mine.ssd + other.ssd) / (Math.max(1, mine.counted + other.counted) * C) };
+}
+
+/**
+ * The supervoxel keypoints' data term (keypointDataTerm) with the second half of the keypoints on
+ * the worker, for each step of optimiseKeypoints: the same gradients as one thread (keypoints are
+ * independent), the sum of squares added in two parts. Features, keypoints and targets are copied
+ * to shared memory once; each evaluation copies the displacements in and the gradients out.
+ */
+export function keypointDataTermParallel(features: FeatureVolume, keypoints: Float32Array, targets: Float32Array): KeypointDataTerm {
+  const n = keypoints.length / 3;
+  const scale = features.dims.map((d) => (d - 1) / 2);
+  const local: KeypointDataTerm = (flow, grad) => keypointDataTerm(features, keypoints, targets, flow, scale, 0, n, grad);
+  if (n < 64 || !getWorker()) return local;
+  const remoteFeatures = { ...features, dims: [...features.dims] as Vec3, data: shared(features.data) };
+  const sharedKeypoints = shared(keypoints);
+  const sharedTargets = shared(targets);
+  const flowShared = new Float64Array(new SharedArrayBuffer(24 * n));
+  const gradShared = new Float64Array(new SharedArrayBuffer(24 * n));
+  const half = Math.floor(n / 2);
+  return async (flow, grad) => {
+    flowShared.set(flow);
+    const remote = run<number>({
+      op: 'keypoints',
+      features: remoteFeatures,
+      keypoints: sharedKeypoints,
+      targets: sharedTargets,
+      flow: flowShared,
+      scale,
+      i0: half,
+      i1: n,
+      grad: gradShared,
+    });
+    const mine = keypointDataTerm(features, keypoints, targets, flow, scale, 0, half, grad);
+    const theirs = remote ? await remote.catch(() => null) : null;
+    // A worker that failed leaves its keypoints to this thread.
+    if (theirs === null) return mine + keypointDataTerm(features, keypoints, targets, flow, scale, half, n, grad);
+    grad.set(gradShared.subarray(3 * half), 3 * half);
+    return mine + theirs;
+  };
 }
 
 /**

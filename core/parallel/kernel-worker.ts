@@ -7,6 +7,7 @@ import { jacobianDeterminant } from '../kernels/jacobian.js';
 import { jacobianStatistics } from '../metrics/deformation.js';
 import { transformFromData } from '../registration/transform.js';
 import { transferClaimedSlices } from '../pipeline/label-transfer.js';
+import { keypointDataTerm } from '../engines/supervoxel/keypoints.js';
 import type { KernelRequest } from './kernel-pool.js';
 
 parentPort!.on('message', (req: KernelRequest) => {
@@ -23,6 +24,9 @@ parentPort!.on('message', (req: KernelRequest) => {
     } else if (req.op === 'transfer') {
       transferClaimedSlices(transformFromData(req.transform), req.target, req.source, req.next, req.out);
       parentPort!.postMessage({ id: req.id, result: true });
+    } else if (req.op === 'keypoints') {
+      const r = keypointDataTerm(req.features, req.keypoints, req.targets, req.flow, req.scale, req.i0, req.i1, req.grad);
+      parentPort!.postMessage({ id: req.id, result: r });
     } else if (req.op === 'hd95') {
       parentPort!.postMessage({ id: req.id, result: [...hd95Scores(req.pred, req.ref, req.grid, req.labels, req.boxes)] });
     } else {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { knnGraph, optimiseKeypoints, PAPER_KEYPOINT_OPTIONS, sampleFeatures } from '../../core/engines/supervoxel/keypoints.js';
+import { keypointDataTermParallel } from '../../core/parallel/kernel-pool.js';
 import { classBins, labelFeatures } from '../../core/engines/supervoxel/features.js';
 import { supervoxelCentres } from '../../core/engines/supervoxel/template-supervoxels.js';
 import { densify } from '../../core/engines/supervoxel/densify.js';
@@ -22,7 +23,7 @@ function blocks(dims: Vec3): Uint8Array {
 }
 
 describe('supervoxel keypoint matching', () => {
-  it('recovers a known translation with the paper settings', () => {
+  it('recovers a known translation with the paper settings, on one thread and on two alike', async () => {
     const dims: Vec3 = [24, 24, 24];
     const n = dims[0] ** 3;
     const labels = blocks(dims);
@@ -41,12 +42,16 @@ describe('supervoxel keypoint matching', () => {
     const all = supervoxelCentres(labels, dims, 2, 127);
     const kp = all.filter((_, i) => !Number.isNaN(all[i - (i % 3)]));
     const targets = sampleFeatures(template, kp);
-    const r = optimiseKeypoints(scan, kp, targets, PAPER_KEYPOINT_OPTIONS);
+    const r = await optimiseKeypoints(scan, kp, targets, PAPER_KEYPOINT_OPTIONS);
     expect(r.finalLoss).toBeLessThan(r.initialLoss / 3);
     const mean = [0, 0, 0];
     const m = kp.length / 3;
     for (let i = 0; i < m; i++) for (let a = 0; a < 3; a++) mean[a] += r.displacement[3 * i + a] / m;
     for (let a = 0; a < 3; a++) expect(Math.abs(mean[a] - shift[a])).toBeLessThan(0.25);
+    // Half the keypoints' data term on the kernel pool's thread: the same steps, so the same result.
+    const two = await optimiseKeypoints(scan, kp, targets, PAPER_KEYPOINT_OPTIONS, kp, keypointDataTermParallel(scan, kp, targets));
+    expect(Array.from(two.displacement)).toEqual(Array.from(r.displacement));
+    expect(two.finalLoss).toBeCloseTo(r.finalLoss, 10);
   });
 
   it('the neighbour graph lists the k nearest points', () => {

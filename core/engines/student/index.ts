@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { defineEngine } from '../engine.js';
+import { BUNDLED_MODELS } from '../../models/bundled.js';
 import { compose } from '../compose.js';
 import { affineStep } from '../affine/step.js';
 import { affineMemory } from '../affine/memory.js';
@@ -19,8 +19,8 @@ import { modelFileKey, runtimeChoice } from '../cnn-runtime.js';
 import { studentStep } from './step.js';
 import { studentTrainer } from './trainer.js';
 
-/** resources/models/student-hippocampus, from core/engines/student/. */
-export const BUNDLED_STUDENT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../resources/models/student-hippocampus');
+/** resources/models/student-hippocampus. */
+export const BUNDLED_STUDENT = path.join(BUNDLED_MODELS, 'student-hippocampus');
 
 /** A warning when the pre-alignment differs from the one the model was trained behind (when recorded). */
 function preAlignmentWarning(training: Record<string, unknown>, options: StudentOptions): string | undefined {

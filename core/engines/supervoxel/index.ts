@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { defineEngine } from '../engine.js';
+import { BUNDLED_MODELS } from '../../models/bundled.js';
 import { compose } from '../compose.js';
 import { affineStep } from '../affine/step.js';
 import { affineMemory } from '../affine/memory.js';
@@ -16,11 +16,8 @@ import { modelFileKey, runtimeChoice } from '../cnn-runtime.js';
 import { SUPERVOXEL_OPTIONS } from './options.js';
 import { supervoxelTrainer } from './trainer.js';
 
-/** resources/models/supervoxel-hippocampus, from core/engines/supervoxel/. */
-export const BUNDLED_SUPERVOXEL = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../resources/models/supervoxel-hippocampus',
-);
+/** resources/models/supervoxel-hippocampus. */
+export const BUNDLED_SUPERVOXEL = path.join(BUNDLED_MODELS, 'supervoxel-hippocampus');
 
 export const supervoxelEngine = defineEngine({
   name: 'supervoxel',

@@ -184,41 +184,71 @@ export interface KeypointResult {
 }
 
 /**
+ * The data term for keypoints i0 ≤ i < i1 at displacement `flow` (normalised units, 3 per
+ * keypoint; voxel = keypoint + flow · scale): returns Σ_i Σ_c r_c² and writes those keypoints'
+ * gradients of L's data part (1/(N·C) Σ r², N = all keypoints) into grad[3i … 3i + 2]. Keypoints are
+ * independent here, so any split of the range gives the same gradients.
+ */
+export function keypointDataTerm(
+  features: FeatureVolume,
+  keypoints: Float32Array,
+  targets: Float32Array,
+  flow: Float64Array,
+  scale: ArrayLike<number>,
+  i0: number,
+  i1: number,
+  grad: Float64Array,
+): number {
+  const n = keypoints.length / 3;
+  const C = features.channels;
+  const strides = cornerStrides(features.dims, C);
+  const g = new Float64Array(3);
+  let data = 0;
+  for (let i = i0; i < i1; i++) {
+    const x = keypoints[3 * i] + flow[3 * i] * scale[0];
+    const y = keypoints[3 * i + 1] + flow[3 * i + 1] * scale[1];
+    const z = keypoints[3 * i + 2] + flow[3 * i + 2] * scale[2];
+    data += residualAt(features, strides, x, y, z, targets, i * C, g);
+    for (let a = 0; a < 3; a++) grad[3 * i + a] = (2 / (n * C)) * g[a] * scale[a];
+  }
+  return data;
+}
+
+/**
+ * Evaluates the data term of every keypoint at `flow` into `grad` (keypointDataTerm over all of
+ * them); returns Σ r². The kernel pool's version splits the keypoints over two threads.
+ */
+export type KeypointDataTerm = (flow: Float64Array, grad: Float64Array) => number | Promise<number>;
+
+/**
  * Optimises the keypoints' displacements (see the file comment). `keypoints`: voxel coordinates
  * on the feature grid; `targets`: N × channels template features; `positionsMm`: the keypoints
- * in millimetres, for the neighbour graph (defaults to `keypoints`).
+ * in millimetres, for the neighbour graph (defaults to `keypoints`); `dataTerm`: how the data
+ * term is evaluated (default: here, keypointDataTerm over all keypoints; the same values however split).
  */
-export function optimiseKeypoints(
+export async function optimiseKeypoints(
   features: FeatureVolume,
   keypoints: Float32Array,
   targets: Float32Array,
   o: KeypointOptions,
   positionsMm: Float32Array = keypoints,
-): KeypointResult {
+  dataTerm?: KeypointDataTerm,
+): Promise<KeypointResult> {
   const n = keypoints.length / 3;
   const C = features.channels;
   const knn = knnGraph(positionsMm, o.k);
   const kk = knn.length / n;
   // voxel = (normalised + 1) · (size − 1) / 2 on each axis.
   const scale = features.dims.map((d) => (d - 1) / 2);
+  const data = dataTerm ?? ((flow, grad) => keypointDataTerm(features, keypoints, targets, flow, scale, 0, n, grad));
   const flow = new Float64Array(3 * n); // normalised units
   const grad = new Float64Array(3 * n);
-  const g = new Float64Array(3);
   const adam = new Adam(3 * n, 0.9, 0.999, 1e-8);
   const lr = new Float64Array(3 * n).fill(o.learningRate);
-  const strides = cornerStrides(features.dims, C);
   let initialLoss = NaN;
   let loss = NaN;
-  const evaluate = (): number => {
-    grad.fill(0);
-    let data = 0;
-    for (let i = 0; i < n; i++) {
-      const x = keypoints[3 * i] + flow[3 * i] * scale[0];
-      const y = keypoints[3 * i + 1] + flow[3 * i + 1] * scale[1];
-      const z = keypoints[3 * i + 2] + flow[3 * i + 2] * scale[2];
-      data += residualAt(features, strides, x, y, z, targets, i * C, g);
-      for (let a = 0; a < 3; a++) grad[3 * i + a] += (2 / (n * C)) * g[a] * scale[a];
-    }
+  const evaluate = async (): Promise<number> => {
+    const sq = await data(flow, grad);
     let reg = 0;
     for (let i = 0; i < n; i++)
       for (let e = 0; e < kk; e++) {
@@ -231,14 +261,14 @@ export function optimiseKeypoints(
           grad[3 * j + a] -= gr;
         }
       }
-    return data / (n * C) + (o.alpha * reg) / n;
+    return sq / (n * C) + (o.alpha * reg) / n;
   };
   for (let it = 1; it <= o.iterations; it++) {
-    loss = evaluate();
+    loss = await evaluate();
     if (it === 1) initialLoss = loss;
     adam.step(flow, grad, lr);
   }
-  const finalLoss = evaluate();
+  const finalLoss = await evaluate();
   const displacement = new Float32Array(3 * n);
   for (let i = 0; i < n; i++) for (let a = 0; a < 3; a++) displacement[3 * i + a] = flow[3 * i + a] * scale[a];
   return { displacement, initialLoss, finalLoss };

@@ -18,6 +18,7 @@ import { supervoxelCentres } from './template-supervoxels.js';
 import type { TemplateSupervoxels } from './template-supervoxels.js';
 import { labelFeatures } from './features.js';
 import { optimiseKeypoints, sampleFeatures } from './keypoints.js';
+import { keypointDataTermParallel } from '../../parallel/kernel-pool.js';
 import type { KeypointOptions } from './keypoints.js';
 import { densify } from './densify.js';
 import type { FeatureRuntime } from './runtime.js';
@@ -54,13 +55,13 @@ function keypointsOf(labels: Uint8Array, grid: Grid, layers: number, count: numb
 /** Fine-grid voxel coordinates → half-grid ones (same box: centres at 2h + 0.5). */
 const toHalf = (p: number) => (p - 0.5) / 2;
 
-export function matchKeypoints(
+export async function matchKeypoints(
   model: SupervoxelStepModel,
   scanFeatures: Float32Array,
   net: Grid,
   pre: import('../../registration/transform.js').SpatialTransform,
   s: MatchSettings,
-): { field: Float32Array; keypoints: number; initialLoss: number; finalLoss: number; densifySeconds: number } {
+): Promise<{ field: Float32Array; keypoints: number; initialLoss: number; finalLoss: number; densifySeconds: number }> {
   const { supervoxels: sv, bins } = model;
   const half = outputGrid(net);
   const C = sv.layers * bins;
@@ -73,7 +74,9 @@ export function matchKeypoints(
   const templateFeatures = { dims: half.dims, channels: C, data: labelFeatures(coarse, hv, sv.layers, model.classes, model.binOf, bins) };
   const targets = sampleFeatures(templateFeatures, kp);
   const mm = points.map((p, i) => p * net.spacing[i % 3]);
-  const r = optimiseKeypoints({ dims: half.dims, channels: C, data: scanFeatures }, kp, targets, s, mm);
+  const scan = { dims: half.dims, channels: C, data: scanFeatures };
+  // The data term of half the keypoints on the second core.
+  const r = await optimiseKeypoints(scan, kp, targets, s, mm, keypointDataTermParallel(scan, kp, targets));
   // Correspondences on the fine grid: q = p + 2d (fine voxels), value −2d.
   const n = points.length / 3;
   const q = new Float32Array(3 * n);
@@ -104,7 +107,7 @@ export function supervoxelStep(model: SupervoxelStepModel, settings: MatchSettin
       const features = await model.runtime.run(networkImage(fixed, net));
       const t1 = performance.now();
       ctx.onProgress?.({ stage: 'registration', fraction: 0.5, message: 'supervoxel keypoint matching' });
-      const m = matchKeypoints(model, features, net, ctx.pre ?? AffineTransform.identity(), settings);
+      const m = await matchKeypoints(model, features, net, ctx.pre ?? AffineTransform.identity(), settings);
       const t2 = performance.now();
       const transform = fieldTransform(net, m.field);
       const t3 = performance.now();

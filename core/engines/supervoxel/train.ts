@@ -83,7 +83,7 @@ async function validationDice(
   for (const s of val) {
     const net = networkGrid(s.scan, model.grid);
     const features = await model.runtime.run(networkImage(s.scan, net));
-    const m = matchKeypoints(model, features, net, s.affine, match);
+    const m = await matchKeypoints(model, features, net, s.affine, match);
     const t = new CompositeTransform([fieldTransform(net, m.field), s.affine]);
     const warped = sampleAtCoordinates(templateLabels, s.scan, sourceIndexCoordinates(s.scan, templateLabels, t), 'label-linear');
     const scores = diceScores(warped.data, s.labels.data);
