@@ -13,13 +13,15 @@ import { elastixRow, evaluateRows, heldOutSet, heldOutTitle, SCORE_HEADER, score
 import type { EngineRow } from './held-out.js';
 import { BUNDLED_SUPERVOXEL } from '../engines/supervoxel/index.js';
 import { BUNDLED_STUDENT } from '../engines/student/index.js';
+import { keyValues } from '../cli/args.js';
 
 export async function supervoxelBench(values: Record<string, unknown>): Promise<number> {
   const modelDir = (values.model as string | undefined) ?? BUNDLED_SUPERVOXEL;
   const set = await heldOutSet('supervoxel', modelDir, values);
   const backend = await initTensorBackend();
   const rows: EngineRow[] = [
-    { label: 'supervoxel', engine: 'supervoxel', options: { model: modelDir } },
+    // --option key=value: options of the supervoxel engine (e.g. keypoint settings).
+    { label: 'supervoxel', engine: 'supervoxel', options: { ...keyValues(values.option), model: modelDir } },
     { label: 'gn (learned features)', engine: 'gn', options: { model: path.join(RESOURCES, 'models', 'gn-hippocampus') } },
     { label: 'affine', engine: 'affine', options: {} },
   ];

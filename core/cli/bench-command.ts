@@ -46,9 +46,9 @@ Suites:
   cohort      batch label transfer of 100 hippocampus scans (--pairs N: N scans) into a fresh
               workspace with affine: seconds per scan end to end, peak resident memory at 10 and
               at 100 scans (flat: within 20 %)
-  supervoxel  held-out hippocampus scans: supervoxel (--model, default the bundled one), gn,
-              affine, student, elastix; the supervoxel step's prediction, keypoint and
-              densification seconds against gn's registration time
+  supervoxel  held-out hippocampus scans: supervoxel (--model, default the bundled one; --option
+              sets its engine options), gn, affine, student, elastix; the supervoxel step's
+              prediction, keypoint and densification seconds against gn's registration time
 
   --data DIR        the shared data folder (default: $LABELWARP_DATA or ../shared/data)
   --no-elastix      run our engine only

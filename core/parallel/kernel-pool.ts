@@ -14,7 +14,7 @@ import type { Grid, Vec3, VoxelArray } from '../volume/volume.js';
 import { transformData } from '../registration/transform.js';
 import type { SpatialTransform, TransformData } from '../registration/transform.js';
 import { keypointDataTerm } from '../engines/supervoxel/keypoints.js';
-import type { FeatureVolume, KeypointDataTerm } from '../engines/supervoxel/keypoints.js';
+import type { ChannelWindows, FeatureVolume, KeypointDataTerm } from '../engines/supervoxel/keypoints.js';
 import { transferClaimedSlices, transferOutput, transferSlices } from '../pipeline/label-transfer.js';
 import type { TransferOutput, TransferSource } from '../pipeline/label-transfer.js';
 import { combineScores, diceScores, hd95Scores, labelBoxes } from '../metrics/overlap.js';
@@ -44,6 +44,7 @@ export type KernelRequest =
       i0: number;
       i1: number;
       grad: Float64Array;
+      windows?: ChannelWindows;
     }
   | {
       id: number;
@@ -198,10 +199,15 @@ export async function normalEquationTermsParallel(
  * independent), the sum of squares added in two parts. Features, keypoints and targets are copied
  * to shared memory once; each evaluation copies the displacements in and the gradients out.
  */
-export function keypointDataTermParallel(features: FeatureVolume, keypoints: Float32Array, targets: Float32Array): KeypointDataTerm {
+export function keypointDataTermParallel(
+  features: FeatureVolume,
+  keypoints: Float32Array,
+  targets: Float32Array,
+  windows?: ChannelWindows,
+): KeypointDataTerm {
   const n = keypoints.length / 3;
   const scale = features.dims.map((d) => (d - 1) / 2);
-  const local: KeypointDataTerm = (flow, grad) => keypointDataTerm(features, keypoints, targets, flow, scale, 0, n, grad);
+  const local: KeypointDataTerm = (flow, grad) => keypointDataTerm(features, keypoints, targets, flow, scale, 0, n, grad, windows);
   if (n < 64 || !getWorker()) return local;
   const remoteFeatures = { ...features, dims: [...features.dims] as Vec3, data: shared(features.data) };
   const sharedKeypoints = shared(keypoints);
@@ -221,11 +227,12 @@ export function keypointDataTermParallel(features: FeatureVolume, keypoints: Flo
       i0: half,
       i1: n,
       grad: gradShared,
+      windows,
     });
-    const mine = keypointDataTerm(features, keypoints, targets, flow, scale, 0, half, grad);
+    const mine = keypointDataTerm(features, keypoints, targets, flow, scale, 0, half, grad, windows);
     const theirs = remote ? await remote.catch(() => null) : null;
     // A worker that failed leaves its keypoints to this thread.
-    if (theirs === null) return mine + keypointDataTerm(features, keypoints, targets, flow, scale, half, n, grad);
+    if (theirs === null) return mine + keypointDataTerm(features, keypoints, targets, flow, scale, half, n, grad, windows);
     grad.set(gradShared.subarray(3 * half), 3 * half);
     return mine + theirs;
   };

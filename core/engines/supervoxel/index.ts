@@ -51,6 +51,7 @@ export const supervoxelEngine = defineEngine({
         k: options.neighbours,
         iterations: options.iterations,
         smoothMm: options.smoothMm,
+        ownLayer: options.ownLayer,
       },
       {
         warnings: async (templateFile) =>

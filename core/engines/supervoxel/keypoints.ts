@@ -21,6 +21,15 @@ export interface KeypointOptions {
   iterations: number;
 }
 
+/**
+ * The channels each keypoint is matched on, where not all: channels start[i] … start[i] + width − 1
+ * of keypoint i (e.g. the bins of its own supervoxel layer).
+ */
+export interface ChannelWindows {
+  start: Int32Array;
+  width: number;
+}
+
 export const PAPER_KEYPOINT_OPTIONS: KeypointOptions = { learningRate: 0.05, alpha: 0.015, k: 8, iterations: 100 };
 
 export interface FeatureVolume {
@@ -93,9 +102,9 @@ export function knnGraph(points: Float32Array, k: number): Int32Array {
 const cell = trilinearCell();
 
 /**
- * Trilinear value and gradient (per voxel coordinate) of every channel at (x, y, z), edge-clamped;
- * accumulates Σ_c r_c ∂F_c/∂x into `grad` where r = F(x) − target (the data term's residual), and
- * returns Σ_c r_c². `strides`: the feature volume's corner strides.
+ * Trilinear value and gradient (per voxel coordinate) of channels c0 ≤ c < c1 at (x, y, z),
+ * edge-clamped; accumulates Σ_c r_c ∂F_c/∂x into `grad` where r = F(x) − target (the data term's
+ * residual), and returns Σ_c r_c². `strides`: the feature volume's corner strides.
  */
 function residualAt(
   f: FeatureVolume,
@@ -106,6 +115,8 @@ function residualAt(
   target: Float32Array,
   t0: number,
   grad: Float64Array,
+  c0: number,
+  c1: number,
 ): number {
   const C = f.channels;
   locateCell(f.dims, C, x, y, z, cell);
@@ -120,7 +131,7 @@ function residualAt(
   let gy = 0;
   let gz = 0;
   const d = f.data;
-  for (let c = 0; c < C; c++) {
+  for (let c = c0; c < c1; c++) {
     const p = b + c;
     const v000 = d[p];
     const v100 = d[p + sx];
@@ -186,8 +197,9 @@ export interface KeypointResult {
 /**
  * The data term for keypoints i0 ≤ i < i1 at displacement `flow` (normalised units, 3 per
  * keypoint; voxel = keypoint + flow · scale): returns Σ_i Σ_c r_c² and writes those keypoints'
- * gradients of L's data part (1/(N·C) Σ r², N = all keypoints) into grad[3i … 3i + 2]. Keypoints are
- * independent here, so any split of the range gives the same gradients.
+ * gradients of L's data part (1/(N·W) Σ r², N = all keypoints, W the channels each is matched on:
+ * all C, or `windows`) into grad[3i … 3i + 2]. Keypoints are independent here, so any split of the
+ * range gives the same gradients.
  */
 export function keypointDataTerm(
   features: FeatureVolume,
@@ -198,9 +210,11 @@ export function keypointDataTerm(
   i0: number,
   i1: number,
   grad: Float64Array,
+  windows?: ChannelWindows,
 ): number {
   const n = keypoints.length / 3;
   const C = features.channels;
+  const W = windows?.width ?? C;
   const strides = cornerStrides(features.dims, C);
   const g = new Float64Array(3);
   let data = 0;
@@ -208,8 +222,9 @@ export function keypointDataTerm(
     const x = keypoints[3 * i] + flow[3 * i] * scale[0];
     const y = keypoints[3 * i + 1] + flow[3 * i + 1] * scale[1];
     const z = keypoints[3 * i + 2] + flow[3 * i + 2] * scale[2];
-    data += residualAt(features, strides, x, y, z, targets, i * C, g);
-    for (let a = 0; a < 3; a++) grad[3 * i + a] = (2 / (n * C)) * g[a] * scale[a];
+    const c0 = windows ? windows.start[i] : 0;
+    data += residualAt(features, strides, x, y, z, targets, i * C, g, c0, c0 + W);
+    for (let a = 0; a < 3; a++) grad[3 * i + a] = (2 / (n * W)) * g[a] * scale[a];
   }
   return data;
 }
@@ -224,7 +239,8 @@ export type KeypointDataTerm = (flow: Float64Array, grad: Float64Array) => numbe
  * Optimises the keypoints' displacements (see the file comment). `keypoints`: voxel coordinates
  * on the feature grid; `targets`: N × channels template features; `positionsMm`: the keypoints
  * in millimetres, for the neighbour graph (defaults to `keypoints`); `dataTerm`: how the data
- * term is evaluated (default: here, keypointDataTerm over all keypoints; the same values however split).
+ * term is evaluated (default: here, keypointDataTerm over all keypoints; the same values however
+ * split), `windows`: the channels each keypoint is matched on (all when absent).
  */
 export async function optimiseKeypoints(
   features: FeatureVolume,
@@ -233,14 +249,15 @@ export async function optimiseKeypoints(
   o: KeypointOptions,
   positionsMm: Float32Array = keypoints,
   dataTerm?: KeypointDataTerm,
+  windows?: ChannelWindows,
 ): Promise<KeypointResult> {
   const n = keypoints.length / 3;
-  const C = features.channels;
+  const C = windows?.width ?? features.channels;
   const knn = knnGraph(positionsMm, o.k);
   const kk = knn.length / n;
   // voxel = (normalised + 1) · (size − 1) / 2 on each axis.
   const scale = features.dims.map((d) => (d - 1) / 2);
-  const data = dataTerm ?? ((flow, grad) => keypointDataTerm(features, keypoints, targets, flow, scale, 0, n, grad));
+  const data = dataTerm ?? ((flow, grad) => keypointDataTerm(features, keypoints, targets, flow, scale, 0, n, grad, windows));
   const flow = new Float64Array(3 * n); // normalised units
   const grad = new Float64Array(3 * n);
   const adam = new Adam(3 * n, 0.9, 0.999, 1e-8);

@@ -40,6 +40,8 @@ export interface SupervoxelStepHooks {
 
 export interface MatchSettings extends KeypointOptions {
   smoothMm: number;
+  /** Match each keypoint on its own supervoxel layer's channels only (else on all layers'). */
+  ownLayer?: boolean;
 }
 
 /** Keypoints (voxel coordinates on `grid`) of the supervoxels present in `labels`, and their layer-major index. */
@@ -67,7 +69,7 @@ export async function matchKeypoints(
   const C = sv.layers * bins;
   // The template's supervoxels on the network grid (centres) and on the half grid (features).
   const fine = carryLabels(sv, model.templateGrid, net, pre);
-  const { points } = keypointsOf(fine, net, sv.layers, sv.count);
+  const { points, index } = keypointsOf(fine, net, sv.layers, sv.count);
   const kp = points.map(toHalf);
   const coarse = carryLabels(sv, model.templateGrid, half, pre);
   const hv = half.dims[0] * half.dims[1] * half.dims[2];
@@ -75,8 +77,10 @@ export async function matchKeypoints(
   const targets = sampleFeatures(templateFeatures, kp);
   const mm = points.map((p, i) => p * net.spacing[i % 3]);
   const scan = { dims: half.dims, channels: C, data: scanFeatures };
+  // Keypoint i is the centre of a supervoxel of layer ⌊index / count⌋, whose bins are its own channels.
+  const windows = s.ownLayer ? { start: Int32Array.from(index, (p) => Math.floor(p / sv.count) * bins), width: bins } : undefined;
   // The data term of half the keypoints on the second core.
-  const r = await optimiseKeypoints(scan, kp, targets, s, mm, keypointDataTermParallel(scan, kp, targets));
+  const r = await optimiseKeypoints(scan, kp, targets, s, mm, keypointDataTermParallel(scan, kp, targets, windows), windows);
   // Correspondences on the fine grid: q = p + 2d (fine voxels), value −2d.
   const n = points.length / 3;
   const q = new Float32Array(3 * n);

@@ -47,6 +47,7 @@ import { supervoxelOnnx } from './onnx-export.js';
 import { matchKeypoints } from './step.js';
 import type { MatchSettings, SupervoxelStepModel } from './step.js';
 import { saveSupervoxelModel } from './model.js';
+import { SUPERVOXEL_OPTIONS } from './options.js';
 import { PAPER_KEYPOINT_OPTIONS } from './keypoints.js';
 
 interface Subject {
@@ -229,7 +230,12 @@ export async function trainSupervoxel(inputs: TrainInputs, o: SupervoxelTrainOpt
     binOf,
     bins: o.bins,
   };
-  const match: MatchSettings = { ...PAPER_KEYPOINT_OPTIONS, smoothMm: 4 };
+  // Validation registers as the engine does by default.
+  const match: MatchSettings = {
+    ...PAPER_KEYPOINT_OPTIONS,
+    smoothMm: SUPERVOXEL_OPTIONS.smoothMm.default,
+    ownLayer: SUPERVOXEL_OPTIONS.ownLayer.default,
+  };
   const settings = { ...o, teacherDir: undefined, teacherModel: o.teacherModel ? path.basename(o.teacherModel) : undefined };
   const log = path.join(out, 'log.csv');
   if (state.iteration === 0) {
