@@ -26,6 +26,8 @@ import { describeError } from '../core/util/errors.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = app.isPackaged ? process.resourcesPath : path.resolve(here, '..');
+// The hosts this process starts find the bundled models here (core/models/bundled.ts).
+process.env.LABELWARP_RESOURCES = path.join(ROOT, 'resources');
 const RENDERER_DIR = path.join(app.isPackaged ? path.join(process.resourcesPath, 'app.asar') : ROOT, 'renderer', 'dist');
 
 protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);

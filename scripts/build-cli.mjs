@@ -5,7 +5,8 @@
 import { build } from 'esbuild';
 import { requireCommonJs } from './require-commonjs.mjs';
 
-const CLI_OUT = 'dist/cli';
+// LABELWARP_CLI_OUT: another folder two levels below the root (the tests build one of their own).
+const CLI_OUT = process.env.LABELWARP_CLI_OUT ?? 'dist/cli';
 
 await build({
   entryPoints: { labelwarp: 'core/cli/main.ts', 'kernel-worker': 'core/parallel/kernel-worker.ts' },

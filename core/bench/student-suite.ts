@@ -7,13 +7,13 @@
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { bundledModel } from '../models/bundled.js';
 import { initTensorBackend } from '../tensor/backend.js';
 import { RESOURCES } from '../cli/sample-data.js';
 import { readModelCard } from '../models/model-format.js';
 import { fmt, mean, report } from './report.js';
 import { elastixRow, evaluateRows, heldOutSet, heldOutTitle, SCORE_HEADER, scoreTable } from './held-out.js';
 import type { EngineRow } from './held-out.js';
-import { BUNDLED_STUDENT } from '../engines/student/index.js';
 import { STUDENT_ARCHITECTURE, studentLayers } from '../engines/student/network.js';
 import { ParamSet } from '../engines/student/params.js';
 import { studentOnnx } from '../engines/student/onnx-export.js';
@@ -65,7 +65,7 @@ async function inferenceBench(modelGrid: Vec3, values: Record<string, unknown>, 
 }
 
 export async function studentBench(values: Record<string, unknown>): Promise<number> {
-  const modelDir = (values.model as string | undefined) ?? BUNDLED_STUDENT;
+  const modelDir = (values.model as string | undefined) ?? bundledModel('student-hippocampus');
   if (values['inference-only']) {
     const card = await readModelCard(modelDir, 'student');
     await inferenceBench(card.config.grid as Vec3, values, (await initTensorBackend()).description);

@@ -11,12 +11,11 @@ import { RESOURCES } from '../cli/sample-data.js';
 import { fmt, mean, report } from './report.js';
 import { elastixRow, evaluateRows, heldOutSet, heldOutTitle, SCORE_HEADER, scoreTable } from './held-out.js';
 import type { EngineRow } from './held-out.js';
-import { BUNDLED_SUPERVOXEL } from '../engines/supervoxel/index.js';
-import { BUNDLED_STUDENT } from '../engines/student/index.js';
 import { keyValues } from '../cli/args.js';
+import { bundledModel } from '../models/bundled.js';
 
 export async function supervoxelBench(values: Record<string, unknown>): Promise<number> {
-  const modelDir = (values.model as string | undefined) ?? BUNDLED_SUPERVOXEL;
+  const modelDir = (values.model as string | undefined) ?? bundledModel('supervoxel-hippocampus');
   const set = await heldOutSet('supervoxel', modelDir, values);
   const backend = await initTensorBackend();
   const rows: EngineRow[] = [
@@ -25,7 +24,8 @@ export async function supervoxelBench(values: Record<string, unknown>): Promise<
     { label: 'gn (learned features)', engine: 'gn', options: { model: path.join(RESOURCES, 'models', 'gn-hippocampus') } },
     { label: 'affine', engine: 'affine', options: {} },
   ];
-  if (existsSync(path.join(BUNDLED_STUDENT, 'model.json'))) rows.push({ label: 'student', engine: 'student', options: {} });
+  if (existsSync(path.join(bundledModel('student-hippocampus'), 'model.json')))
+    rows.push({ label: 'student', engine: 'student', options: {} });
   const elastix = elastixRow(values);
   if (elastix) rows.push(elastix);
   const parts = { predict: [] as number[], match: [] as number[], densify: [] as number[], affine: [] as number[] };

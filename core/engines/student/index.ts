@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { defineEngine } from '../engine.js';
-import { BUNDLED_MODELS } from '../../models/bundled.js';
+import { bundledModel } from '../../models/bundled.js';
 import { compose } from '../compose.js';
 import { affineStep } from '../affine/step.js';
 import { affineMemory } from '../affine/memory.js';
@@ -18,9 +18,6 @@ import type { ParamSet } from './params.js';
 import { modelFileKey, runtimeChoice } from '../cnn-runtime.js';
 import { studentStep } from './step.js';
 import { studentTrainer } from './trainer.js';
-
-/** resources/models/student-hippocampus. */
-export const BUNDLED_STUDENT = path.join(BUNDLED_MODELS, 'student-hippocampus');
 
 /** A warning when the pre-alignment differs from the one the model was trained behind (when recorded). */
 function preAlignmentWarning(training: Record<string, unknown>, options: StudentOptions): string | undefined {
@@ -34,7 +31,7 @@ function preAlignmentWarning(training: Record<string, unknown>, options: Student
 }
 
 async function networkStep(options: StudentOptions, name: string) {
-  const dir = options.model ?? BUNDLED_STUDENT;
+  const dir = options.model ?? bundledModel('student-hippocampus');
   const choice = runtimeChoice('student', options.runtime);
   // The network code (and TensorFlow.js with it) loads when a student is created, not with the registry.
   const [{ loadStudentNet, readStudentCard }, { createRuntime }] = await Promise.all([import('./model.js'), import('./runtime.js')]);

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { defineEngine } from '../engine.js';
-import { BUNDLED_MODELS } from '../../models/bundled.js';
+import { bundledModel } from '../../models/bundled.js';
 import { compose } from '../compose.js';
 import { affineStep } from '../affine/step.js';
 import { affineMemory } from '../affine/memory.js';
@@ -16,9 +16,6 @@ import { modelFileKey, runtimeChoice } from '../cnn-runtime.js';
 import { SUPERVOXEL_OPTIONS } from './options.js';
 import { supervoxelTrainer } from './trainer.js';
 
-/** resources/models/supervoxel-hippocampus. */
-export const BUNDLED_SUPERVOXEL = path.join(BUNDLED_MODELS, 'supervoxel-hippocampus');
-
 export const supervoxelEngine = defineEngine({
   name: 'supervoxel',
   description: 'SLIC-Reg: a CNN predicts the template supervoxels in the scan, keypoints matched by Adam, after affine pre-alignment',
@@ -26,7 +23,7 @@ export const supervoxelEngine = defineEngine({
   options: SUPERVOXEL_OPTIONS,
   async create(options) {
     const choice = runtimeChoice('supervoxel', options.runtime);
-    const dir = options.model ?? BUNDLED_SUPERVOXEL;
+    const dir = options.model ?? bundledModel('supervoxel-hippocampus');
     // The network code (and TensorFlow.js with it) loads when the engine is created, not with the registry.
     const [{ loadSupervoxelModel }, { createFeatureRuntime, tfjsFeatureRuntime }, { classBins, foldingMatrix }, { supervoxelStep }] =
       await Promise.all([import('./model.js'), import('./runtime.js'), import('./features.js'), import('./step.js')]);
