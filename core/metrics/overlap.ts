@@ -113,6 +113,16 @@ export interface PairStatistics {
 
 const DENSE_LABELS = 1 << 16;
 
+/** Grows the box at b[o … o + 5] (lowest i, j, k, then highest) to hold voxel (i, j, k). */
+function growBox(b: Int32Array, o: number, i: number, j: number, k: number): void {
+  if (i < b[o]) b[o] = i;
+  if (j < b[o + 1]) b[o + 1] = j;
+  if (k < b[o + 2]) b[o + 2] = k;
+  if (i > b[o + 3]) b[o + 3] = i;
+  if (j > b[o + 4]) b[o + 4] = j;
+  if (k > b[o + 5]) b[o + 5] = k;
+}
+
 /**
  * labelCounts of both maps, labelAgreement and labelBoxes in one pass over the two arrays
  * (instead of seven); undefined when a label lies outside 1 … 65535 (then the separate passes,
@@ -144,25 +154,13 @@ export function pairStatistics(
         if (p !== 0) {
           if (!(p > 0 && p < DENSE_LABELS) || p !== Math.floor(p)) return undefined;
           countP[p]++;
-          const o = 6 * p;
-          if (i < boxP[o]) boxP[o] = i;
-          if (j < boxP[o + 1]) boxP[o + 1] = j;
-          if (k < boxP[o + 2]) boxP[o + 2] = k;
-          if (i > boxP[o + 3]) boxP[o + 3] = i;
-          if (j > boxP[o + 4]) boxP[o + 4] = j;
-          if (k > boxP[o + 5]) boxP[o + 5] = k;
+          growBox(boxP, 6 * p, i, j, k);
         }
         if (r !== 0) {
           if (!(r > 0 && r < DENSE_LABELS) || r !== Math.floor(r)) return undefined;
           countR[r]++;
           if (p === r) agree[r]++;
-          const o = 6 * r;
-          if (i < boxR[o]) boxR[o] = i;
-          if (j < boxR[o + 1]) boxR[o + 1] = j;
-          if (k < boxR[o + 2]) boxR[o + 2] = k;
-          if (i > boxR[o + 3]) boxR[o + 3] = i;
-          if (j > boxR[o + 4]) boxR[o + 4] = j;
-          if (k > boxR[o + 5]) boxR[o + 5] = k;
+          growBox(boxR, 6 * r, i, j, k);
         }
       }
     }
