@@ -39,7 +39,7 @@ export function engineOptions(definition: EngineDefinition, raw: Record<string, 
 export async function createEngine(name: string, options: Record<string, unknown> = {}): Promise<RegistrationStep> {
   const d = getEngineDefinition(name);
   const values = engineOptions(d, options);
-  await tensorBackendFor(name, options);
+  await backendOf(d, values);
   return d.create(values);
 }
 
@@ -49,7 +49,11 @@ export async function createEngine(name: string, options: Record<string, unknown
  */
 export function tensorBackendFor(name: string, options: Record<string, unknown> = {}): Promise<BackendInfo> {
   const d = getEngineDefinition(name);
-  return (d.usesTensors?.(engineOptions(d, options)) ?? true) ? initTensorBackend() : Promise.resolve(NO_TENSOR_BACKEND);
+  return backendOf(d, engineOptions(d, options));
+}
+
+function backendOf(d: EngineDefinition, values: OptionValues<OptionSchema>): Promise<BackendInfo> {
+  return (d.usesTensors?.(values) ?? true) ? initTensorBackend() : Promise.resolve(NO_TENSOR_BACKEND);
 }
 
 export function trainableEngines(): EngineDefinition[] {

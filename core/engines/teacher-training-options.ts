@@ -53,3 +53,11 @@ export function splitSubjects<S>(labelled: readonly S[], o: SubjectSplit): { tra
   const held = labelled.slice(labelled.length - nVal);
   return { training: labelled.slice(0, labelled.length - nVal).slice(0, o.maxTraining), held, validation: held.slice(0, o.maxValidation) };
 }
+
+/**
+ * The teacher of every teacher-distilled trainer: gn, with the learned model of --teacher-model
+ * where one is named (the training-run controller caches its fields per template and teacher).
+ */
+export function gnTeacher(o: { teacherModel?: string }): { engine: string; options: Record<string, unknown> } {
+  return { engine: 'gn', options: o.teacherModel ? { model: o.teacherModel } : {} };
+}

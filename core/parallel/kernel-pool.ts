@@ -13,7 +13,7 @@ import { gridOf, voxelCount } from '../volume/volume.js';
 import type { Grid, Vec3, VoxelArray } from '../volume/volume.js';
 import { transformData } from '../registration/transform.js';
 import type { SpatialTransform, TransformData } from '../registration/transform.js';
-import { keypointDataTerm } from '../engines/supervoxel/keypoints.js';
+import { keypointDataTerm, localKeypointDataTerm, matchedChannels } from '../engines/supervoxel/keypoints.js';
 import type { ChannelWindows, FeatureVolume, KeypointDataTerm } from '../engines/supervoxel/keypoints.js';
 import { transferClaimedSlices, transferOutput, transferSlices } from '../pipeline/label-transfer.js';
 import type { TransferOutput, TransferSource } from '../pipeline/label-transfer.js';
@@ -40,7 +40,6 @@ export type KernelRequest =
       keypoints: Float32Array;
       targets: Float32Array;
       flow: Float64Array;
-      scale: number[];
       i0: number;
       i1: number;
       grad: Float64Array;
@@ -194,10 +193,10 @@ export async function normalEquationTermsParallel(
 }
 
 /**
- * The supervoxel keypoints' data term (keypointDataTerm) with the second half of the keypoints on
- * the worker, for each step of optimiseKeypoints: the same gradients as one thread (keypoints are
- * independent), the sum of squares added in two parts. Features, keypoints and targets are copied
- * to shared memory once; each evaluation copies the displacements in and the gradients out.
+ * The supervoxel keypoints' data term (a KeypointDataTerm) with the second half of the keypoints
+ * on the worker, for each step of optimiseKeypoints: the same gradients as one thread (keypoints
+ * are independent), the sum of squares added in two parts. Features, keypoints and targets are
+ * copied to shared memory once; each evaluation copies the displacements in and the gradients out.
  */
 export function keypointDataTermParallel(
   features: FeatureVolume,
@@ -206,9 +205,8 @@ export function keypointDataTermParallel(
   windows?: ChannelWindows,
 ): KeypointDataTerm {
   const n = keypoints.length / 3;
-  const scale = features.dims.map((d) => (d - 1) / 2);
-  const local: KeypointDataTerm = (flow, grad) => keypointDataTerm(features, keypoints, targets, flow, scale, 0, n, grad, windows);
-  if (n < 64 || !getWorker()) return local;
+  if (n < 64 || !getWorker()) return localKeypointDataTerm(features, keypoints, targets, windows);
+  const perTerm = n * matchedChannels(features, windows);
   const remoteFeatures = { ...features, dims: [...features.dims] as Vec3, data: shared(features.data) };
   const sharedKeypoints = shared(keypoints);
   const sharedTargets = shared(targets);
@@ -223,18 +221,17 @@ export function keypointDataTermParallel(
       keypoints: sharedKeypoints,
       targets: sharedTargets,
       flow: flowShared,
-      scale,
       i0: half,
       i1: n,
       grad: gradShared,
       windows,
     });
-    const mine = keypointDataTerm(features, keypoints, targets, flow, scale, 0, half, grad, windows);
-    const theirs = remote ? await remote.catch(() => null) : null;
+    const mine = keypointDataTerm(features, keypoints, targets, flow, 0, half, grad, windows);
+    let theirs = remote ? await remote.catch(() => null) : null;
     // A worker that failed leaves its keypoints to this thread.
-    if (theirs === null) return mine + keypointDataTerm(features, keypoints, targets, flow, scale, half, n, grad, windows);
-    grad.set(gradShared.subarray(3 * half), 3 * half);
-    return mine + theirs;
+    if (theirs === null) theirs = keypointDataTerm(features, keypoints, targets, flow, half, n, grad, windows);
+    else grad.set(gradShared.subarray(3 * half), 3 * half);
+    return (mine + theirs) / perTerm;
   };
 }
 

@@ -25,7 +25,7 @@ parentPort!.on('message', (req: KernelRequest) => {
       transferClaimedSlices(transformFromData(req.transform), req.target, req.source, req.next, req.out);
       parentPort!.postMessage({ id: req.id, result: true });
     } else if (req.op === 'keypoints') {
-      const r = keypointDataTerm(req.features, req.keypoints, req.targets, req.flow, req.scale, req.i0, req.i1, req.grad, req.windows);
+      const r = keypointDataTerm(req.features, req.keypoints, req.targets, req.flow, req.i0, req.i1, req.grad, req.windows);
       parentPort!.postMessage({ id: req.id, result: r });
     } else if (req.op === 'hd95') {
       parentPort!.postMessage({ id: req.id, result: [...hd95Scores(req.pred, req.ref, req.grid, req.labels, req.boxes)] });

@@ -11,7 +11,7 @@ import type { SpatialTransform } from '../registration/transform.js';
 import { evaluateSlices } from '../registration/transform.js';
 import { sampleInto } from '../kernels/resample.js';
 import type { InterpolationMode } from '../kernels/resample.js';
-import { gridBitsAt, warpedGridPattern } from './review-layers.js';
+import { warpedGridPattern } from './review-layers.js';
 import { cornersAgree, labelLinearAt, trilinearAt, trilinearInterior } from '../kernels/sample.js';
 
 /** The template as the transfer reads it (voxel arrays, possibly in shared memory). */
@@ -99,17 +99,24 @@ function transferEach(t: SpatialTransform, target: Grid, src: TransferSource, cl
 
 /**
  * The template's labels, image and grid layer at the template index coordinates `coords`: the
- * values of sampleInto (labels in src.labelMode, image linear) and warpedGridPattern, the labels
- * and the image in one loop that locates each point's cell once (two passes cost about 40 % more).
+ * values of sampleInto (labels in src.labelMode, image linear) and warpedGridPattern. The grid
+ * layer has its own loop (inside the other it costs twice as much).
  */
 function sampleTemplate(src: TransferSource, coords: Float32Array, labels: Int32Array, warped: Float32Array, grid: Uint8Array): void {
-  const [nx, ny, nz] = src.grid.dims;
-  if (src.labelMode !== 'label-linear') {
+  if (src.labelMode === 'label-linear') sampleLabelsAndImage(src, coords, labels, warped);
+  else {
     sampleInto(src.labels, src.grid.dims, coords, src.labelMode, labels);
     sampleInto(src.image, src.grid.dims, coords, 'linear', warped);
-    grid.set(warpedGridPattern(src.grid, coords));
-    return;
   }
+  warpedGridPattern(src.grid, coords, undefined, grid);
+}
+
+/**
+ * sampleInto's label-linear labels and linear image in one loop that locates each point's cell
+ * once (two passes cost about 40 % more).
+ */
+function sampleLabelsAndImage(src: TransferSource, coords: Float32Array, labels: Int32Array, warped: Float32Array): void {
+  const [nx, ny, nz] = src.grid.dims;
   const nxy = nx * ny;
   const { labels: templateLabels, image } = src;
   for (let v = 0, q = 0; v < labels.length; v++, q += 3) {
@@ -129,6 +136,4 @@ function sampleTemplate(src: TransferSource, coords: Float32Array, labels: Int32
       labels[v] = labelLinearAt(templateLabels, nx, ny, nz, x, y, z);
     }
   }
-  // Its own loop: in the one above it would not be inlined, and would cost twice as much.
-  for (let v = 0, q = 0; v < grid.length; v++, q += 3) grid[v] = gridBitsAt(coords[q], coords[q + 1], coords[q + 2], nx, ny, nz);
 }

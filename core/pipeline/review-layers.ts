@@ -22,24 +22,27 @@ function planeWeight(t: number, every: number): number {
  * interpolation of the planes of family f alone, at the voxel's template-grid coordinates, exceeds
  * 0.5 (lines one voxel wide, thin also where the template is stretched). Keeping the families apart lets a
  * viewer leave out the planes that lie in its slice (they would fill it) and draw the other two as
- * lines. 0 outside the template.
+ * lines. 0 outside the template. Written into `out` where given (e.g. a slice of a whole-grid layer).
  */
-export function warpedGridPattern(template: Grid, sourceIndex: Float32Array, every = 8): Uint8Array {
-  const [nx, ny, nz] = template.dims;
-  const out = new Uint8Array(sourceIndex.length / 3);
-  for (let v = 0, q = 0; v < out.length; v++, q += 3)
-    out[v] = gridBitsAt(sourceIndex[q], sourceIndex[q + 1], sourceIndex[q + 2], nx, ny, nz, every);
-  return out;
-}
-
-/** The grid layer's value (warpedGridPattern) at template index (x, y, z) of a template of nx × ny × nz voxels. */
-export function gridBitsAt(x: number, y: number, z: number, nx: number, ny: number, nz: number, every = 8): number {
-  // Outside the template on any axis: 0 (the three axes unrolled; the same tests as one loop).
-  if (!(x >= 0 && x <= nx - 1 && y >= 0 && y <= ny - 1 && z >= 0 && z <= nz - 1)) return 0;
+export function warpedGridPattern(
+  template: Grid,
+  sourceIndex: Float32Array,
+  every = 8,
+  out: Uint8Array = new Uint8Array(sourceIndex.length / 3),
+): Uint8Array {
+  const [xMax, yMax, zMax] = template.dims.map((d) => d - 1);
   const [bx, by, bz] = GRID_FAMILY_BITS;
-  return (
-    (planeWeight(x, every) > THRESHOLD ? bx : 0) |
-    (planeWeight(y, every) > THRESHOLD ? by : 0) |
-    (planeWeight(z, every) > THRESHOLD ? bz : 0)
-  );
+  for (let v = 0, q = 0; v < out.length; v++, q += 3) {
+    const x = sourceIndex[q];
+    const y = sourceIndex[q + 1];
+    const z = sourceIndex[q + 2];
+    // Outside the template on any axis: 0 (the three axes unrolled; the same tests as one loop).
+    out[v] =
+      x >= 0 && x <= xMax && y >= 0 && y <= yMax && z >= 0 && z <= zMax
+        ? (planeWeight(x, every) > THRESHOLD ? bx : 0) |
+          (planeWeight(y, every) > THRESHOLD ? by : 0) |
+          (planeWeight(z, every) > THRESHOLD ? bz : 0)
+        : 0;
+  }
+  return out;
 }

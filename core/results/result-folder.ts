@@ -14,6 +14,7 @@ import type { SpatialTransform } from '../registration/transform.js';
 import { LabelWarpError } from '../util/errors.js';
 import { commitFolder, prepareFolder } from './commit-folder.js';
 import type { SegmentResult } from '../pipeline/segment.js';
+import { exists } from '../util/exists.js';
 
 /**
  * File of each part (NIfTI-1, written as ITK writes it: see nifti-writer.ts). Float volumes (the
@@ -58,12 +59,6 @@ export interface ResultContent {
 export function resultFile(dir: string, part: ResultPart): string {
   return path.join(dir, RESULT_FILES[part]);
 }
-
-const exists = (file: string) =>
-  fs.stat(file).then(
-    () => true,
-    () => false,
-  );
 
 /** Names that parts had in earlier versions, newest first (read where the current name is missing). */
 const LEGACY_NAMES: Partial<Record<ResultPart, string[]>> = { warpedTemplate: ['warped-template.nii.gz', 'warped-atlas.nii.gz'] };

@@ -73,8 +73,3 @@ export const NO_TENSOR_BACKEND: BackendInfo = {
   device: 'cpu',
   description: 'none needed (typed-array kernels on the CPU)',
 };
-
-/** The backend selected so far in this process, or NO_TENSOR_BACKEND where nothing needed one. */
-export function tensorBackendInUse(): Promise<BackendInfo> {
-  return selected ?? Promise.resolve(NO_TENSOR_BACKEND);
-}

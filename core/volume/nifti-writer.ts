@@ -148,15 +148,14 @@ function* voxelPieces(data: VoxelArray, components: number): Generator<VoxelPiec
     const chunks = Array.from({ length: components }, () => new Ctor(m));
     const to = chunks.map((c): { [i: number]: number } => (four ? new Uint32Array(c.buffer) : c));
     if (components === 3) {
+      // Displacement fields, unrolled.
       const [t0, t1, t2] = to;
       for (let v = 0, i = v0 * 3; v < m; v++, i += 3) {
         t0[v] = from[i];
         t1[v] = from[i + 1];
         t2[v] = from[i + 2];
       }
-    } else {
-      for (let v = 0, i = v0 * components; v < m; v++) for (let c = 0; c < components; c++, i++) to[c][v] = from[i];
-    }
+    } else for (let v = 0, i = v0 * components; v < m; v++) for (let c = 0; c < components; c++, i++) to[c][v] = from[i];
     for (let c = 0; c < components; c++) yield { bytes: new Uint8Array(chunks[c].buffer), at: (c * n + v0) * data.BYTES_PER_ELEMENT };
   }
 }
@@ -188,14 +187,9 @@ export async function writeNifti(file: string, vol: Volume, options: { byCompone
   } else {
     const fh = await fs.open(file, 'w');
     try {
-      // Each piece goes to its own place in the file: a few writes stay in flight on the thread
-      // pool while the next pieces are made.
-      const inFlight = [fh.write(header, 0, header.length, 0)];
-      for (const p of pieces) {
-        inFlight.push(fh.write(p.bytes, 0, p.bytes.length, header.length + p.at));
-        if (inFlight.length >= 4) await inFlight.shift();
-      }
-      await Promise.all(inFlight);
+      // Each piece goes to its own place in the file.
+      await fh.write(header, 0, header.length, 0);
+      for (const p of pieces) await fh.write(p.bytes, 0, p.bytes.length, header.length + p.at);
     } finally {
       await fh.close();
     }

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { createRecord, readRecordIfPresent, writeRecord } from './records.js';
 import { dirs } from './layout.js';
 import type { Workspace } from './workspace.js';
+import { exists } from '../util/exists.js';
 
 export type JobState = 'done' | 'running' | 'interrupted' | 'failed' | 'pending';
 
@@ -59,12 +60,6 @@ async function claimAlive(file: string, claim: Claim | undefined): Promise<boole
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
-
-const exists = (p: string) =>
-  fs.stat(p).then(
-    () => true,
-    () => false,
-  );
 
 export async function jobStatus(ws: Workspace, run: string, scan: string): Promise<JobStatus> {
   if (await exists(dirs.result(ws.root, run, scan))) return { scan, state: 'done' };

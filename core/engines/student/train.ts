@@ -12,9 +12,8 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { splitSubjects } from '../teacher-training-options.js';
+import { gnTeacher, splitSubjects } from '../teacher-training-options.js';
 import type { TrainInputs } from '../engine.js';
-import { studentTeacher } from './trainer.js';
 import type { StudentTrainOptions } from './trainer.js';
 import { listScans } from '../../learned/dataset.js';
 import { exportTeacherFields } from '../../learned/teacher-fields.js';
@@ -83,8 +82,8 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
     templateLabels: inputs.templateLabels,
     scans: [...trainScans, ...valScans],
     out: teacherDir,
-    engine: studentTeacher(o).engine,
-    engineOptions: studentTeacher(o).options,
+    engine: gnTeacher(o).engine,
+    engineOptions: gnTeacher(o).options,
     progress: (label) => ({ onProgress: inputs.onProgress, done: () => inputs.log(`teacher ${label} done`) }),
     log: inputs.log,
   });

@@ -1,7 +1,7 @@
 /** `labelwarp train student`: the trainer's options, help and teacher (train.ts holds the training, loaded when one starts). */
 import { option } from '../options.js';
 import type { OptionValues } from '../options.js';
-import { splitSubjects, teacherTrainingOptions } from '../teacher-training-options.js';
+import { gnTeacher, splitSubjects, teacherTrainingOptions } from '../teacher-training-options.js';
 import type { EngineTrainer } from '../engine.js';
 import { STUDENT_OPTIONS } from './options.js';
 
@@ -42,11 +42,6 @@ export const STUDENT_TRAIN_OPTIONS = {
 
 export type StudentTrainOptions = OptionValues<typeof STUDENT_TRAIN_OPTIONS>;
 
-/** The teacher whose fields the student learns from (the training-run controller caches them per template and teacher). */
-export function studentTeacher(o: StudentTrainOptions): { engine: string; options: Record<string, unknown> } {
-  return { engine: 'gn', options: o.teacherModel ? { model: o.teacherModel } : {} };
-}
-
 export const studentTrainer: EngineTrainer<typeof STUDENT_TRAIN_OPTIONS> = {
   help: `Distils the student network (four stride-2 convolutions, three transposed convolutions with
 skips) from the Gauss-Newton teacher: l_rec (1 − correlation) and the discriminator term
@@ -58,7 +53,7 @@ Use it with: labelwarp segment … --engine student --model MODEL_DIR`,
   options: STUDENT_TRAIN_OPTIONS,
   // The training code (and TensorFlow.js with it) loads only when a training starts.
   train: async (inputs, o) => (await import('./train.js')).trainStudent(inputs, o),
-  teacher: studentTeacher,
+  teacher: gnTeacher,
   // Fields for the training and the validating scans (the rest of the held-out ones are never read).
   teacherSubjects: (o, labelled) => {
     const s = splitSubjects(labelled, o);

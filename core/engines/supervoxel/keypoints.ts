@@ -194,19 +194,28 @@ export interface KeypointResult {
   finalLoss: number;
 }
 
+/** voxel = (normalised + 1) · (size − 1) / 2 on each axis: the voxels per normalised unit. */
+function normalisedScale(dims: Vec3): number[] {
+  return dims.map((d) => (d - 1) / 2);
+}
+
+/** The channels each keypoint is matched on: all of them, or a window's width. */
+export function matchedChannels(features: FeatureVolume, windows?: ChannelWindows): number {
+  return windows?.width ?? features.channels;
+}
+
 /**
  * The data term for keypoints i0 ≤ i < i1 at displacement `flow` (normalised units, 3 per
  * keypoint; voxel = keypoint + flow · scale): returns Σ_i Σ_c r_c² and writes those keypoints'
- * gradients of L's data part (1/(N·W) Σ r², N = all keypoints, W the channels each is matched on:
- * all C, or `windows`) into grad[3i … 3i + 2]. Keypoints are independent here, so any split of the
- * range gives the same gradients.
+ * gradients of L's data part (1/(N·W) Σ r², N = all keypoints, W = matchedChannels) into
+ * grad[3i … 3i + 2]. Keypoints are independent here, so any split of the range gives the same
+ * gradients.
  */
 export function keypointDataTerm(
   features: FeatureVolume,
   keypoints: Float32Array,
   targets: Float32Array,
   flow: Float64Array,
-  scale: ArrayLike<number>,
   i0: number,
   i1: number,
   grad: Float64Array,
@@ -214,7 +223,8 @@ export function keypointDataTerm(
 ): number {
   const n = keypoints.length / 3;
   const C = features.channels;
-  const W = windows?.width ?? C;
+  const W = matchedChannels(features, windows);
+  const scale = normalisedScale(features.dims);
   const strides = cornerStrides(features.dims, C);
   const g = new Float64Array(3);
   let data = 0;
@@ -230,17 +240,29 @@ export function keypointDataTerm(
 }
 
 /**
- * Evaluates the data term of every keypoint at `flow` into `grad` (keypointDataTerm over all of
- * them); returns Σ r². The kernel pool's version splits the keypoints over two threads.
+ * The data part of L at `flow`, its gradient written into `grad` (keypointDataTerm over all
+ * keypoints, divided by N·W). localKeypointDataTerm computes it on this thread; the kernel pool's
+ * version splits the keypoints over two.
  */
 export type KeypointDataTerm = (flow: Float64Array, grad: Float64Array) => number | Promise<number>;
+
+/** The data term on this thread; `windows`: the channels each keypoint is matched on (all when absent). */
+export function localKeypointDataTerm(
+  features: FeatureVolume,
+  keypoints: Float32Array,
+  targets: Float32Array,
+  windows?: ChannelWindows,
+): KeypointDataTerm {
+  const n = keypoints.length / 3;
+  const W = matchedChannels(features, windows);
+  return (flow, grad) => keypointDataTerm(features, keypoints, targets, flow, 0, n, grad, windows) / (n * W);
+}
 
 /**
  * Optimises the keypoints' displacements (see the file comment). `keypoints`: voxel coordinates
  * on the feature grid; `targets`: N × channels template features; `positionsMm`: the keypoints
  * in millimetres, for the neighbour graph (defaults to `keypoints`); `dataTerm`: how the data
- * term is evaluated (default: here, keypointDataTerm over all keypoints; the same values however
- * split), `windows`: the channels each keypoint is matched on (all when absent).
+ * term is evaluated (default: on this thread, all channels; the same values however split).
  */
 export async function optimiseKeypoints(
   features: FeatureVolume,
@@ -248,16 +270,12 @@ export async function optimiseKeypoints(
   targets: Float32Array,
   o: KeypointOptions,
   positionsMm: Float32Array = keypoints,
-  dataTerm?: KeypointDataTerm,
-  windows?: ChannelWindows,
+  dataTerm: KeypointDataTerm = localKeypointDataTerm(features, keypoints, targets),
 ): Promise<KeypointResult> {
   const n = keypoints.length / 3;
-  const C = windows?.width ?? features.channels;
   const knn = knnGraph(positionsMm, o.k);
   const kk = knn.length / n;
-  // voxel = (normalised + 1) · (size − 1) / 2 on each axis.
-  const scale = features.dims.map((d) => (d - 1) / 2);
-  const data = dataTerm ?? ((flow, grad) => keypointDataTerm(features, keypoints, targets, flow, scale, 0, n, grad, windows));
+  const scale = normalisedScale(features.dims);
   const flow = new Float64Array(3 * n); // normalised units
   const grad = new Float64Array(3 * n);
   const adam = new Adam(3 * n, 0.9, 0.999, 1e-8);
@@ -265,7 +283,7 @@ export async function optimiseKeypoints(
   let initialLoss = NaN;
   let loss = NaN;
   const evaluate = async (): Promise<number> => {
-    const sq = await data(flow, grad);
+    const data = await dataTerm(flow, grad);
     let reg = 0;
     for (let i = 0; i < n; i++)
       for (let e = 0; e < kk; e++) {
@@ -278,7 +296,7 @@ export async function optimiseKeypoints(
           grad[3 * j + a] -= gr;
         }
       }
-    return sq / (n * C) + (o.alpha * reg) / n;
+    return data + (o.alpha * reg) / n;
   };
   for (let it = 1; it <= o.iterations; it++) {
     loss = await evaluate();

@@ -80,7 +80,7 @@ export async function matchKeypoints(
   // Keypoint i is the centre of a supervoxel of layer ⌊index / count⌋, whose bins are its own channels.
   const windows = s.ownLayer ? { start: Int32Array.from(index, (p) => Math.floor(p / sv.count) * bins), width: bins } : undefined;
   // The data term of half the keypoints on the second core.
-  const r = await optimiseKeypoints(scan, kp, targets, s, mm, keypointDataTermParallel(scan, kp, targets, windows), windows);
+  const r = await optimiseKeypoints(scan, kp, targets, s, mm, keypointDataTermParallel(scan, kp, targets, windows));
   // Correspondences on the fine grid: q = p + 2d (fine voxels), value −2d.
   const n = points.length / 3;
   const q = new Float32Array(3 * n);

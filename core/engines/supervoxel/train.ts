@@ -14,9 +14,8 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { splitSubjects } from '../teacher-training-options.js';
+import { gnTeacher, splitSubjects } from '../teacher-training-options.js';
 import type { TrainInputs } from '../engine.js';
-import { supervoxelTeacher } from './trainer.js';
 import type { SupervoxelTrainOptions } from './trainer.js';
 import { listScans, labelSet } from '../../learned/dataset.js';
 import type { ScanEntry } from '../../learned/dataset.js';
@@ -130,8 +129,8 @@ export async function trainSupervoxel(inputs: TrainInputs, o: SupervoxelTrainOpt
     templateLabels: inputs.templateLabels,
     scans: trainScans,
     out: teacherDir,
-    engine: supervoxelTeacher(o).engine,
-    engineOptions: supervoxelTeacher(o).options,
+    engine: gnTeacher(o).engine,
+    engineOptions: gnTeacher(o).options,
     progress: (label) => ({ onProgress: inputs.onProgress, done: () => inputs.log(`teacher ${label} done`) }),
     log: inputs.log,
   });

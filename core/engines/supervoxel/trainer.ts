@@ -1,7 +1,7 @@
 /** `labelwarp train supervoxel`: the trainer's options, help and teacher (train.ts holds the training, loaded when one starts). */
 import { option } from '../options.js';
 import type { OptionValues } from '../options.js';
-import { splitSubjects, teacherTrainingOptions } from '../teacher-training-options.js';
+import { gnTeacher, splitSubjects, teacherTrainingOptions } from '../teacher-training-options.js';
 import type { EngineTrainer } from '../engine.js';
 import { DEFAULT_SUPERVOXELS } from './template-supervoxels.js';
 
@@ -40,11 +40,6 @@ export const SUPERVOXEL_TRAIN_OPTIONS = {
 
 export type SupervoxelTrainOptions = OptionValues<typeof SUPERVOXEL_TRAIN_OPTIONS>;
 
-/** The registration whose fields carry the template's supervoxels to the training scans (cached per template and teacher). */
-export function supervoxelTeacher(o: SupervoxelTrainOptions): { engine: string; options: Record<string, unknown> } {
-  return { engine: 'gn', options: o.teacherModel ? { model: o.teacherModel } : {} };
-}
-
 export const supervoxelTrainer: EngineTrainer<typeof SUPERVOXEL_TRAIN_OPTIONS> = {
   help: `Trains the supervoxel network (SLIC-Reg): the template's 16 layers of 127 SLIC supervoxels,
 carried to the training scans through Gauss-Newton teacher fields (computed once, reused), are
@@ -56,7 +51,7 @@ Use it with: labelwarp segment … --engine supervoxel --model MODEL_DIR`,
   options: SUPERVOXEL_TRAIN_OPTIONS,
   // The training code (and TensorFlow.js with it) loads only when a training starts.
   train: async (inputs, o) => (await import('./train.js')).trainSupervoxel(inputs, o),
-  teacher: supervoxelTeacher,
+  teacher: gnTeacher,
   // The teacher's fields carry the supervoxels to the training scans only (validation scores the whole registration).
   teacherSubjects: (o, labelled) => splitSubjects(labelled, o).training,
 };
