@@ -17,7 +17,8 @@ export class VariableAdam implements GradientApplier {
   private readonly state = new Map<string, { adam: Adam; values: Float64Array }>();
 
   constructor(
-    private readonly learningRate: number,
+    /** The step of the next update (a schedule may change it between updates). */
+    public learningRate: number,
     private readonly beta1 = 0.9,
     private readonly beta2 = 0.999,
     private readonly epsilon = 1e-7,

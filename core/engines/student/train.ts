@@ -38,6 +38,8 @@ import { saveStudentModel } from './model.js';
 import { mulberry32 } from '../../util/random.js';
 import { affineStep } from '../affine/step.js';
 import { VariableAdam } from '../../tensor/variable-adam.js';
+import { cosineLearningRate } from '../../tensor/learning-rate.js';
+import { augmentPair, randomGridAffine } from '../../learned/augment.js';
 
 function predict(net: ParamSet, pair: StudentPair): Float32Array {
   const [nx, ny, nz] = pair.grid.dims;
@@ -131,12 +133,13 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
     if (s) state = s;
     inputs.log(s ? `resuming at iteration ${s.iteration}` : 'no checkpoint: starting from scratch');
   }
+  const optStudent = new VariableAdam(o.learningRate);
   const nets: Nets = {
     arch: STUDENT_ARCHITECTURE,
     student: await load('student', studentLayerList, o.seed),
     critic: await load('critic', discriminatorLayers(), o.seed + 1, 0.1),
     backward: o.cycle ? await load('backward', studentLayerList, o.seed + 2) : undefined,
-    optStudent: new VariableAdam(o.learningRate),
+    optStudent,
     optCritic: new VariableAdam(o.criticLearningRate),
   };
   const weights: LossWeights = {
@@ -168,6 +171,7 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
     'cyc_trans',
     'cyc_anatomy',
     'critic',
+    'lr',
   ];
   if (state.iteration === 0) {
     await fs.writeFile(log, `iteration,subject,${columns.join(',')},seconds\n`);
@@ -197,13 +201,17 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
       const k = Math.floor(rand() * train.length);
       const p = train[k];
       const t0 = performance.now();
+      optStudent.learningRate = cosineLearningRate(o.learningRate, o.finalLearningRate, it, o.iterations);
+      // The scan and its teacher field seen through a random affine (the template stays as it is).
+      const seen = o.augment > 0 ? augmentPair(p.scan, p.teacher, dims, randomGridAffine(rand, dims, o.augment)) : p;
       const terms = trainingStep(
         nets,
-        { dims, template: p.template, scan: p.scan, teacher: p.teacher, templateOneHot: hot[k], classes: classes.length },
+        { dims, template: p.template, scan: seen.scan, teacher: seen.teacher, templateOneHot: hot[k], classes: classes.length },
         weights,
         (it + 1) % o.criticEvery === 0,
         { ic: o.inverseConsistency, cycle: o.cycle },
       );
+      terms.lr = optStudent.learningRate;
       const s = (performance.now() - t0) / 1000;
       await fs.appendFile(
         log,

@@ -39,7 +39,8 @@ import { SUPERVOXEL_ARCHITECTURE, checkSupervoxelGrid, supervoxelLayers } from '
 import { DEFAULT_SUPERVOXELS, templateSupervoxels } from './template-supervoxels.js';
 import type { SupervoxelSettings, TemplateSupervoxels } from './template-supervoxels.js';
 import { carryLabels, networkGrid, networkImage } from './maps.js';
-import { augmentSample, randomGridAffine, trainingStep } from './training-step.js';
+import { augmentSample, trainingStep } from './training-step.js';
+import { randomGridAffine } from '../../learned/augment.js';
 import { classBins, foldingMatrix } from './features.js';
 import { createFeatureRuntime, tfjsFeatureRuntime } from './runtime.js';
 import { supervoxelOnnx } from './onnx-export.js';

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Vec3 } from '../../volume/volume.js';
 import { trilinearAt } from '../../kernels/sample.js';
+import { gridAffineAt } from '../../learned/augment.js';
 import type { ParamSet } from '../student/params.js';
 import { headInput, headScores, supervoxelTrunk } from './network.js';
 import type { SupervoxelArchitecture } from './network.js';
@@ -144,22 +145,6 @@ export function trainingStep(
   }
 }
 
-/** A random affine of the grid's index space about its centre: x ↦ c + (I + E)(x − c) + t, E and t/extent ~ N(0, s²). */
-export function randomGridAffine(rand: () => number, dims: Vec3, s: number): Float64Array {
-  const g = () => Math.sqrt(-2 * Math.log(Math.max(rand(), 1e-12))) * Math.cos(2 * Math.PI * rand());
-  const c = dims.map((d) => (d - 1) / 2);
-  const m = new Float64Array(12);
-  for (let r = 0; r < 3; r++) {
-    let off = c[r] + g() * s * c[r];
-    for (let q = 0; q < 3; q++) {
-      m[4 * r + q] = (r === q ? 1 : 0) + g() * s;
-      off -= m[4 * r + q] * c[q];
-    }
-    m[4 * r + 3] = off;
-  }
-  return m;
-}
-
 /**
  * The sample seen through `m` (fine-grid index space; identity when undefined): the image
  * sampled trilinearly at m(x) for every network voxel x, and the fine supervoxel maps sampled
@@ -168,8 +153,7 @@ export function randomGridAffine(rand: () => number, dims: Vec3, s: number): Flo
 export function augmentSample(image: Float32Array, labels: Uint8Array, layers: number, dims: Vec3, m?: Float64Array): TrainingSample {
   const [nx, ny, nz] = dims;
   const n = nx * ny * nz;
-  const map = (x: number, y: number, z: number): Vec3 =>
-    m ? [m[0] * x + m[1] * y + m[2] * z + m[3], m[4] * x + m[5] * y + m[6] * z + m[7], m[8] * x + m[9] * y + m[10] * z + m[11]] : [x, y, z];
+  const map = (x: number, y: number, z: number): Vec3 => (m ? gridAffineAt(m, x, y, z) : [x, y, z]);
   const out = new Float32Array(n);
   for (let k = 0, v = 0; k < nz; k++)
     for (let j = 0; j < ny; j++)
