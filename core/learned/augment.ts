@@ -3,7 +3,7 @@
  * the transform itself, and a student pair (scan and teacher displacement) seen through it.
  */
 import type { Vec3 } from '../volume/volume.js';
-import { trilinearAt } from '../kernels/sample.js';
+import { sampleVec3Clamped, trilinearAt } from '../kernels/sample.js';
 
 /** A random affine of the grid's index space about its centre: x ↦ c + (I + E)(x − c) + t, E and t/extent ~ N(0, s²). */
 export function randomGridAffine(rand: () => number, dims: Vec3, s: number): Float64Array {
@@ -39,22 +39,17 @@ export function augmentPair(
 ): { scan: Float32Array; teacher: Float32Array } {
   const [nx, ny, nz] = dims;
   const n = nx * ny * nz;
-  const components = [0, 1, 2].map((c) => {
-    const a = new Float32Array(n);
-    for (let v = 0; v < n; v++) a[v] = teacher[3 * v + c];
-    return a;
-  });
   const outScan = new Float32Array(n);
   const outTeacher = new Float32Array(3 * n);
-  const clamp = (a: number, hi: number) => Math.min(hi, Math.max(0, a));
   for (let k = 0, v = 0; k < nz; k++)
     for (let j = 0; j < ny; j++)
       for (let i = 0; i < nx; i++, v++) {
         const [x, y, z] = gridAffineAt(m, i, j, k);
         outScan[v] = trilinearAt(scan, nx, ny, nz, x, y, z);
-        const [cx, cy, cz] = [clamp(x, nx - 1), clamp(y, ny - 1), clamp(z, nz - 1)];
-        const at = [x - i, y - j, z - k];
-        for (let c = 0; c < 3; c++) outTeacher[3 * v + c] = at[c] + trilinearAt(components[c], nx, ny, nz, cx, cy, cz);
+        sampleVec3Clamped(teacher, nx, ny, nz, x, y, z, outTeacher, 3 * v);
+        outTeacher[3 * v] += x - i;
+        outTeacher[3 * v + 1] += y - j;
+        outTeacher[3 * v + 2] += z - k;
       }
   return { scan: outScan, teacher: outTeacher };
 }

@@ -171,10 +171,9 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
     'cyc_trans',
     'cyc_anatomy',
     'critic',
-    'lr',
   ];
   if (state.iteration === 0) {
-    await fs.writeFile(log, `iteration,subject,${columns.join(',')},seconds\n`);
+    await fs.writeFile(log, `iteration,subject,${columns.join(',')},lr,seconds\n`);
     await fs.writeFile(path.join(out, 'validation.csv'), 'iteration,dice\n');
   }
   const rand = mulberry32(o.seed + state.iteration);
@@ -211,11 +210,11 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
         (it + 1) % o.criticEvery === 0,
         { ic: o.inverseConsistency, cycle: o.cycle },
       );
-      terms.lr = optStudent.learningRate;
       const s = (performance.now() - t0) / 1000;
       await fs.appendFile(
         log,
-        `${it + 1},${p.id},${columns.map((c) => (terms[c] === undefined ? '' : terms[c].toFixed(6))).join(',')},${s.toFixed(3)}\n`,
+        // The step is logged beside the terms, not among them (the app plots the terms as loss curves).
+        `${it + 1},${p.id},${columns.map((c) => (terms[c] === undefined ? '' : terms[c].toFixed(6))).join(',')},${optStudent.learningRate.toFixed(6)},${s.toFixed(3)}\n`,
       );
       inputs.onStep?.({ iteration: it + 1, iterations: o.iterations, terms, seconds: s });
       inputs.onProgress?.({
