@@ -10,6 +10,7 @@ import {
   gradientPenalty,
   inverseConsistencyLoss,
   jacobianDeterminant5,
+  labelLoss,
   reconstructionLoss,
   smoothnessLoss,
   teacherLoss,
@@ -72,6 +73,18 @@ describe('student losses: gradients on a tiny volume', () => {
     checkGradient((d) => inverseConsistencyLoss(d, back), disp);
     checkGradient((b) => inverseConsistencyLoss(disp, b), back);
     tf.dispose([teacher, disp, back]);
+  });
+
+  it("labels (1 − soft Dice of the warped template labels against the scan's)", () => {
+    const templateLabels = tf.tidy(() => tf.sigmoid(tf.mul(smoothVolume(11, 2, 1), 4)) as T5);
+    const scanLabels = tf.tidy(() => tf.sigmoid(tf.mul(smoothVolume(12, 2, 1), 4)) as T5);
+    const disp = smoothVolume(13, 3, 1);
+    checkGradient((d) => labelLoss(templateLabels, scanLabels, d), disp);
+    const zero = tf.zerosLike(disp) as T5;
+    // Identical label maps and no motion: the soft Dice of a map with itself.
+    const self = labelLoss(templateLabels, templateLabels, zero).dataSync()[0];
+    expect(self).toBeLessThan(labelLoss(templateLabels, scanLabels, zero).dataSync()[0]);
+    tf.dispose([templateLabels, scanLabels, disp, zero]);
   });
 
   it('det J of a known linear field', () => {

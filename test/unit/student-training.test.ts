@@ -19,6 +19,7 @@ function pair(): StepData {
   const scan = new Float32Array(n);
   const teacher = new Float32Array(3 * n);
   const oneHot = new Float32Array(n);
+  const scanOneHot = new Float32Array(n);
   let v = 0;
   for (let z = 0; z < N; z++)
     for (let y = 0; y < N; y++)
@@ -28,8 +29,9 @@ function pair(): StepData {
         scan[v] = Math.exp(-r2(6));
         teacher[3 * v] = 1.5; // scan(x) = template(x + 1.5)
         oneHot[v] = template[v] > 0.5 ? 1 : 0;
+        scanOneHot[v] = scan[v] > 0.5 ? 1 : 0;
       }
-  return { dims: [N, N, N], template, scan, teacher, templateOneHot: oneHot, classes: 1 };
+  return { dims: [N, N, N], template, scan, teacher, templateOneHot: oneHot, scanOneHot, classes: 1 };
 }
 
 const WEIGHTS: LossWeights = {
@@ -43,6 +45,7 @@ const WEIGHTS: LossWeights = {
   inverseConsistency: 1,
   cycleImage: 10,
   cycleOther: 3,
+  labels: 1,
 };
 
 function nets(cycle: boolean): Nets {
@@ -80,6 +83,17 @@ describe('student training', () => {
     disposeNets(n);
   });
 
+  it("the label term alone moves the warped template labels onto the scan's", () => {
+    const n = nets(false);
+    const data = pair();
+    const only: LossWeights = { ...WEIGHTS, gamma: 1, teacher: 0, folding: 0, smoothness: 0, labels: 1 };
+    const dice: number[] = [];
+    for (let i = 0; i < 20; i++) dice.push(trainingStep(n, data, { ...only, gamma: 1 }, false, { ic: false, cycle: false }).labels);
+    // gamma 1 keeps l_rec in the loss; the label term must fall on its own account too.
+    expect(dice[19]).toBeLessThan(0.8 * dice[0]);
+    disposeNets(n);
+  });
+
   it('tensor count stays the same across steps, with every option on', () => {
     const n = nets(true);
     const data = pair();
@@ -90,7 +104,7 @@ describe('student training', () => {
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) {
       const terms = trainingStep(n, data, WEIGHTS, i === 1, opts);
-      for (const k of ['loss', 'rec', 'dis', 'teacher', 'fold', 'smooth', 'ic', 'rec_back', 'cyc_image', 'cyc_trans', 'cyc_anatomy'])
+      for (const k of ['loss', 'rec', 'dis', 'teacher', 'fold', 'smooth', 'ic', 'rec_back', 'cyc_image', 'cyc_trans', 'cyc_anatomy', 'labels'])
         expect(Number.isFinite(terms[k])).toBe(true);
     }
     expect(tf.memory().numTensors).toBe(before);

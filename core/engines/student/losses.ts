@@ -8,6 +8,7 @@
  * - folding: mean of max(0, τ − det J) (central differences inside the grid);
  * - smoothness: mean squared forward differences;
  * - inverse consistency (ICON): u + v∘(id + u) ≈ 0 for forward u and backward v;
+ * - labels: 1 − soft Dice of the template labels warped by the field against the scan's labels;
  * - LT-Net cycle: image-cycle L1, a robust (Charbonnier) transformation cycle and a soft Dice
  *   between the template labels and their forward-backward warp.
  */
@@ -139,6 +140,11 @@ export function softDiceLoss(a: T5, b: T5): tf.Scalar {
     const sizes = tf.add(tf.sum(a, [0, 1, 2, 3]), tf.sum(b, [0, 1, 2, 3]));
     return tf.sub(1, tf.mean(tf.div(tf.mul(inter, 2), tf.add(sizes, 1e-6)))) as tf.Scalar;
   });
+}
+
+/** The label term: 1 − soft Dice of the template's one-hot labels warped by disp against the scan's. */
+export function labelLoss(templateLabels: T5, scanLabels: T5, disp: T5): tf.Scalar {
+  return tf.tidy(() => softDiceLoss(warp5(templateLabels, disp), scanLabels));
 }
 
 export interface CycleTerms {

@@ -67,6 +67,8 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
   const dims = o.grid as Vec3;
   if (dims.length !== 3) throw new LabelWarpError('--grid needs three sizes x,y,z');
   checkStudentGrid(dims);
+  if (o.augment > 0 && o.labelWeight > 0)
+    throw new LabelWarpError('--augment needs --label-weight 0 (the augmentation does not move the label maps)');
   await fs.mkdir(out, { recursive: true });
   const template = await readTemplate(inputs.templateImage, inputs.templateLabels);
   if (template.classes.length === 0) throw new LabelWarpError('the template label map holds no labels', inputs.templateLabels);
@@ -153,9 +155,11 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
     inverseConsistency: o.icWeight,
     cycleImage: o.cycleLambda1,
     cycleOther: o.cycleLambda2,
+    labels: o.labelWeight,
   };
   const settings = { ...o, teacherDir: undefined, teacherModel: o.teacherModel ? path.basename(o.teacherModel) : undefined };
   const hot = train.map((p) => oneHot(p.templateLabels, classes));
+  const scanHot = o.labelWeight > 0 ? train.map((p) => (p.scanLabels ? oneHot(p.scanLabels, classes) : undefined)) : [];
   const log = path.join(out, 'log.csv');
   const columns = [
     'loss',
@@ -170,6 +174,7 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
     'cyc_image',
     'cyc_trans',
     'cyc_anatomy',
+    'labels',
     'critic',
   ];
   if (state.iteration === 0) {
@@ -205,7 +210,7 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
       const seen = o.augment > 0 ? augmentPair(p.scan, p.teacher, dims, randomGridAffine(rand, dims, o.augment)) : p;
       const terms = trainingStep(
         nets,
-        { dims, template: p.template, scan: seen.scan, teacher: seen.teacher, templateOneHot: hot[k], classes: classes.length },
+        { dims, template: p.template, scan: seen.scan, teacher: seen.teacher, templateOneHot: hot[k], scanOneHot: scanHot[k], classes: classes.length },
         weights,
         (it + 1) % o.criticEvery === 0,
         { ic: o.inverseConsistency, cycle: o.cycle },

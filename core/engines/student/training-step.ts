@@ -3,6 +3,7 @@
  * L = γ·l_rec + (1 − γ)·(D(φs) − D(φt))² + w_t·distillation + w_f·folding + w_s·smoothness
  *     [+ w_ic·(inverse consistency + backward l_rec)]            (--inverse-consistency)
  *     [+ λ1·image cycle + λ2·(transformation cycle + anatomy Dice)] (--cycle, backward network)
+ *     [+ w_l·(1 − soft Dice of the warped template labels and the scan's)]  (--label-weight, labelled scans)
  * Returns the terms as numbers; leaves no tensors behind.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -16,6 +17,7 @@ import {
   discriminationLoss,
   foldingLoss,
   inverseConsistencyLoss,
+  labelLoss,
   reconstructionLoss,
   smoothnessLoss,
   teacherLoss,
@@ -35,6 +37,8 @@ export interface LossWeights {
   inverseConsistency: number;
   cycleImage: number;
   cycleOther: number;
+  /** Weight of the label term (0: the scan's labels are not used). */
+  labels: number;
 }
 
 export interface Nets {
@@ -54,6 +58,8 @@ export interface StepData {
   teacher: Float32Array;
   /** One-hot template labels (classes without background), for the cycle's anatomy term. */
   templateOneHot?: Float32Array;
+  /** One-hot scan labels (same classes), for the label term. */
+  scanOneHot?: Float32Array;
   classes: number;
 }
 
@@ -103,6 +109,11 @@ export function trainingStep(
         ['fold', w.folding, foldingLoss(phi, w.foldingTau)],
         ['smooth', w.smoothness, smoothnessLoss(phi)],
       ];
+      if (w.labels > 0 && data.templateOneHot && data.scanOneHot) {
+        const templateLabels = tf.tensor5d(data.templateOneHot, [1, nz, ny, nx, data.classes]);
+        const scanLabels = tf.tensor5d(data.scanOneHot, [1, nz, ny, nx, data.classes]);
+        parts.push(['labels', w.labels, labelLoss(templateLabels, scanLabels, phi)]);
+      }
       if (useCritic) {
         // The gradient penalty regularises the discriminator (its own loss below); in the
         // student's loss it would cost a second-order pass for a term that barely depends on φs.
