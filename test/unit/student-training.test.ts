@@ -104,7 +104,20 @@ describe('student training', () => {
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) {
       const terms = trainingStep(n, data, WEIGHTS, i === 1, opts);
-      for (const k of ['loss', 'rec', 'dis', 'teacher', 'fold', 'smooth', 'ic', 'rec_back', 'cyc_image', 'cyc_trans', 'cyc_anatomy', 'labels'])
+      for (const k of [
+        'loss',
+        'rec',
+        'dis',
+        'teacher',
+        'fold',
+        'smooth',
+        'ic',
+        'rec_back',
+        'cyc_image',
+        'cyc_trans',
+        'cyc_anatomy',
+        'labels',
+      ])
         expect(Number.isFinite(terms[k])).toBe(true);
     }
     expect(tf.memory().numTensors).toBe(before);

@@ -210,7 +210,15 @@ export async function trainStudent(inputs: TrainInputs, o: StudentTrainOptions):
       const seen = o.augment > 0 ? augmentPair(p.scan, p.teacher, dims, randomGridAffine(rand, dims, o.augment)) : p;
       const terms = trainingStep(
         nets,
-        { dims, template: p.template, scan: seen.scan, teacher: seen.teacher, templateOneHot: hot[k], scanOneHot: scanHot[k], classes: classes.length },
+        {
+          dims,
+          template: p.template,
+          scan: seen.scan,
+          teacher: seen.teacher,
+          templateOneHot: hot[k],
+          scanOneHot: scanHot[k],
+          classes: classes.length,
+        },
         weights,
         (it + 1) % o.criticEvery === 0,
         { ic: o.inverseConsistency, cycle: o.cycle },
