@@ -9,6 +9,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { tidyValues } from '../tensor/values.js';
 import { writeAtomically } from '../util/atomic.js';
 import { LabelWarpError } from '../util/errors.js';
 
@@ -68,7 +69,7 @@ export class FeatureNet {
   /** Features of a plain image as a channel-fastest typed array (no tensors left behind). */
   computeTyped(data: Float32Array, dims: [number, number, number]): Float32Array {
     const [nx, ny, nz] = dims;
-    return tf.tidy(() => this.apply(tf.tensor5d(data, [1, nz, ny, nx, 1])).dataSync() as Float32Array).slice();
+    return tidyValues(() => this.apply(tf.tensor5d(data, [1, nz, ny, nx, 1])));
   }
 
   /** Writes the weights to DIR/`file` (atomically) and returns their manifest. */

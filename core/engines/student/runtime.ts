@@ -5,6 +5,7 @@
  * [1, nz, ny, nx, 3].
  */
 import * as tf from '@tensorflow/tfjs';
+import { tidyValues } from '../../tensor/values.js';
 import type { Vec3 } from '../../volume/volume.js';
 import { initTensorBackend } from '../../tensor/backend.js';
 import { chooseRuntime, onnxNetworkRuntime } from '../cnn-runtime.js';
@@ -31,7 +32,7 @@ export async function tfjsRuntime(params: ParamSet, arch: StudentArchitecture, g
     name: 'tfjs',
     device: backend.description,
     async run(input) {
-      return tf.tidy(() => studentForward(tf.tensor5d(input, [1, nz, ny, nx, 2]), params.get, arch).dataSync() as Float32Array).slice();
+      return tidyValues(() => studentForward(tf.tensor5d(input, [1, nz, ny, nx, 2]), params.get, arch));
     },
     dispose() {},
   };

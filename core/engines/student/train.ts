@@ -12,6 +12,7 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import { tidyValues } from '../../tensor/values.js';
 import { gnTeacher, splitSubjects } from '../teacher-training-options.js';
 import type { TrainInputs } from '../engine.js';
 import type { StudentTrainOptions } from './trainer.js';
@@ -43,12 +44,10 @@ import { augmentPair, randomGridAffine } from '../../learned/augment.js';
 
 function predict(net: ParamSet, pair: StudentPair): Float32Array {
   const [nx, ny, nz] = pair.grid.dims;
-  return tf
-    .tidy(() => {
-      const x = tf.concat([tf.tensor5d(pair.template, [1, nz, ny, nx, 1]), tf.tensor5d(pair.scan, [1, nz, ny, nx, 1])], 4) as tf.Tensor5D;
-      return studentForward(x, net.get, STUDENT_ARCHITECTURE).dataSync() as Float32Array;
-    })
-    .slice();
+  return tidyValues(() => {
+    const x = tf.concat([tf.tensor5d(pair.template, [1, nz, ny, nx, 1]), tf.tensor5d(pair.scan, [1, nz, ny, nx, 1])], 4) as tf.Tensor5D;
+    return studentForward(x, net.get, STUDENT_ARCHITECTURE);
+  });
 }
 
 export function validationDice(net: ParamSet, pairs: StudentPair[], classes: number[]): number {
