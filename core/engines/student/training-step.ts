@@ -98,6 +98,7 @@ export function trainingStep(
     const scan = tf.tensor5d(data.scan, [1, nz, ny, nx, 1]);
     const teacher = tf.tensor5d(data.teacher, [1, nz, ny, nx, 3]);
     const input = tf.concat([template, scan], 4) as T5;
+    const templateLabels = data.templateOneHot ? tf.tensor5d(data.templateOneHot, [1, nz, ny, nx, data.classes]) : undefined;
     const record: [string, tf.Scalar][] = [];
     const vars = [...nets.student.list(), ...(options.cycle && nets.backward ? nets.backward.list() : [])];
     const { value, grads } = tf.variableGrads(() => {
@@ -109,8 +110,7 @@ export function trainingStep(
         ['fold', w.folding, foldingLoss(phi, w.foldingTau)],
         ['smooth', w.smoothness, smoothnessLoss(phi)],
       ];
-      if (w.labels > 0 && data.templateOneHot && data.scanOneHot) {
-        const templateLabels = tf.tensor5d(data.templateOneHot, [1, nz, ny, nx, data.classes]);
+      if (w.labels > 0 && templateLabels && data.scanOneHot) {
         const scanLabels = tf.tensor5d(data.scanOneHot, [1, nz, ny, nx, data.classes]);
         parts.push(['labels', w.labels, labelLoss(templateLabels, scanLabels, phi)]);
       }
@@ -124,11 +124,10 @@ export function trainingStep(
         parts.push(['ic', w.inverseConsistency, inverseConsistencyLoss(phi, back)]);
         parts.push(['rec_back', w.inverseConsistency, reconstructionLoss(scan, template, back)]);
       }
-      if (options.cycle && nets.backward && data.templateOneHot) {
+      if (options.cycle && nets.backward && templateLabels) {
         const warped = warp5(template, phi);
         const back = studentForward(tf.concat([scan, warped], 4) as T5, nets.backward.get, nets.arch);
-        const labels = tf.tensor5d(data.templateOneHot, [1, nz, ny, nx, data.classes]);
-        const c = cycleTerms(template, labels, phi, back);
+        const c = cycleTerms(template, templateLabels, phi, back);
         parts.push(['cyc_image', w.cycleImage, c.image]);
         parts.push(['cyc_trans', w.cycleOther, c.transformation]);
         parts.push(['cyc_anatomy', w.cycleOther, c.anatomy]);
