@@ -108,12 +108,14 @@ function sortedRank(data: ArrayLike<number>, mask: ArrayLike<number> | undefined
   return values[Math.min(values.length - 1, Math.max(0, rank))];
 }
 
-/**
- * Robust normalisation to [0, 1]: values at the `low` percentile map to 0 and at the `high`
- * percentile to 1, clipped. Returns a new Float32Array.
- */
-export function normalizeRobust(data: ArrayLike<number>, low = 1, high = 99): Float32Array {
+/** The `low` and `high` percentiles: the range robust normalisation maps onto [0, 1]. */
+export function robustRange(data: ArrayLike<number>, low = 1, high = 99): [number, number] {
   const [a, b] = percentiles(data, [low, high]);
+  return [a, b];
+}
+
+/** Values at `range[0]` map to 0 and at `range[1]` to 1, clipped. Returns a new Float32Array. */
+export function normalizeToRange(data: ArrayLike<number>, [a, b]: [number, number]): Float32Array {
   const out = new Float32Array(data.length);
   const range = b - a;
   if (!(range > 0)) return out;
@@ -121,8 +123,20 @@ export function normalizeRobust(data: ArrayLike<number>, low = 1, high = 99): Fl
   return out;
 }
 
+/**
+ * Robust normalisation to [0, 1]: values at the `low` percentile map to 0 and at the `high`
+ * percentile to 1, clipped. Returns a new Float32Array.
+ */
+export function normalizeRobust(data: ArrayLike<number>, low = 1, high = 99): Float32Array {
+  return normalizeToRange(data, robustRange(data, low, high));
+}
+
+/** True when a robust range (robustRange) has (nearly) no contrast: nothing to register on. */
+export function isConstantRange([a, b]: [number, number]): boolean {
+  return !(b - a > 1e-6 * Math.max(1, Math.abs(a), Math.abs(b)));
+}
+
 /** True when the image has (nearly) no contrast: nothing to register on. */
 export function isConstant(data: ArrayLike<number>): boolean {
-  const [a, b] = percentiles(data, [1, 99]);
-  return !(b - a > 1e-6 * Math.max(1, Math.abs(a), Math.abs(b)));
+  return isConstantRange(robustRange(data));
 }

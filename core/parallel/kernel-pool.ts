@@ -9,6 +9,7 @@ import os from 'node:os';
 import { mindSsc } from '../kernels/mind.js';
 import type { MindOptions } from '../kernels/mind.js';
 import { normalEquationTermsRange } from '../registration/gn-terms.js';
+import { resampleFieldToWorldSlices } from '../kernels/field-resample.js';
 import { gridOf, voxelCount } from '../volume/volume.js';
 import type { Grid, Vec3, VoxelArray } from '../volume/volume.js';
 import { transformData } from '../registration/transform.js';
@@ -33,6 +34,7 @@ export type KernelRequest =
   | { id: number; op: 'mind'; image: Float32Array; dims: Vec3; options: MindOptions }
   | { id: number; op: 'hd95'; pred: Int32Array; ref: Int32Array; grid: Grid; labels: number[]; boxes: LabelBoxes }
   | { id: number; op: 'jacobian'; grid: Grid; field: Float32Array }
+  | { id: number; op: 'field'; u: Float32Array; from: Grid; to: Grid; k0: number; k1: number; out: Float32Array }
   | {
       id: number;
       op: 'keypoints';
@@ -190,6 +192,23 @@ export async function normalEquationTermsParallel(
     other = r ?? normalEquationTermsRange(F, M, C, dims, u, termScale, mask, half, dims[2], H, g);
   }
   return { H, g, residual: (mine.ssd + other.ssd) / (Math.max(1, mine.counted + other.counted) * C) };
+}
+
+/**
+ * A displacement field (voxel units of `from`) resampled onto `to` and converted to world
+ * millimetres, in shared memory (label transfer then reads it on both threads), the upper half
+ * of the slices on the worker.
+ */
+export async function resampleFieldToWorldParallel(u: Float32Array, from: Grid, to: Grid): Promise<Float32Array> {
+  const nz = to.dims[2];
+  const out = new Float32Array(new SharedArrayBuffer(12 * voxelCount(to)));
+  const half = voxelCount(to) >= 200_000 && nz >= 4 ? Math.floor(nz / 2) : nz;
+  const remote =
+    half < nz ? run<boolean>({ op: 'field', u: shared(u), from: gridOf(from), to: gridOf(to), k0: half, k1: nz, out })?.catch(() => false) : null;
+  resampleFieldToWorldSlices(u, from, to, 0, half, out);
+  // A worker that failed leaves its slices to this thread.
+  if (half < nz && !(remote && (await remote))) resampleFieldToWorldSlices(u, from, to, half, nz, out);
+  return out;
 }
 
 /**

@@ -3,6 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import { mindSsc } from '../kernels/mind.js';
 import { normalEquationTermsRange } from '../registration/gn-terms.js';
 import { hd95Scores } from '../metrics/overlap.js';
+import { resampleFieldToWorldSlices } from '../kernels/field-resample.js';
 import { jacobianDeterminant } from '../kernels/jacobian.js';
 import { jacobianStatistics } from '../metrics/deformation.js';
 import { transformFromData } from '../registration/transform.js';
@@ -21,6 +22,9 @@ parentPort!.on('message', (req: KernelRequest) => {
       const [nx, ny, nz] = req.grid.dims;
       const det = jacobianDeterminant(req.grid, req.field, new Float32Array(new SharedArrayBuffer(4 * nx * ny * nz)));
       parentPort!.postMessage({ id: req.id, result: { det, statistics: jacobianStatistics(det) } });
+    } else if (req.op === 'field') {
+      resampleFieldToWorldSlices(req.u, req.from, req.to, req.k0, req.k1, req.out);
+      parentPort!.postMessage({ id: req.id, result: true });
     } else if (req.op === 'transfer') {
       transferClaimedSlices(transformFromData(req.transform), req.target, req.source, req.next, req.out);
       parentPort!.postMessage({ id: req.id, result: true });

@@ -10,7 +10,7 @@
  */
 import { worldToIndexMatrix, indexToWorldMatrix, toFloat32, voxelCount } from '../volume/volume.js';
 import type { Vec3, Volume } from '../volume/volume.js';
-import { normalizeRobust, isConstant } from '../kernels/intensity.js';
+import { isConstantRange, normalizeToRange, robustRange } from '../kernels/intensity.js';
 import { buildPyramid, centreOfMassWorld } from '../kernels/pyramid.js';
 import { negNcc } from './similarity.js';
 import { Adam } from './adam.js';
@@ -55,11 +55,14 @@ export async function registerAffine(fixedVol: Volume, movingVol: Volume, option
   const iterations = options.iterations ?? [200, 120, 60];
   const tStep = options.translationStepMm ?? 3;
   const mStep = options.linearStep ?? 0.02;
-  if (isConstant(fixedVol.data)) throw new LabelWarpError('the scan has no contrast (constant image): nothing to register');
-  if (isConstant(movingVol.data)) throw new LabelWarpError('the template image has no contrast (constant image): nothing to register');
+  // One robust range per image serves the contrast check and the normalisation.
+  const fixedRange = robustRange(fixedVol.data);
+  if (isConstantRange(fixedRange)) throw new LabelWarpError('the scan has no contrast (constant image): nothing to register');
+  const movingRange = robustRange(movingVol.data);
+  if (isConstantRange(movingRange)) throw new LabelWarpError('the template image has no contrast (constant image): nothing to register');
 
-  const fixed = { ...toFloat32(fixedVol), data: normalizeRobust(fixedVol.data) };
-  const moving = { ...toFloat32(movingVol), data: normalizeRobust(movingVol.data) };
+  const fixed = { ...toFloat32(fixedVol), data: normalizeToRange(fixedVol.data, fixedRange) };
+  const moving = { ...toFloat32(movingVol), data: normalizeToRange(movingVol.data, movingRange) };
   let fixedPyr = buildPyramid(fixed, levels);
   // The finest level the schedule iterates on; coarser levels are added while it is too large.
   const schedule = Array.from({ length: levels }, (_, l) => iterations[Math.min(l, iterations.length - 1)]);

@@ -12,14 +12,13 @@
  * world millimetres on the fixed grid.
  */
 import type { Grid, Vec3, Volume } from '../volume/volume.js';
-import { worldToIndexMatrix, indexToWorldMatrix, multiply4, voxelCount } from '../volume/volume.js';
+import { voxelCount } from '../volume/volume.js';
 import { blockAverage, halvingFactors } from '../kernels/pyramid.js';
 import { mindSsc, MIND_CHANNELS, boxFilter3d } from '../kernels/mind.js';
-import { displacementIndexToWorld } from '../kernels/warp.js';
-import { sampleVec3Clamped } from '../kernels/sample.js';
+import { resampleFieldIdx } from '../kernels/field-resample.js';
 import { applyLaplacian, solveNormalEquations } from './linear-solve.js';
 import { normalEquationTerms } from './gn-terms.js';
-import { normalEquationTermsParallel, shared, mindPair } from '../parallel/kernel-pool.js';
+import { normalEquationTermsParallel, resampleFieldToWorldParallel, shared, mindPair } from '../parallel/kernel-pool.js';
 import { stepScale } from './step-limit.js';
 import type { StepLimit } from './step-limit.js';
 import { throwIfAborted } from '../util/errors.js';
@@ -155,27 +154,7 @@ export function solveAndUpdate(
   return { residual, cgIterations: stats.iterations };
 }
 
-/**
- * Resamples a displacement field given in voxel units of `from` onto `to` (same physical space,
- * same direction), returning voxel units of `to`. Trilinear, clamped at the border.
- */
-export function resampleFieldIdx(u: Float32Array, from: Grid, to: Grid): Float32Array {
-  const m = multiply4(worldToIndexMatrix(from), indexToWorldMatrix(to));
-  const [fx, fy, fz] = from.dims;
-  const [tx, ty, tz] = to.dims;
-  const out = new Float32Array(tx * ty * tz * 3);
-  const scale = [0, 1, 2].map((a) => from.spacing[a] / to.spacing[a]);
-  let v = 0;
-  for (let k = 0; k < tz; k++)
-    for (let j = 0; j < ty; j++)
-      for (let i = 0; i < tx; i++, v++) {
-        const x = m[0] * i + m[1] * j + m[2] * k + m[3];
-        const y = m[4] * i + m[5] * j + m[6] * k + m[7];
-        const z = m[8] * i + m[9] * j + m[10] * k + m[11];
-        sampleVec3Clamped(u, fx, fy, fz, x, y, z, out, 3 * v, scale);
-      }
-  return out;
-}
+export { resampleFieldIdx };
 
 /** Foreground: either image above `threshold`, dilated by one voxel (26-neighbourhood). */
 export function foregroundMask(a: Float32Array, b: Float32Array, dims: Vec3, threshold: number): Uint8Array {
@@ -237,6 +216,24 @@ export async function registerGaussNewton(
   const threshold = options.maskThreshold;
   const mask0 = threshold > 0 ? foregroundMask(fImg.data, mImg.data, fImg.dims, threshold) : undefined;
 
+  // The feature pyramid, each halving computed once and shared by the levels that pool through it.
+  type Pooled = { F: { grid: Grid; data: Float32Array }; M: { grid: Grid; data: Float32Array }; maskLevel?: Float32Array };
+  const pyramid = new Map<number, Pooled>([
+    [1, { F: { grid: fImg, data: F0 }, M: { grid: fImg, data: M0 }, maskLevel: mask0 ? new Float32Array(mask0) : undefined }],
+  ]);
+  const pooledLevel = (factor: number): Pooled => {
+    const known = pyramid.get(factor);
+    if (known) return known;
+    const finer = pooledLevel(factor / 2);
+    const h = halvingFactors(finer.F.grid.dims, 6);
+    const next: Pooled = {
+      F: blockAverage(finer.F.data, finer.F.grid, C, h),
+      M: blockAverage(finer.M.data, finer.M.grid, C, h),
+      maskLevel: finer.maskLevel && blockAverage(finer.maskLevel, finer.F.grid, 1, h).data,
+    };
+    pyramid.set(factor, next);
+    return next;
+  };
   const totalIters = levels.reduce((s, l) => s + l.iterations, 0);
   let done = 0;
   let u: Float32Array | undefined;
@@ -247,16 +244,8 @@ export async function registerGaussNewton(
   let coarsest: { F: Float32Array; M: Float32Array; grid: Grid; mask?: Uint8Array } | undefined;
   for (let li = 0; li < levels.length; li++) {
     const level = levels[li];
-    // Pool features by the level's factor (halving the axes that are large enough).
-    let F: { grid: Grid; data: Float32Array } = { grid: fImg, data: F0 };
-    let M: { grid: Grid; data: Float32Array } = { grid: fImg, data: M0 };
-    let maskLevel: Float32Array | undefined = mask0 ? new Float32Array(mask0) : undefined;
-    for (let f = level.factor; f > 1; f /= 2) {
-      const h = halvingFactors(F.grid.dims, 6);
-      if (maskLevel) maskLevel = blockAverage(maskLevel, F.grid, 1, h).data;
-      F = blockAverage(F.data, F.grid, C, h);
-      M = blockAverage(M.data, M.grid, C, h);
-    }
+    // Features pooled by the level's factor (halving the axes that are large enough).
+    const { F, M, maskLevel } = pooledLevel(level.factor);
     const mask = maskLevel ? shared(positive(maskLevel)) : undefined;
     // Shared memory, so that a second core can compute half of the data terms.
     const Fs = shared(F.data);
@@ -309,9 +298,8 @@ export async function registerGaussNewton(
       coarsest.mask,
     ).residual;
   if (!u || !uGrid) throw new Error('no Gauss-Newton level was given');
-  const fieldIdx = resampleFieldIdx(u, uGrid, fixed);
   // In shared memory: label transfer evaluates the transform on two threads (parallel/kernel-pool.ts).
-  const fieldMm = displacementIndexToWorld(fixed, fieldIdx, new Float32Array(new SharedArrayBuffer(fieldIdx.byteLength)));
+  const fieldMm = await resampleFieldToWorldParallel(u, uGrid, fixed);
   for (let i = 0; i < fieldMm.length; i++)
     if (!Number.isFinite(fieldMm[i])) throw new Error('the Gauss-Newton solve produced a non-finite displacement');
   progress?.({ stage: 'gauss-newton', fraction: 1, message: `residual ${initialResidual.toFixed(4)} → ${finalResidual.toFixed(4)}` });
