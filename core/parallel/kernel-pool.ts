@@ -204,7 +204,9 @@ export async function resampleFieldToWorldParallel(u: Float32Array, from: Grid, 
   const out = new Float32Array(new SharedArrayBuffer(12 * voxelCount(to)));
   const half = voxelCount(to) >= 200_000 && nz >= 4 ? Math.floor(nz / 2) : nz;
   const remote =
-    half < nz ? run<boolean>({ op: 'field', u: shared(u), from: gridOf(from), to: gridOf(to), k0: half, k1: nz, out })?.catch(() => false) : null;
+    half < nz
+      ? run<boolean>({ op: 'field', u: shared(u), from: gridOf(from), to: gridOf(to), k0: half, k1: nz, out })?.catch(() => false)
+      : null;
   resampleFieldToWorldSlices(u, from, to, 0, half, out);
   // A worker that failed leaves its slices to this thread.
   if (half < nz && !(remote && (await remote))) resampleFieldToWorldSlices(u, from, to, half, nz, out);
