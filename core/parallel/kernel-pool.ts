@@ -10,6 +10,8 @@ import { mindSsc } from '../kernels/mind.js';
 import type { MindOptions } from '../kernels/mind.js';
 import { normalEquationTermsRange } from '../registration/gn-terms.js';
 import { resampleFieldToWorldSlices } from '../kernels/field-resample.js';
+import { affineGradientRange, affineWarpRange, fixedSums, nccFromSums } from '../registration/affine-terms.js';
+import type { AffineLevelData, NccCoefficients } from '../registration/affine-terms.js';
 import { gridOf, voxelCount } from '../volume/volume.js';
 import type { Grid, Vec3, VoxelArray } from '../volume/volume.js';
 import { transformData } from '../registration/transform.js';
@@ -35,6 +37,18 @@ export type KernelRequest =
   | { id: number; op: 'hd95'; pred: Int32Array; ref: Int32Array; grid: Grid; labels: number[]; boxes: LabelBoxes }
   | { id: number; op: 'jacobian'; grid: Grid; field: Float32Array }
   | { id: number; op: 'field'; u: Float32Array; from: Grid; to: Grid; k0: number; k1: number; out: Float32Array }
+  | { id: number; op: 'affine-warp'; data: AffineLevelData; c: number[]; k0: number; k1: number }
+  | {
+      id: number;
+      op: 'affine-gradient';
+      data: AffineLevelData;
+      q: NccCoefficients;
+      fI2W: number[];
+      mW2I: number[];
+      cf: Vec3;
+      k0: number;
+      k1: number;
+    }
   | {
       id: number;
       op: 'keypoints';
@@ -211,6 +225,61 @@ export async function resampleFieldToWorldParallel(u: Float32Array, from: Grid, 
   // A worker that failed leaves its slices to this thread.
   if (half < nz && !(remote && (await remote))) resampleFieldToWorldSlices(u, from, to, half, nz, out);
   return out;
+}
+
+/** −NCC and its gradient with respect to the affine parameters, for one pyramid level. */
+export type AffineLevelTerms = (
+  c: ArrayLike<number>,
+  fI2W: ArrayLike<number>,
+  mW2I: ArrayLike<number>,
+  cf: Vec3,
+) => Promise<{ loss: number; grad: Float64Array }>;
+
+/**
+ * The affine step's kernels (registration/affine-terms.ts) for one pyramid level, the upper half
+ * of the fixed slices on the worker. The halves are summed in the same order whether or not the
+ * worker runs them, so one thread and two give the same numbers.
+ */
+export function affineLevelTerms(fixed: Float32Array, fixedDims: Vec3, moving: Float32Array, movingDims: Vec3): AffineLevelTerms {
+  const n = fixed.length;
+  const nz = fixedDims[2];
+  const half = Math.floor(nz / 2);
+  const parallel = n >= 32_000 && nz >= 4 && getWorker() !== null;
+  const alloc = (length: number) => new Float32Array(parallel ? new SharedArrayBuffer(4 * length) : new ArrayBuffer(4 * length));
+  const data: AffineLevelData = {
+    fixed: parallel ? shared(fixed) : fixed,
+    fixedDims: [...fixedDims] as Vec3,
+    moving: parallel ? shared(moving) : moving,
+    movingDims: [...movingDims] as Vec3,
+    warped: alloc(n),
+    gIdx: alloc(3 * n),
+  };
+  const [sf, sff] = fixedSums(fixed);
+  return async (c, fI2W, mW2I, cf) => {
+    const warp = parallel
+      ? run<[number, number, number]>({ op: 'affine-warp', data, c: Array.from(c), k0: half, k1: nz })?.catch(() => null)
+      : null;
+    const lower = affineWarpRange(data, c, 0, half);
+    // A worker that failed leaves its half to this thread.
+    const upper = (warp && (await warp)) ?? affineWarpRange(data, c, half, nz);
+    const { loss, q } = nccFromSums(n, sf, sff, lower[0] + upper[0], lower[1] + upper[1], lower[2] + upper[2]);
+    const remote = parallel
+      ? run<Float64Array>({
+          op: 'affine-gradient',
+          data,
+          q,
+          fI2W: Array.from(fI2W),
+          mW2I: Array.from(mW2I),
+          cf,
+          k0: half,
+          k1: nz,
+        })?.catch(() => null)
+      : null;
+    const grad = affineGradientRange(data, q, fI2W, mW2I, cf, 0, half);
+    const other = (remote && (await remote)) ?? affineGradientRange(data, q, fI2W, mW2I, cf, half, nz);
+    for (let i = 0; i < 12; i++) grad[i] += other[i];
+    return { loss, grad };
+  };
 }
 
 /**

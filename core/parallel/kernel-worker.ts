@@ -4,6 +4,7 @@ import { mindSsc } from '../kernels/mind.js';
 import { normalEquationTermsRange } from '../registration/gn-terms.js';
 import { hd95Scores } from '../metrics/overlap.js';
 import { resampleFieldToWorldSlices } from '../kernels/field-resample.js';
+import { affineGradientRange, affineWarpRange } from '../registration/affine-terms.js';
 import { jacobianDeterminant } from '../kernels/jacobian.js';
 import { jacobianStatistics } from '../metrics/deformation.js';
 import { transformFromData } from '../registration/transform.js';
@@ -25,6 +26,11 @@ parentPort!.on('message', (req: KernelRequest) => {
     } else if (req.op === 'field') {
       resampleFieldToWorldSlices(req.u, req.from, req.to, req.k0, req.k1, req.out);
       parentPort!.postMessage({ id: req.id, result: true });
+    } else if (req.op === 'affine-warp') {
+      parentPort!.postMessage({ id: req.id, result: affineWarpRange(req.data, req.c, req.k0, req.k1) });
+    } else if (req.op === 'affine-gradient') {
+      const grad = affineGradientRange(req.data, req.q, req.fI2W, req.mW2I, req.cf, req.k0, req.k1);
+      parentPort!.postMessage({ id: req.id, result: grad });
     } else if (req.op === 'transfer') {
       transferClaimedSlices(transformFromData(req.transform), req.target, req.source, req.next, req.out);
       parentPort!.postMessage({ id: req.id, result: true });

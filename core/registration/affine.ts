@@ -12,7 +12,8 @@ import { worldToIndexMatrix, indexToWorldMatrix, toFloat32, voxelCount } from '.
 import type { Vec3, Volume } from '../volume/volume.js';
 import { isConstantRange, normalizeToRange, robustRange } from '../kernels/intensity.js';
 import { buildPyramid, centreOfMassWorld } from '../kernels/pyramid.js';
-import { negNcc } from './similarity.js';
+import { affineLevelTerms } from '../parallel/kernel-pool.js';
+import type { AffineLevelTerms } from '../parallel/kernel-pool.js';
 import { Adam } from './adam.js';
 import { throwIfAborted, LabelWarpError } from '../util/errors.js';
 import type { ProgressFn } from '../pipeline/progress.js';
@@ -48,6 +49,8 @@ export interface AffineResult {
 interface Level {
   fixed: Volume<Float32Array>;
   moving: Volume<Float32Array>;
+  /** The level's kernels, made on first use (scratch arrays, shared memory). */
+  terms?: AffineLevelTerms;
 }
 
 export async function registerAffine(fixedVol: Volume, movingVol: Volume, options: AffineOptions = {}): Promise<AffineResult> {
@@ -99,7 +102,7 @@ export async function registerAffine(fixedVol: Volume, movingVol: Volume, option
         });
         if (it % 20 === 0) await new Promise((r) => setImmediate(r));
       }
-      const { loss, grad } = affineLossAndGradient(level, params, cf, cm);
+      const { loss, grad } = await affineLossAndGradient(level, params, cf, cm);
       if (l === active && it === 0) initialNcc = -loss;
       ncc = -loss;
       const decay = 0.5 * (1 + Math.cos((Math.PI * it) / iters)) * 0.9 + 0.1;
@@ -112,7 +115,7 @@ export async function registerAffine(fixedVol: Volume, movingVol: Volume, option
   }
   // NCC on the finest level iterated (levels finer than that would cost a full-resolution warp).
   const finest = pyramid[Math.max(0, active)];
-  ncc = -affineLossAndGradient(finest, params, cf, cm).loss;
+  ncc = -(await affineLossAndGradient(finest, params, cf, cm)).loss;
   options.onProgress?.({ stage: 'affine', fraction: 1, message: `NCC ${ncc.toFixed(3)}` });
   return { matrix: paramsToMatrix(params, cf, cm), ncc, initialNcc };
 }
@@ -133,11 +136,9 @@ export function paramsToMatrix(p: ArrayLike<number>, cf: Vec3, cm: Vec3): Float6
   return m;
 }
 
-function affineLossAndGradient(level: Level, p: Float64Array, cf: Vec3, cm: Vec3): { loss: number; grad: Float64Array } {
+/** −NCC and its gradient at parameters p, on one level (kernels: affine-terms.ts, on two threads). */
+async function affineLossAndGradient(level: Level, p: Float64Array, cf: Vec3, cm: Vec3): Promise<{ loss: number; grad: Float64Array }> {
   const { fixed, moving } = level;
-  const [nx, ny, nz] = fixed.dims;
-  const [mx, my, mz] = moving.dims;
-  const n = nx * ny * nz;
   const fI2W = indexToWorldMatrix(fixed);
   const mW2I = worldToIndexMatrix(moving);
   const T = paramsToMatrix(p, cf, cm);
@@ -153,77 +154,6 @@ function affineLossAndGradient(level: Level, p: Float64Array, cf: Vec3, cm: Vec3
       }
       c[r * 4 + col] = s;
     }
-  const warped = new Float32Array(n);
-  const gIdx = new Float32Array(3 * n);
-  const mov = moving.data;
-  const mxy = mx * my;
-  let v = 0;
-  for (let k = 0; k < nz; k++)
-    for (let j = 0; j < ny; j++)
-      for (let i = 0; i < nx; i++, v++) {
-        const x = c[0] * i + c[1] * j + c[2] * k + c[3];
-        const y = c[4] * i + c[5] * j + c[6] * k + c[7];
-        const z = c[8] * i + c[9] * j + c[10] * k + c[11];
-        const x0 = Math.floor(x);
-        const y0 = Math.floor(y);
-        const z0 = Math.floor(z);
-        if (x0 < 0 || y0 < 0 || z0 < 0 || x0 >= mx - 1 || y0 >= my - 1 || z0 >= mz - 1) continue; // outside: 0, no gradient
-        const fx = x - x0;
-        const fy = y - y0;
-        const fz = z - z0;
-        const b = x0 + mx * y0 + mxy * z0;
-        const v000 = mov[b];
-        const v100 = mov[b + 1];
-        const v010 = mov[b + mx];
-        const v110 = mov[b + mx + 1];
-        const v001 = mov[b + mxy];
-        const v101 = mov[b + mxy + 1];
-        const v011 = mov[b + mxy + mx];
-        const v111 = mov[b + mxy + mx + 1];
-        const c00 = v000 + fx * (v100 - v000);
-        const c10 = v010 + fx * (v110 - v010);
-        const c01 = v001 + fx * (v101 - v001);
-        const c11 = v011 + fx * (v111 - v011);
-        const c0 = c00 + fy * (c10 - c00);
-        const c1 = c01 + fy * (c11 - c01);
-        warped[v] = c0 + fz * (c1 - c0);
-        const dx0 = (1 - fy) * (v100 - v000) + fy * (v110 - v010);
-        const dx1 = (1 - fy) * (v101 - v001) + fy * (v111 - v011);
-        gIdx[3 * v] = (1 - fz) * dx0 + fz * dx1;
-        gIdx[3 * v + 1] = (1 - fz) * ((1 - fx) * (v010 - v000) + fx * (v110 - v100)) + fz * ((1 - fx) * (v011 - v001) + fx * (v111 - v101));
-        gIdx[3 * v + 2] = c1 - c0;
-      }
-  const { loss, grad: gW } = negNcc(fixed.data, warped);
-  // dL/dx_m(world) = mW2I_linearᵀ · gIdx · gW ; dx_m/dM[r][c] = (x_f − cf)[c], dx_m/dt[r] = 1.
-  const grad = new Float64Array(12);
-  v = 0;
-  for (let k = 0; k < nz; k++)
-    for (let j = 0; j < ny; j++)
-      for (let i = 0; i < nx; i++, v++) {
-        const g = gW[v];
-        if (g === 0) continue;
-        const gi = gIdx[3 * v] * g;
-        const gj = gIdx[3 * v + 1] * g;
-        const gk = gIdx[3 * v + 2] * g;
-        if (gi === 0 && gj === 0 && gk === 0) continue;
-        const wx = mW2I[0] * gi + mW2I[4] * gj + mW2I[8] * gk;
-        const wy = mW2I[1] * gi + mW2I[5] * gj + mW2I[9] * gk;
-        const wz = mW2I[2] * gi + mW2I[6] * gj + mW2I[10] * gk;
-        const px = fI2W[0] * i + fI2W[1] * j + fI2W[2] * k + fI2W[3] - cf[0];
-        const py = fI2W[4] * i + fI2W[5] * j + fI2W[6] * k + fI2W[7] - cf[1];
-        const pz = fI2W[8] * i + fI2W[9] * j + fI2W[10] * k + fI2W[11] - cf[2];
-        grad[0] += wx * px;
-        grad[1] += wx * py;
-        grad[2] += wx * pz;
-        grad[3] += wy * px;
-        grad[4] += wy * py;
-        grad[5] += wy * pz;
-        grad[6] += wz * px;
-        grad[7] += wz * py;
-        grad[8] += wz * pz;
-        grad[9] += wx;
-        grad[10] += wy;
-        grad[11] += wz;
-      }
-  return { loss, grad };
+  level.terms ??= affineLevelTerms(fixed.data, fixed.dims, moving.data, moving.dims);
+  return level.terms(c, fI2W, mW2I, cf);
 }
