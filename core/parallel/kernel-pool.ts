@@ -12,6 +12,8 @@ import { normalEquationTermsRange } from '../registration/gn-terms.js';
 import { resampleFieldToWorldSlices } from '../kernels/field-resample.js';
 import { affineGradientRange, affineWarpRange, fixedSums, nccFromSums } from '../registration/affine-terms.js';
 import type { AffineLevelData, NccCoefficients } from '../registration/affine-terms.js';
+import { cgHalves, cgStart } from '../registration/linear-solve.js';
+import type { CgArrays, SolveOptions, SolveStats } from '../registration/linear-solve.js';
 import { gridOf, voxelCount } from '../volume/volume.js';
 import type { Grid, Vec3, VoxelArray } from '../volume/volume.js';
 import { transformData } from '../registration/transform.js';
@@ -38,6 +40,16 @@ export type KernelRequest =
   | { id: number; op: 'jacobian'; grid: Grid; field: Float32Array }
   | { id: number; op: 'field'; u: Float32Array; from: Grid; to: Grid; k0: number; k1: number; out: Float32Array }
   | { id: number; op: 'affine-warp'; data: AffineLevelData; c: number[]; k0: number; k1: number }
+  | {
+      id: number;
+      op: 'cg';
+      arrays: CgArrays;
+      dims: Vec3;
+      options: SolveOptions;
+      start: { rz: number; bnorm: number };
+      split: number;
+      sync: Int32Array;
+    }
   | {
       id: number;
       op: 'affine-gradient';
@@ -88,6 +100,8 @@ export type KernelRequest =
     };
 
 let worker: Worker | null | undefined;
+/** The worker has answered once (it is running, not still starting). */
+let answered = false;
 let nextId = 1;
 const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
@@ -107,6 +121,7 @@ function getWorker(): Worker | null {
     const w = new Worker(url);
     w.unref();
     w.on('message', (m: { id: number; result?: unknown; error?: string }) => {
+      answered = true;
       const p = pending.get(m.id);
       if (!p) return;
       pending.delete(m.id);
@@ -117,8 +132,10 @@ function getWorker(): Worker | null {
       for (const p of pending.values()) p.reject(err);
       pending.clear();
       worker = null;
+      answered = false;
     });
     w.on('exit', () => {
+      answered = false;
       for (const p of pending.values()) p.reject(new Error('kernel worker stopped'));
       pending.clear();
       worker = null;
@@ -280,6 +297,53 @@ export function affineLevelTerms(fixed: Float32Array, fixedDims: Vec3, moving: F
     for (let i = 0; i < 12; i++) grad[i] += other[i];
     return { loss, grad };
   };
+}
+
+/**
+ * A barrier for two threads on shared memory (count, generation). Waiting blocks the thread; a
+ * partner that never arrives within `timeoutMs` ends the wait with an error.
+ */
+export function twoThreadBarrier(sync: Int32Array, timeoutMs = 60_000): () => void {
+  return () => {
+    const generation = Atomics.load(sync, 1);
+    if (Atomics.add(sync, 0, 1) === 1) {
+      Atomics.store(sync, 0, 0);
+      Atomics.add(sync, 1, 1);
+      Atomics.notify(sync, 1);
+      return;
+    }
+    // The partner is usually a few microseconds away: spin briefly before sleeping (waking a
+    // sleeping thread costs far more than the work between two barriers).
+    for (let spin = 0; spin < 200_000; spin++) if (Atomics.load(sync, 1) !== generation) return;
+    while (Atomics.load(sync, 1) === generation)
+      if (Atomics.wait(sync, 1, generation, timeoutMs) === 'timed-out') throw new Error('the second kernel thread stopped answering');
+  };
+}
+
+/**
+ * (H + λL + δI) x = b by Jacobi-preconditioned CG (registration/linear-solve.ts), the upper half
+ * of the slices on the worker when it is running, the two threads meeting at a barrier three times
+ * per iteration (this thread waits there, blocking). The same iterates with one thread or two.
+ */
+export function solveNormalEquationsHalves(
+  H: Float32Array,
+  b: Float32Array,
+  dims: Vec3,
+  options: SolveOptions,
+): { x: Float32Array; stats: SolveStats } {
+  const split = Math.floor(dims[2] / 2);
+  // Only a worker that already answered: one still starting would keep this thread waiting.
+  const parallel = answered && worker != null && dims[0] * dims[1] * dims[2] >= 32_000 && dims[2] >= 4;
+  const { arrays, rz, bnorm } = cgStart(parallel ? shared(H) : H, b, dims, options.lambda, options.delta, parallel);
+  if (bnorm === 0) return { x: new Float32Array(b.length), stats: { iterations: 0, relativeResidual: 0 } };
+  const start = { rz, bnorm };
+  let stats: SolveStats;
+  if (parallel) {
+    const sync = new Int32Array(new SharedArrayBuffer(8));
+    void run<SolveStats>({ op: 'cg', arrays, dims, options, start, split, sync })?.catch(() => undefined);
+    stats = cgHalves(arrays, dims, options, start, split, [0], twoThreadBarrier(sync));
+  } else stats = cgHalves(arrays, dims, options, start, split, [0, 1], () => {});
+  return { x: Float32Array.from(arrays.x), stats };
 }
 
 /**

@@ -5,6 +5,8 @@ import { normalEquationTermsRange } from '../registration/gn-terms.js';
 import { hd95Scores } from '../metrics/overlap.js';
 import { resampleFieldToWorldSlices } from '../kernels/field-resample.js';
 import { affineGradientRange, affineWarpRange } from '../registration/affine-terms.js';
+import { cgHalves } from '../registration/linear-solve.js';
+import { twoThreadBarrier } from './kernel-pool.js';
 import { jacobianDeterminant } from '../kernels/jacobian.js';
 import { jacobianStatistics } from '../metrics/deformation.js';
 import { transformFromData } from '../registration/transform.js';
@@ -26,6 +28,9 @@ parentPort!.on('message', (req: KernelRequest) => {
     } else if (req.op === 'field') {
       resampleFieldToWorldSlices(req.u, req.from, req.to, req.k0, req.k1, req.out);
       parentPort!.postMessage({ id: req.id, result: true });
+    } else if (req.op === 'cg') {
+      const stats = cgHalves(req.arrays, req.dims, req.options, req.start, req.split, [1], twoThreadBarrier(req.sync));
+      parentPort!.postMessage({ id: req.id, result: stats });
     } else if (req.op === 'affine-warp') {
       parentPort!.postMessage({ id: req.id, result: affineWarpRange(req.data, req.c, req.k0, req.k1) });
     } else if (req.op === 'affine-gradient') {

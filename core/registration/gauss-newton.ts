@@ -16,9 +16,15 @@ import { voxelCount } from '../volume/volume.js';
 import { blockAverage, halvingFactors } from '../kernels/pyramid.js';
 import { mindSsc, MIND_CHANNELS, boxFilter3d } from '../kernels/mind.js';
 import { resampleFieldIdx } from '../kernels/field-resample.js';
-import { applyLaplacian, solveNormalEquations } from './linear-solve.js';
+import { applyLaplacian } from './linear-solve.js';
 import { normalEquationTerms } from './gn-terms.js';
-import { normalEquationTermsParallel, resampleFieldToWorldParallel, shared, mindPair } from '../parallel/kernel-pool.js';
+import {
+  normalEquationTermsParallel,
+  resampleFieldToWorldParallel,
+  shared,
+  mindPair,
+  solveNormalEquationsHalves,
+} from '../parallel/kernel-pool.js';
 import { stepScale } from './step-limit.js';
 import type { StepLimit } from './step-limit.js';
 import { throwIfAborted } from '../util/errors.js';
@@ -143,7 +149,12 @@ export function solveAndUpdate(
   applyLaplacian(u, dims, Lu);
   const rhs = new Float32Array(u.length);
   for (let i = 0; i < u.length; i++) rhs[i] = -(g[i] + lambda * Lu[i]);
-  const { x, stats } = solveNormalEquations(H, rhs, dims, { lambda, delta, tolerance: cg.tolerance, maxIterations: cg.maxIterations });
+  const { x, stats } = solveNormalEquationsHalves(H, rhs, dims, {
+    lambda,
+    delta,
+    tolerance: cg.tolerance,
+    maxIterations: cg.maxIterations,
+  });
   const scale = stepScale(u, x, dims, limit);
   for (let v = 0; v < scale.length; v++) {
     const s = scale[v];

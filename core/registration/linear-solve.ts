@@ -43,6 +43,7 @@ function neighbourCounts(dims: Vec3): Uint8Array {
 /**
  * out = (H + λL + δI) x, in one pass over the lattice (H omitted: no data term); returns x·out.
  * Rows inside the lattice take a branch-free path; voxels on its faces count their neighbours.
+ * Slices k0 … k1−1 only when given (the others of `out` are left as they are).
  */
 export function applySystem(
   H: Float32Array | undefined,
@@ -51,6 +52,8 @@ export function applySystem(
   lambda: number,
   delta: number,
   out: Float32Array | Float64Array,
+  k0 = 0,
+  k1 = dims[2],
 ): number {
   const [nx, ny, nz] = dims;
   const sy = 3 * nx;
@@ -121,7 +124,7 @@ export function applySystem(
     dot += emit(b, lambda * cnt + delta, s0, s1, s2);
   };
   const d6 = 6 * lambda + delta;
-  for (let k = 0; k < nz; k++)
+  for (let k = k0; k < k1; k++)
     for (let j = 0; j < ny; j++) {
       const row = nx * (j + ny * k);
       if (nx < 3 || j === 0 || j === ny - 1 || k === 0 || k === nz - 1) {
@@ -208,4 +211,112 @@ export function solveNormalEquations(
     for (let i = 0; i < m; i++) p[i] = z[i] + beta * p[i];
   }
   return { x: Float32Array.from(x), stats: { iterations: it, relativeResidual: rel } };
+}
+
+/** The arrays of one conjugate-gradient solve, shared by the threads that run it (cgHalves). */
+export interface CgArrays {
+  H: Float32Array;
+  x: Float64Array;
+  r: Float64Array;
+  z: Float64Array;
+  p: Float64Array;
+  Ap: Float64Array;
+  invDiag: Float64Array;
+  /** Per half: p·Ap, r·r and r·z of the current iteration. */
+  partials: Float64Array;
+}
+
+/** Arrays for a solve of `dims` (in shared memory with `shared`) and the start: x = 0, r = b, p = z = D⁻¹b. */
+export function cgStart(
+  H: Float32Array,
+  b: Float32Array,
+  dims: Vec3,
+  lambda: number,
+  delta: number,
+  shared: boolean,
+): { arrays: CgArrays; rz: number; bnorm: number } {
+  const m = b.length;
+  const f64 = (n: number) => new Float64Array(shared ? new SharedArrayBuffer(8 * n) : new ArrayBuffer(8 * n));
+  const arrays: CgArrays = { H, x: f64(m), r: f64(m), z: f64(m), p: f64(m), Ap: f64(m), invDiag: f64(m), partials: f64(6) };
+  const { r, z, p, invDiag } = arrays;
+  const counts = neighbourCounts(dims);
+  for (let v = 0; v < m / 3; v++) {
+    const h = 6 * v;
+    const reg = lambda * counts[v] + delta;
+    invDiag[3 * v] = 1 / (H[h] + reg);
+    invDiag[3 * v + 1] = 1 / (H[h + 1] + reg);
+    invDiag[3 * v + 2] = 1 / (H[h + 2] + reg);
+  }
+  let bnorm = 0;
+  let rz = 0;
+  for (let i = 0; i < m; i++) {
+    r[i] = b[i];
+    bnorm += b[i] * b[i];
+    z[i] = invDiag[i] * b[i];
+    p[i] = z[i];
+    rz += b[i] * z[i];
+  }
+  return { arrays, rz, bnorm: Math.sqrt(bnorm) };
+}
+
+/**
+ * Jacobi-preconditioned CG on (H + λL + δI) x = b from cgStart, with the lattice split at slice
+ * `split` into two halves. This thread runs the halves in `mine` (both: alone; one: beside another
+ * thread running the other, `sync` a barrier between the two). The inner products are summed per
+ * half and then in half order, so one thread and two follow the same iterates exactly.
+ */
+export function cgHalves(
+  a: CgArrays,
+  dims: Vec3,
+  options: SolveOptions,
+  start: { rz: number; bnorm: number },
+  split: number,
+  mine: readonly number[],
+  sync: () => void,
+): SolveStats {
+  const { lambda, delta } = options;
+  const tol = options.tolerance ?? 1e-3;
+  const maxIt = options.maxIterations ?? 40;
+  const { H, x, r, z, p, Ap, invDiag, partials } = a;
+  const slice = 3 * dims[0] * dims[1];
+  const bounds = [0, split, dims[2]];
+  let rz = start.rz;
+  let it = 0;
+  let rel = 1;
+  for (; it < maxIt; it++) {
+    for (const h of mine) partials[3 * h] = applySystem(H, p, dims, lambda, delta, Ap, bounds[h], bounds[h + 1]);
+    sync();
+    const pAp = partials[0] + partials[3];
+    if (!(pAp > 0)) break;
+    const alpha = rz / pAp;
+    // x += αp, r −= αAp, z = D⁻¹r and the two inner products, in one pass.
+    for (const h of mine) {
+      let rr = 0;
+      let rzNew = 0;
+      for (let i = slice * bounds[h], end = slice * bounds[h + 1]; i < end; i++) {
+        x[i] += alpha * p[i];
+        const ri = r[i] - alpha * Ap[i];
+        r[i] = ri;
+        rr += ri * ri;
+        const zi = invDiag[i] * ri;
+        z[i] = zi;
+        rzNew += ri * zi;
+      }
+      partials[3 * h + 1] = rr;
+      partials[3 * h + 2] = rzNew;
+    }
+    sync();
+    const rzNew = partials[2] + partials[5];
+    rel = Math.sqrt(partials[1] + partials[4]) / start.bnorm;
+    if (rel < tol) {
+      it++;
+      break;
+    }
+    const beta = rzNew / rz;
+    rz = rzNew;
+    for (const h of mine) for (let i = slice * bounds[h], end = slice * bounds[h + 1]; i < end; i++) p[i] = z[i] + beta * p[i];
+    // Both halves of p are written before either thread applies the system to them.
+    sync();
+  }
+  return { iterations: it, relativeResidual: rel };
 }
