@@ -12,7 +12,6 @@
 import type { Grid } from '../volume/volume.js';
 import { indexToWorldMatrix, multiply4, voxelCount, worldToIndexMatrix } from '../volume/volume.js';
 import { sampleVec3Clamped } from './sample.js';
-import { displacementIndexToWorld } from './warp.js';
 
 /** Target index → source index (rows of a 4×4 matrix). */
 function targetToSource(from: Grid, to: Grid): Float64Array {
@@ -36,7 +35,15 @@ function axisStencil(count: number, n: number, scale: number, offset: number): {
  * Target slices k0 … k1−1 of `u` (voxel units of `from`, 3 interleaved components) resampled onto
  * `to`, written into `out` (3 · voxels of `to`, voxel units of `to`).
  */
-export function resampleFieldSlices(u: Float32Array, from: Grid, to: Grid, k0: number, k1: number, out: Float32Array): void {
+export function resampleFieldSlices(
+  u: Float32Array,
+  from: Grid,
+  to: Grid,
+  k0: number,
+  k1: number,
+  out: Float32Array,
+  toMm?: ArrayLike<number>,
+): void {
   const m = targetToSource(from, to);
   const [fx, fy, fz] = from.dims;
   const [tx, ty] = to.dims;
@@ -51,6 +58,7 @@ export function resampleFieldSlices(u: Float32Array, from: Grid, to: Grid, k0: n
           const z = m[8] * i + m[9] * j + m[10] * k + m[11];
           sampleVec3Clamped(u, fx, fy, fz, x, y, z, out, 3 * v, scale);
         }
+    if (toMm) toWorld(out, toMm, 3 * tx * ty * k0, 3 * tx * ty * k1);
     return;
   }
   // x = m0·i + m3 (the other terms are exact zeros), and likewise for y and z.
@@ -81,13 +89,39 @@ export function resampleFieldSlices(u: Float32Array, from: Grid, to: Grid, k0: n
           const c1 = c01 + ay * (c11 - c01);
           out[o + c] = (c0 + az * (c1 - c0)) * (c === 0 ? s0 : c === 1 ? s1 : s2);
         }
+        if (toMm) {
+          // The voxel-unit values as stored (float32), then to millimetres as displacementIndexToWorld.
+          const a = out[o];
+          const bb = out[o + 1];
+          const cc = out[o + 2];
+          out[o] = toMm[0] * a + toMm[1] * bb + toMm[2] * cc;
+          out[o + 1] = toMm[3] * a + toMm[4] * bb + toMm[5] * cc;
+          out[o + 2] = toMm[6] * a + toMm[7] * bb + toMm[8] * cc;
+        }
       }
     }
   }
 }
 
+/** Elements e0 … e1−1 of a voxel-unit field to millimetres in place (m: 3×3, row-major). */
+function toWorld(f: Float32Array, m: ArrayLike<number>, e0: number, e1: number): void {
+  for (let e = e0; e < e1; e += 3) {
+    const a = f[e];
+    const b = f[e + 1];
+    const c = f[e + 2];
+    f[e] = m[0] * a + m[1] * b + m[2] * c;
+    f[e + 1] = m[3] * a + m[4] * b + m[5] * c;
+    f[e + 2] = m[6] * a + m[7] * b + m[8] * c;
+  }
+}
+
 /** The whole field resampled onto `to` (voxel units of `to`). */
-export function resampleFieldIdx(u: Float32Array, from: Grid, to: Grid, out = new Float32Array(3 * voxelCount(to))): Float32Array {
+export function resampleFieldIdx(
+  u: Float32Array,
+  from: Grid,
+  to: Grid,
+  out: Float32Array = new Float32Array(3 * voxelCount(to)),
+): Float32Array {
   resampleFieldSlices(u, from, to, 0, to.dims[2], out);
   return out;
 }
@@ -97,8 +131,7 @@ export function resampleFieldIdx(u: Float32Array, from: Grid, to: Grid, out = ne
  * (what a displacement field transform holds), written into `out`.
  */
 export function resampleFieldToWorldSlices(u: Float32Array, from: Grid, to: Grid, k0: number, k1: number, out: Float32Array): void {
-  resampleFieldSlices(u, from, to, k0, k1, out);
-  const slice = 3 * to.dims[0] * to.dims[1];
-  const part = out.subarray(slice * k0, slice * k1);
-  displacementIndexToWorld(to, part, part);
+  // Index → world: direction · diag(spacing), as displacementIndexToWorld.
+  const m = to.direction.map((d, i) => d * to.spacing[i % 3]);
+  resampleFieldSlices(u, from, to, k0, k1, out, m);
 }

@@ -221,7 +221,13 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
   throwIfAborted(options.signal);
   progress?.({ stage: 'metrics', fraction: 0.9, message: 'computing metrics' });
   const metricsStarted = performance.now();
-  const int32 = (a: ArrayLike<number>) => (a instanceof Int32Array ? a : Int32Array.from(a));
+  // In shared memory: the second thread reads both label maps for its share of the HD95 work.
+  const int32 = (a: ArrayLike<number>) => {
+    if (a instanceof Int32Array) return a;
+    const out = new Int32Array(new SharedArrayBuffer(4 * a.length));
+    out.set(a);
+    return out;
+  };
   const pred = int32(labels.data);
   const ref = input.scanLabels && int32(input.scanLabels.data);
   // Each label map is read once for its counts (the volumes and the Dice denominators), the

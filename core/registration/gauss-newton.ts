@@ -268,7 +268,10 @@ export async function registerGaussNewton(
       ctrl = blockAverage(new Float32Array(voxelCount(ctrl)), ctrl, 1, halvingFactors(ctrl.dims, 6)).grid;
     const pool = [0, 1, 2].map((a) => Math.round(ctrl.spacing[a] / dataGrid.spacing[a])) as Vec3;
     const pooled = pool.some((p) => p > 1);
-    u = u && uGrid ? resampleFieldIdx(u, uGrid, ctrl) : new Float32Array(3 * voxelCount(ctrl));
+    // u and its data-grid copy live in shared memory: the second core reads them for its half of the data terms.
+    const uNext = new Float32Array(new SharedArrayBuffer(12 * voxelCount(ctrl)));
+    u = u && uGrid ? resampleFieldIdx(u, uGrid, ctrl, uNext) : uNext;
+    const uDataShared = pooled ? new Float32Array(new SharedArrayBuffer(12 * voxelCount(dataGrid))) : undefined;
     uGrid = ctrl;
     for (let it = 0; it < level.iterations; it++) {
       throwIfAborted(options.signal);
@@ -278,7 +281,7 @@ export async function registerGaussNewton(
         message: `level ${li + 1}/${levels.length} (${ctrl.dims.join('×')}), step ${it + 1}/${level.iterations}`,
       });
       await new Promise((r) => setImmediate(r));
-      const uData = pooled ? resampleFieldIdx(u, ctrl, dataGrid) : u;
+      const uData = uDataShared ? resampleFieldIdx(u, ctrl, dataGrid, uDataShared) : u;
       const terms = await normalEquationTermsParallel(Fs, Ms, C, dataGrid.dims, uData, features.termScale ?? 1 / C, mask);
       if (Number.isNaN(initialResidual)) initialResidual = terms.residual;
       let { H, g } = terms;

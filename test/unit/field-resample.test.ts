@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resampleFieldIdx, resampleFieldSlices } from '../../core/kernels/field-resample.js';
+import { resampleFieldIdx, resampleFieldSlices, resampleFieldToWorldSlices } from '../../core/kernels/field-resample.js';
+import { displacementIndexToWorld } from '../../core/kernels/warp.js';
 import { sampleVec3Clamped } from '../../core/kernels/sample.js';
 import { indexToWorldMatrix, multiply4, voxelCount, worldToIndexMatrix } from '../../core/volume/volume.js';
 import type { Grid, Mat3, Vec3 } from '../../core/volume/volume.js';
@@ -67,5 +68,22 @@ describe('displacement field resampling between grids', () => {
     resampleFieldSlices(u, from, fine, 6, dims[2], parts);
     resampleFieldSlices(u, from, fine, 0, 6, parts);
     expect(Array.from(parts)).toEqual(Array.from(whole));
+  });
+});
+
+describe('the final field in millimetres', () => {
+  it('equals resampling then displacementIndexToWorld, exactly', () => {
+    const c = Math.cos(0.2);
+    const s = Math.sin(0.2);
+    for (const dir of [undefined, [c, 0, s, 0, 1, 0, -s, 0, c] as Mat3]) {
+      const from = grid([6, 5, 4], [4, 4.8, 6], [1, 2, 3], dir);
+      const to = grid([23, 17, 11], [1, 1.2, 2], [2.5, 3, 4], dir);
+      const u = randomField(from, 13);
+      const want = displacementIndexToWorld(to, resampleFieldIdx(u, from, to));
+      const got = new Float32Array(want.length);
+      resampleFieldToWorldSlices(u, from, to, 0, 5, got);
+      resampleFieldToWorldSlices(u, from, to, 5, to.dims[2], got);
+      expect(Array.from(got)).toEqual(Array.from(want));
+    }
   });
 });
