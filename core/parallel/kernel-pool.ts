@@ -299,13 +299,18 @@ export function affineLevelTerms(fixed: Float32Array, fixedDims: Vec3, moving: F
   };
 }
 
+/** The barrier's partner failed or stopped answering (the solve then runs again on one thread). */
+export class BarrierBroken extends Error {}
+
 /**
- * A barrier for two threads on shared memory (count, generation). Waiting blocks the thread; a
- * partner that never arrives within `timeoutMs` ends the wait with an error.
+ * A barrier for two threads on shared memory: [count, generation, broken]. Waiting blocks the
+ * thread; a partner that marks the barrier broken (breakBarrier), or that does not arrive within
+ * `timeoutMs`, ends the wait with BarrierBroken, and the barrier stays broken for both.
  */
-export function twoThreadBarrier(sync: Int32Array, timeoutMs = 60_000): () => void {
+export function twoThreadBarrier(sync: Int32Array, timeoutMs = 10_000): () => void {
   return () => {
     const generation = Atomics.load(sync, 1);
+    if (Atomics.load(sync, 2) !== 0) throw new BarrierBroken('the second kernel thread stopped');
     if (Atomics.add(sync, 0, 1) === 1) {
       Atomics.store(sync, 0, 0);
       Atomics.add(sync, 1, 1);
@@ -315,35 +320,61 @@ export function twoThreadBarrier(sync: Int32Array, timeoutMs = 60_000): () => vo
     // The partner is usually a few microseconds away: spin briefly before sleeping (waking a
     // sleeping thread costs far more than the work between two barriers).
     for (let spin = 0; spin < 200_000; spin++) if (Atomics.load(sync, 1) !== generation) return;
-    while (Atomics.load(sync, 1) === generation)
-      if (Atomics.wait(sync, 1, generation, timeoutMs) === 'timed-out') throw new Error('the second kernel thread stopped answering');
+    const deadline = Date.now() + timeoutMs;
+    while (Atomics.load(sync, 1) === generation) {
+      if (Atomics.load(sync, 2) !== 0) throw new BarrierBroken('the second kernel thread stopped');
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        breakBarrier(sync);
+        throw new BarrierBroken('the second kernel thread stopped answering');
+      }
+      Atomics.wait(sync, 1, generation, left);
+    }
   };
+}
+
+/** Marks a two-thread barrier broken and wakes the thread waiting at it. */
+export function breakBarrier(sync: Int32Array): void {
+  Atomics.store(sync, 2, 1);
+  Atomics.notify(sync, 1);
 }
 
 /**
  * (H + λL + δI) x = b by Jacobi-preconditioned CG (registration/linear-solve.ts), the upper half
  * of the slices on the worker when it is running, the two threads meeting at a barrier three times
- * per iteration (this thread waits there, blocking). The same iterates with one thread or two.
+ * per iteration (this thread waits there, blocking). The same iterates with one thread or two;
+ * when the worker fails or stops answering, the solve starts again on this thread alone.
  */
 export function solveNormalEquationsHalves(
   H: Float32Array,
   b: Float32Array,
   dims: Vec3,
   options: SolveOptions,
-): { x: Float32Array; stats: SolveStats } {
+): { x: Float32Array; stats: SolveStats; threads: 1 | 2 } {
   const split = Math.floor(dims[2] / 2);
   // Only a worker that already answered: one still starting would keep this thread waiting.
   const parallel = answered && worker != null && dims[0] * dims[1] * dims[2] >= 32_000 && dims[2] >= 4;
-  const { arrays, rz, bnorm } = cgStart(parallel ? shared(H) : H, b, dims, options.lambda, options.delta, parallel);
-  if (bnorm === 0) return { x: new Float32Array(b.length), stats: { iterations: 0, relativeResidual: 0 } };
-  const start = { rz, bnorm };
-  let stats: SolveStats;
   if (parallel) {
-    const sync = new Int32Array(new SharedArrayBuffer(8));
+    const { arrays, rz, bnorm } = cgStart(shared(H), b, dims, options.lambda, options.delta, true);
+    if (bnorm === 0) return { x: new Float32Array(b.length), stats: { iterations: 0, relativeResidual: 0 }, threads: 1 };
+    const start = { rz, bnorm };
+    const sync = new Int32Array(new SharedArrayBuffer(12));
+    // The worker's own error is not needed: a failed worker breaks the barrier (kernel-worker.ts).
     void run<SolveStats>({ op: 'cg', arrays, dims, options, start, split, sync })?.catch(() => undefined);
-    stats = cgHalves(arrays, dims, options, start, split, [0], twoThreadBarrier(sync));
-  } else stats = cgHalves(arrays, dims, options, start, split, [0, 1], () => {});
-  return { x: Float32Array.from(arrays.x), stats };
+    try {
+      const stats = cgHalves(arrays, dims, options, start, split, [0], twoThreadBarrier(sync));
+      return { x: Float32Array.from(arrays.x), stats, threads: 2 };
+    } catch (err) {
+      if (!(err instanceof BarrierBroken)) {
+        breakBarrier(sync);
+        throw err;
+      }
+    }
+  }
+  const { arrays, rz, bnorm } = cgStart(H, b, dims, options.lambda, options.delta, false);
+  if (bnorm === 0) return { x: new Float32Array(b.length), stats: { iterations: 0, relativeResidual: 0 }, threads: 1 };
+  const stats = cgHalves(arrays, dims, options, { rz, bnorm }, split, [0, 1], () => {});
+  return { x: Float32Array.from(arrays.x), stats, threads: 1 };
 }
 
 /**

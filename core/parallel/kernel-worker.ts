@@ -6,7 +6,7 @@ import { hd95Scores } from '../metrics/overlap.js';
 import { resampleFieldToWorldSlices } from '../kernels/field-resample.js';
 import { affineGradientRange, affineWarpRange } from '../registration/affine-terms.js';
 import { cgHalves } from '../registration/linear-solve.js';
-import { twoThreadBarrier } from './kernel-pool.js';
+import { breakBarrier, twoThreadBarrier } from './kernel-pool.js';
 import { jacobianDeterminant } from '../kernels/jacobian.js';
 import { jacobianStatistics } from '../metrics/deformation.js';
 import { transformFromData } from '../registration/transform.js';
@@ -29,7 +29,14 @@ parentPort!.on('message', (req: KernelRequest) => {
       resampleFieldToWorldSlices(req.u, req.from, req.to, req.k0, req.k1, req.out);
       parentPort!.postMessage({ id: req.id, result: true });
     } else if (req.op === 'cg') {
-      const stats = cgHalves(req.arrays, req.dims, req.options, req.start, req.split, [1], twoThreadBarrier(req.sync));
+      let stats;
+      try {
+        stats = cgHalves(req.arrays, req.dims, req.options, req.start, req.split, [1], twoThreadBarrier(req.sync));
+      } catch (err) {
+        // The main thread, waiting at the barrier, learns of it at once and solves alone.
+        breakBarrier(req.sync);
+        throw err;
+      }
       parentPort!.postMessage({ id: req.id, result: stats });
     } else if (req.op === 'affine-warp') {
       parentPort!.postMessage({ id: req.id, result: affineWarpRange(req.data, req.c, req.k0, req.k1) });

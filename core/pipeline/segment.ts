@@ -223,7 +223,7 @@ export async function segmentScan(given: SegmentInput, options: SegmentOptions):
   const metricsStarted = performance.now();
   // In shared memory: the second thread reads both label maps for its share of the HD95 work.
   const int32 = (a: ArrayLike<number>) => {
-    if (a instanceof Int32Array) return a;
+    if (a instanceof Int32Array && a.buffer instanceof SharedArrayBuffer) return a;
     const out = new Int32Array(new SharedArrayBuffer(4 * a.length));
     out.set(a);
     return out;

@@ -227,23 +227,25 @@ export async function registerGaussNewton(
   const threshold = options.maskThreshold;
   const mask0 = threshold > 0 ? foregroundMask(fImg.data, mImg.data, fImg.dims, threshold) : undefined;
 
-  // The feature pyramid, each halving computed once and shared by the levels that pool through it.
+  // The feature pyramid by number of halvings, each computed once and shared by the levels that
+  // pool through it. A level's factor f takes as many halvings as f > 1 can be halved (3 → 2).
   type Pooled = { F: { grid: Grid; data: Float32Array }; M: { grid: Grid; data: Float32Array }; maskLevel?: Float32Array };
-  const pyramid = new Map<number, Pooled>([
-    [1, { F: { grid: fImg, data: F0 }, M: { grid: fImg, data: M0 }, maskLevel: mask0 ? new Float32Array(mask0) : undefined }],
-  ]);
+  const pyramid: Pooled[] = [
+    { F: { grid: fImg, data: F0 }, M: { grid: fImg, data: M0 }, maskLevel: mask0 ? new Float32Array(mask0) : undefined },
+  ];
   const pooledLevel = (factor: number): Pooled => {
-    const known = pyramid.get(factor);
-    if (known) return known;
-    const finer = pooledLevel(factor / 2);
-    const h = halvingFactors(finer.F.grid.dims, 6);
-    const next: Pooled = {
-      F: blockAverage(finer.F.data, finer.F.grid, C, h),
-      M: blockAverage(finer.M.data, finer.M.grid, C, h),
-      maskLevel: finer.maskLevel && blockAverage(finer.maskLevel, finer.F.grid, 1, h).data,
-    };
-    pyramid.set(factor, next);
-    return next;
+    let halvings = 0;
+    for (let f = factor; f > 1; f /= 2) halvings++;
+    while (pyramid.length <= halvings) {
+      const finer = pyramid[pyramid.length - 1];
+      const h = halvingFactors(finer.F.grid.dims, 6);
+      pyramid.push({
+        F: blockAverage(finer.F.data, finer.F.grid, C, h),
+        M: blockAverage(finer.M.data, finer.M.grid, C, h),
+        maskLevel: finer.maskLevel && blockAverage(finer.maskLevel, finer.F.grid, 1, h).data,
+      });
+    }
+    return pyramid[halvings];
   };
   const totalIters = levels.reduce((s, l) => s + l.iterations, 0);
   let done = 0;

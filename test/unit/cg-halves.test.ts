@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { normalEquationTermsParallel, shared, solveNormalEquationsHalves } from '../../core/parallel/kernel-pool.js';
+import {
+  BarrierBroken,
+  breakBarrier,
+  normalEquationTermsParallel,
+  shared,
+  solveNormalEquationsHalves,
+  twoThreadBarrier,
+} from '../../core/parallel/kernel-pool.js';
 import { applySystem, cgHalves, cgStart, solveNormalEquations } from '../../core/registration/linear-solve.js';
 import type { Vec3 } from '../../core/volume/volume.js';
 
@@ -50,7 +57,22 @@ describe('conjugate gradients on two halves of the lattice', () => {
     const two = solveNormalEquationsHalves(H, b, dims, options);
     const { arrays, rz, bnorm } = cgStart(H, b, dims, options.lambda, options.delta, false);
     const stats = cgHalves(arrays, dims, options, { rz, bnorm }, Math.floor(dims[2] / 2), [0, 1], () => {});
+    // Two threads wherever a second one may run (LABELWARP_THREADS=1 keeps one).
+    expect(two.threads).toBe(process.env.LABELWARP_THREADS === '1' ? 1 : 2);
     expect(two.stats).toEqual(stats);
     expect(Array.from(two.x)).toEqual(Array.from(Float32Array.from(arrays.x)));
+  });
+
+  it('a broken or unanswered barrier ends the wait with BarrierBroken, for both threads', () => {
+    const sync = new Int32Array(new SharedArrayBuffer(12));
+    breakBarrier(sync);
+    expect(() => twoThreadBarrier(sync)()).toThrow(BarrierBroken);
+    const alone = new Int32Array(new SharedArrayBuffer(12));
+    const t0 = Date.now();
+    expect(() => twoThreadBarrier(alone, 50)()).toThrow(BarrierBroken);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    // The partner that comes later finds it broken instead of waiting.
+    expect(Atomics.load(alone, 2)).toBe(1);
+    expect(() => twoThreadBarrier(alone, 50)()).toThrow(BarrierBroken);
   });
 });

@@ -295,6 +295,17 @@ describe('MIND-SSC', () => {
 });
 
 describe('Gauss-Newton registration', () => {
+  it('pools a level whose factor is not a power of two as the halvings it takes (3: twice, as 4)', async () => {
+    const g = grid([24, 24, 24], [2, 2, 2], [-24, -24, -24]);
+    const moving = fromWorldFunction(g, (x, y, z) => phantom(x, y, z));
+    const fixed = fromWorldFunction(g, (x, y, z) => phantom(x + 1, y, z));
+    const defaults = defaultOptions(GN_OPTIONS);
+    const settings = gaussNewtonSettings(defaults, mindFeatures(defaults));
+    const three = await registerGaussNewton(fixed, moving, { ...settings, levels: [{ factor: 3 as 4, iterations: 2, lambda: 0.01 }] });
+    const four = await registerGaussNewton(fixed, moving, { ...settings, levels: [{ factor: 4, iterations: 2, lambda: 0.01 }] });
+    expect(Array.from(three.fieldMm)).toEqual(Array.from(four.fieldMm));
+  });
+
   it('recovers a known smooth deformation (error in mm)', async () => {
     const g = grid([40, 40, 32], [2, 2, 2], [-40, -40, -32]);
     // d(x): a smooth bump of up to 4 mm; the fixed image is the moving one seen through x + d(x).
