@@ -12,7 +12,7 @@ import { worldToIndexMatrix, indexToWorldMatrix, toFloat32, voxelCount } from '.
 import type { Vec3, Volume } from '../volume/volume.js';
 import { isConstantRange, normalizeToRange, robustRange } from '../kernels/intensity.js';
 import { buildPyramid, centreOfMassWorld } from '../kernels/pyramid.js';
-import { affineLevelTerms } from '../parallel/kernel-pool.js';
+import { affineLevelTerms, warmUpKernelPool } from '../parallel/kernel-pool.js';
 import type { AffineLevelTerms } from '../parallel/kernel-pool.js';
 import { Adam } from './adam.js';
 import { throwIfAborted, LabelWarpError } from '../util/errors.js';
@@ -58,6 +58,8 @@ export async function registerAffine(fixedVol: Volume, movingVol: Volume, option
   const iterations = options.iterations ?? [200, 120, 60];
   const tStep = options.translationStepMm ?? 3;
   const mStep = options.linearStep ?? 0.02;
+  // The second thread starts now, so that its start-up overlaps the normalisation and pyramids.
+  warmUpKernelPool();
   // One robust range per image serves the contrast check and the normalisation.
   const fixedRange = robustRange(fixedVol.data);
   if (isConstantRange(fixedRange)) throw new LabelWarpError('the scan has no contrast (constant image): nothing to register');
