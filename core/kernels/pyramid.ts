@@ -12,25 +12,9 @@ export function halvingFactors(dims: Vec3, minSize = 8): Vec3 {
  * grid covers the same physical region: its voxel centres sit at the centres of the blocks.
  */
 export function blockAverage(data: Float32Array, grid: Grid, channels: number, f: Vec3): { grid: Grid; data: Float32Array } {
-  const [nx, ny] = grid.dims;
-  const mx = Math.max(1, Math.floor(grid.dims[0] / f[0]));
-  const my = Math.max(1, Math.floor(grid.dims[1] / f[1]));
-  const mz = Math.max(1, Math.floor(grid.dims[2] / f[2]));
-  const C = channels;
-  const out = new Float32Array(mx * my * mz * C);
-  const inv = 1 / (f[0] * f[1] * f[2]);
-  let o = 0;
-  for (let k = 0; k < mz; k++)
-    for (let j = 0; j < my; j++)
-      for (let i = 0; i < mx; i++, o += C) {
-        for (let dz = 0; dz < f[2]; dz++)
-          for (let dy = 0; dy < f[1]; dy++)
-            for (let dx = 0; dx < f[0]; dx++) {
-              const src = (i * f[0] + dx + nx * (j * f[1] + dy + ny * (k * f[2] + dz))) * C;
-              for (let c = 0; c < C; c++) out[o + c] += data[src + c];
-            }
-        for (let c = 0; c < C; c++) out[o + c] *= inv;
-      }
+  const [mx, my, mz] = blockDims(grid.dims, f);
+  const out = new Float32Array(mx * my * mz * channels);
+  blockAverageSlices(data, grid.dims, channels, f, 0, mz, out);
   const g = gridOf(grid);
   return {
     grid: {
@@ -41,6 +25,43 @@ export function blockAverage(data: Float32Array, grid: Grid, channels: number, f
     },
     data: out,
   };
+}
+
+/** The grid size blockAverage gives (a last incomplete block along an axis is dropped). */
+export function blockDims(dims: Vec3, f: Vec3): Vec3 {
+  return [0, 1, 2].map((a) => Math.max(1, Math.floor(dims[a] / f[a]))) as Vec3;
+}
+
+/**
+ * Output slices k0 … k1−1 of blockAverage (they read input slices k0·f_z … k1·f_z − 1) written
+ * into `out`, the whole output's array; the same sums in the same order.
+ */
+export function blockAverageSlices(
+  data: Float32Array,
+  dims: Vec3,
+  channels: number,
+  f: Vec3,
+  k0: number,
+  k1: number,
+  out: Float32Array,
+): void {
+  const [nx, ny] = dims;
+  const [mx, my] = blockDims(dims, f);
+  const C = channels;
+  const inv = 1 / (f[0] * f[1] * f[2]);
+  out.fill(0, mx * my * k0 * C, mx * my * k1 * C);
+  let o = mx * my * k0 * C;
+  for (let k = k0; k < k1; k++)
+    for (let j = 0; j < my; j++)
+      for (let i = 0; i < mx; i++, o += C) {
+        for (let dz = 0; dz < f[2]; dz++)
+          for (let dy = 0; dy < f[1]; dy++)
+            for (let dx = 0; dx < f[0]; dx++) {
+              const src = (i * f[0] + dx + nx * (j * f[1] + dy + ny * (k * f[2] + dz))) * C;
+              for (let c = 0; c < C; c++) out[o + c] += data[src + c];
+            }
+        for (let c = 0; c < C; c++) out[o + c] *= inv;
+      }
 }
 
 /** Halves the resolution by 2×2×2 block averaging along every axis with at least 2·minSize voxels. */

@@ -13,6 +13,8 @@ import { resampleFieldToWorldSlices } from '../kernels/field-resample.js';
 import { affineGradientRange, affineWarpRange, fixedSums, nccFromSums } from '../registration/affine-terms.js';
 import type { AffineLevelData, NccCoefficients } from '../registration/affine-terms.js';
 import { cgHalves, cgStart } from '../registration/linear-solve.js';
+import { stepTermsRange, stepTermsSplit } from '../registration/gn-step-terms.js';
+import type { StepTermsData } from '../registration/gn-step-terms.js';
 import type { CgArrays, SolveOptions, SolveStats } from '../registration/linear-solve.js';
 import { gridOf, voxelCount } from '../volume/volume.js';
 import type { Grid, Vec3, VoxelArray } from '../volume/volume.js';
@@ -40,6 +42,7 @@ export type KernelRequest =
   | { id: number; op: 'jacobian'; grid: Grid; field: Float32Array }
   | { id: number; op: 'field'; u: Float32Array; from: Grid; to: Grid; k0: number; k1: number; out: Float32Array }
   | { id: number; op: 'affine-warp'; data: AffineLevelData; c: number[]; k0: number; k1: number }
+  | { id: number; op: 'step-terms'; data: StepTermsData; k0: number; k1: number }
   | {
       id: number;
       op: 'cg';
@@ -375,6 +378,28 @@ export function solveNormalEquationsHalves(
   if (bnorm === 0) return { x: new Float32Array(b.length), stats: { iterations: 0, relativeResidual: 0 }, threads: 1 };
   const stats = cgHalves(arrays, dims, options, { rz, bnorm }, split, [0, 1], () => {});
   return { x: Float32Array.from(arrays.x), stats, threads: 1 };
+}
+
+/**
+ * One Gauss-Newton step's data terms (registration/gn-step-terms.ts: the control field onto the
+ * data grid, JᵀJ and Jᵀr, pooled back onto the control grid), the upper slab on the worker when
+ * the grid is large and the arrays are in shared memory. The slabs are the same whichever thread
+ * runs them, so the terms are too; the residual is summed lower slab first.
+ */
+export async function stepTermsParallel(d: StepTermsData): Promise<{ residual: number }> {
+  const nz = d.dims[2];
+  const split = stepTermsSplit(d);
+  const sharedArrays = [d.F, d.M, d.u, d.H, d.g, d.mask, d.control?.field, d.control?.H, d.control?.g].every(
+    (a) => a === undefined || a.buffer instanceof SharedArrayBuffer,
+  );
+  const parallel = d.dims[0] * d.dims[1] * nz >= 200_000 && split > 0 && sharedArrays;
+  const remote = parallel
+    ? run<{ ssd: number; counted: number }>({ op: 'step-terms', data: d, k0: split, k1: nz })?.catch(() => null)
+    : null;
+  const lower = stepTermsRange(d, 0, split);
+  // A worker that failed (or none) leaves the upper slab to this thread.
+  const upper = (remote && (await remote)) ?? stepTermsRange(d, split, nz);
+  return { residual: (lower.ssd + upper.ssd) / (Math.max(1, lower.counted + upper.counted) * d.C) };
 }
 
 /**

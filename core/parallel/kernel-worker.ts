@@ -6,6 +6,7 @@ import { hd95Scores } from '../metrics/overlap.js';
 import { resampleFieldToWorldSlices } from '../kernels/field-resample.js';
 import { affineGradientRange, affineWarpRange } from '../registration/affine-terms.js';
 import { cgHalves } from '../registration/linear-solve.js';
+import { stepTermsRange } from '../registration/gn-step-terms.js';
 import { breakBarrier, twoThreadBarrier } from './kernel-pool.js';
 import { jacobianDeterminant } from '../kernels/jacobian.js';
 import { jacobianStatistics } from '../metrics/deformation.js';
@@ -38,6 +39,8 @@ parentPort!.on('message', (req: KernelRequest) => {
         throw err;
       }
       parentPort!.postMessage({ id: req.id, result: stats });
+    } else if (req.op === 'step-terms') {
+      parentPort!.postMessage({ id: req.id, result: stepTermsRange(req.data, req.k0, req.k1) });
     } else if (req.op === 'affine-warp') {
       parentPort!.postMessage({ id: req.id, result: affineWarpRange(req.data, req.c, req.k0, req.k1) });
     } else if (req.op === 'affine-gradient') {

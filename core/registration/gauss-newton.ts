@@ -18,13 +18,8 @@ import { mindSsc, MIND_CHANNELS, boxFilter3d } from '../kernels/mind.js';
 import { resampleFieldIdx } from '../kernels/field-resample.js';
 import { applyLaplacian } from './linear-solve.js';
 import { normalEquationTerms } from './gn-terms.js';
-import {
-  normalEquationTermsParallel,
-  resampleFieldToWorldParallel,
-  shared,
-  mindPair,
-  solveNormalEquationsHalves,
-} from '../parallel/kernel-pool.js';
+import { resampleFieldToWorldParallel, shared, mindPair, solveNormalEquationsHalves, stepTermsParallel } from '../parallel/kernel-pool.js';
+import type { StepTermsData } from './gn-step-terms.js';
 import { stepScale } from './step-limit.js';
 import type { StepLimit } from './step-limit.js';
 import { throwIfAborted } from '../util/errors.js';
@@ -273,7 +268,22 @@ export async function registerGaussNewton(
     // u and its data-grid copy live in shared memory: the second core reads them for its half of the data terms.
     const uNext = new Float32Array(new SharedArrayBuffer(12 * voxelCount(ctrl)));
     u = u && uGrid ? resampleFieldIdx(u, uGrid, ctrl, uNext) : uNext;
-    const uDataShared = pooled ? new Float32Array(new SharedArrayBuffer(12 * voxelCount(dataGrid))) : undefined;
+    // The step's arrays, in shared memory for the second core and reused from step to step.
+    const f32 = (n: number) => new Float32Array(new SharedArrayBuffer(4 * n));
+    const nData = voxelCount(dataGrid);
+    const nCtrl = voxelCount(ctrl);
+    const step: StepTermsData = {
+      F: Fs,
+      M: Ms,
+      C,
+      dims: dataGrid.dims,
+      termScale: features.termScale ?? 1 / C,
+      mask,
+      u: pooled ? f32(3 * nData) : u,
+      H: f32(6 * nData),
+      g: f32(3 * nData),
+      control: pooled ? { field: u, grid: ctrl, dataGrid, pool, H: f32(6 * nCtrl), g: f32(3 * nCtrl) } : undefined,
+    };
     uGrid = ctrl;
     for (let it = 0; it < level.iterations; it++) {
       throwIfAborted(options.signal);
@@ -283,18 +293,11 @@ export async function registerGaussNewton(
         message: `level ${li + 1}/${levels.length} (${ctrl.dims.join('×')}), step ${it + 1}/${level.iterations}`,
       });
       await new Promise((r) => setImmediate(r));
-      const uData = uDataShared ? resampleFieldIdx(u, ctrl, dataGrid, uDataShared) : u;
-      const terms = await normalEquationTermsParallel(Fs, Ms, C, dataGrid.dims, uData, features.termScale ?? 1 / C, mask);
+      // u resampled onto the data grid, the data terms, pooled onto the control grid: on two threads.
+      const terms = await stepTermsParallel(step);
       if (Number.isNaN(initialResidual)) initialResidual = terms.residual;
-      let { H, g } = terms;
-      if (pooled) {
-        // Data terms in control units: Δu_data = pool ⊙ Δu_ctrl, so H scales by pool_a·pool_b and g by pool_a.
-        H = blockAverage(H, dataGrid, 6, pool).data;
-        g = blockAverage(g, dataGrid, 3, pool).data;
-        const sc = [pool[0] * pool[0], pool[1] * pool[1], pool[2] * pool[2], pool[0] * pool[1], pool[0] * pool[2], pool[1] * pool[2]];
-        for (let i = 0; i < H.length; i++) H[i] *= sc[i % 6];
-        for (let i = 0; i < g.length; i++) g[i] *= pool[i % 3];
-      }
+      const H = step.control ? step.control.H : step.H;
+      const g = step.control ? step.control.g : step.g;
       const s = solveAndUpdate(H, g, terms.residual, ctrl.dims, u, level.lambda, delta, cg, limit);
       cgTotal += s.cgIterations;
       done++;
