@@ -8,7 +8,6 @@ import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import { mindSsc } from '../kernels/mind.js';
 import type { MindOptions } from '../kernels/mind.js';
-import { normalEquationTermsRange } from '../registration/gn-terms.js';
 import { resampleFieldToWorldSlices } from '../kernels/field-resample.js';
 import { affineGradientRange, affineWarpRange, fixedSums, nccFromSums } from '../registration/affine-terms.js';
 import type { AffineLevelData, NccCoefficients } from '../registration/affine-terms.js';
@@ -85,21 +84,6 @@ export type KernelRequest =
       /** The next slice to transfer, shared with this thread (transferClaimedSlices). */
       next: Int32Array;
       out: TransferOutput;
-    }
-  | {
-      id: number;
-      op: 'terms';
-      F: Float32Array;
-      M: Float32Array;
-      C: number;
-      dims: Vec3;
-      u: Float32Array;
-      termScale: number;
-      mask?: Uint8Array;
-      k0: number;
-      k1: number;
-      H: Float32Array;
-      g: Float32Array;
     };
 
 let worker: Worker | null | undefined;
@@ -182,50 +166,6 @@ export async function mindPair(a: Float32Array, b: Float32Array, dims: Vec3, opt
   const mine = mindSsc(a, dims, options);
   // A worker that failed leaves the work to this thread.
   return [mine, (remote && (await remote)) || mindSsc(b, dims, options)];
-}
-
-/**
- * JᵀJ and Jᵀr (see gauss-newton.ts), the upper half of the slices on the worker. F, M, u and mask
- * must be in shared memory (use `shared`) for the worker to see them.
- */
-export async function normalEquationTermsParallel(
-  F: Float32Array,
-  M: Float32Array,
-  C: number,
-  dims: Vec3,
-  u: Float32Array,
-  termScale: number,
-  mask?: Uint8Array,
-): Promise<{ H: Float32Array; g: Float32Array; residual: number }> {
-  const n = dims[0] * dims[1] * dims[2];
-  const parallel = n >= 200_000 && dims[2] >= 4 && F.buffer instanceof SharedArrayBuffer && M.buffer instanceof SharedArrayBuffer;
-  const H = new Float32Array(parallel ? new SharedArrayBuffer(24 * n) : new ArrayBuffer(24 * n));
-  const g = new Float32Array(parallel ? new SharedArrayBuffer(12 * n) : new ArrayBuffer(12 * n));
-  const half = Math.floor(dims[2] / 2);
-  const remote = parallel
-    ? run<{ ssd: number; counted: number }>({
-        op: 'terms',
-        F,
-        M,
-        C,
-        dims,
-        u: shared(u),
-        termScale,
-        mask: mask ? shared(mask) : undefined,
-        k0: half,
-        k1: dims[2],
-        H,
-        g,
-      })
-    : null;
-  const mine = normalEquationTermsRange(F, M, C, dims, u, termScale, mask, 0, remote ? half : dims[2], H, g);
-  let other = { ssd: 0, counted: 0 };
-  if (remote) {
-    const r = await remote.catch(() => null);
-    // A worker that failed leaves its half to this thread.
-    other = r ?? normalEquationTermsRange(F, M, C, dims, u, termScale, mask, half, dims[2], H, g);
-  }
-  return { H, g, residual: (mine.ssd + other.ssd) / (Math.max(1, mine.counted + other.counted) * C) };
 }
 
 /**

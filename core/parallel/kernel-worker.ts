@@ -1,7 +1,6 @@
 /** A worker thread running typed-array kernels on shared memory for kernel-pool.ts. */
 import { parentPort } from 'node:worker_threads';
 import { mindSsc } from '../kernels/mind.js';
-import { normalEquationTermsRange } from '../registration/gn-terms.js';
 import { hd95Scores } from '../metrics/overlap.js';
 import { resampleFieldToWorldSlices } from '../kernels/field-resample.js';
 import { affineGradientRange, affineWarpRange } from '../registration/affine-terms.js';
@@ -52,11 +51,8 @@ parentPort!.on('message', (req: KernelRequest) => {
     } else if (req.op === 'keypoints') {
       const r = keypointDataTerm(req.features, req.keypoints, req.targets, req.flow, req.i0, req.i1, req.grad, req.windows);
       parentPort!.postMessage({ id: req.id, result: r });
-    } else if (req.op === 'hd95') {
-      parentPort!.postMessage({ id: req.id, result: [...hd95Scores(req.pred, req.ref, req.grid, req.labels, req.boxes)] });
     } else {
-      const r = normalEquationTermsRange(req.F, req.M, req.C, req.dims, req.u, req.termScale, req.mask, req.k0, req.k1, req.H, req.g);
-      parentPort!.postMessage({ id: req.id, result: r });
+      parentPort!.postMessage({ id: req.id, result: [...hd95Scores(req.pred, req.ref, req.grid, req.labels, req.boxes)] });
     }
   } catch (err) {
     parentPort!.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) });

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   BarrierBroken,
   breakBarrier,
-  normalEquationTermsParallel,
   shared,
   solveNormalEquationsHalves,
+  stepTermsParallel,
   twoThreadBarrier,
 } from '../../core/parallel/kernel-pool.js';
 import { applySystem, cgHalves, cgStart, solveNormalEquations } from '../../core/registration/linear-solve.js';
@@ -53,7 +53,17 @@ describe('conjugate gradients on two halves of the lattice', () => {
     // A first request starts the second thread; the solver only uses a thread that has answered.
     const big: Vec3 = [60, 60, 60];
     const F = shared(new Float32Array(216_000).fill(0.5));
-    await normalEquationTermsParallel(F, F, 1, big, shared(new Float32Array(3 * 216_000)), 1);
+    const sharedZeros = (length: number) => shared(new Float32Array(length));
+    await stepTermsParallel({
+      F,
+      M: F,
+      C: 1,
+      dims: big,
+      termScale: 1,
+      u: sharedZeros(3 * 216_000),
+      H: sharedZeros(6 * 216_000),
+      g: sharedZeros(3 * 216_000),
+    });
     const two = solveNormalEquationsHalves(H, b, dims, options);
     const { arrays, rz, bnorm } = cgStart(H, b, dims, options.lambda, options.delta, false);
     const stats = cgHalves(arrays, dims, options, { rz, bnorm }, Math.floor(dims[2] / 2), [0, 1], () => {});

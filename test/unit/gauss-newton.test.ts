@@ -8,7 +8,8 @@ import { solveOp, gnUpdateOp } from '../../core/tensor/solve-op.js';
 import { gnTermsOp } from '../../core/tensor/gn-terms-op.js';
 import { applySystem, solveNormalEquations } from '../../core/registration/linear-solve.js';
 import { registerGaussNewton, solveAndUpdate, foregroundMask } from '../../core/registration/gauss-newton.js';
-import { normalEquationTermsParallel, shared } from '../../core/parallel/kernel-pool.js';
+import { shared, stepTermsParallel } from '../../core/parallel/kernel-pool.js';
+import type { StepTermsData } from '../../core/registration/gn-step-terms.js';
 import { stepScale } from '../../core/registration/step-limit.js';
 import { jacobianDeterminantIndex } from '../../core/kernels/jacobian.js';
 import { gaussNewtonUpdate } from '../../core/learned/differentiable-gn.js';
@@ -205,9 +206,10 @@ describe('conjugate-gradient solve of (H + λL + δI)x = b', () => {
     const options = { lambda: 0.02, delta: 0.01, tolerance: 1e-3, maxIterations: 40 };
     const limit = { maxStep: 0.6, minJacobian: 0.5 };
     // Inference: the terms on the kernel pool, then the engine's solve and step.
-    const terms = await normalEquationTermsParallel(F, M, C, dims, u, 1 / 12, mask);
+    const step: StepTermsData = { F, M, C, dims, termScale: 1 / 12, mask, u, H: new Float32Array(6 * n), g: new Float32Array(3 * n) };
+    const terms = await stepTermsParallel(step);
     const updated = Float32Array.from(u);
-    solveAndUpdate(terms.H, terms.g, terms.residual, dims, updated, options.lambda, options.delta, options, limit);
+    solveAndUpdate(step.H, step.g, terms.residual, dims, updated, options.lambda, options.delta, options, limit);
     const before = tf.memory().numTensors;
     const update = (withLimit: boolean) =>
       tf.tidy(() =>
