@@ -11,7 +11,7 @@ import type { MindOptions } from '../kernels/mind.js';
 import { resampleFieldToWorldSlices } from '../kernels/field-resample.js';
 import { affineGradientRange, affineWarpRange, fixedSums, nccFromSums } from '../registration/affine-terms.js';
 import type { AffineLevelData, NccCoefficients } from '../registration/affine-terms.js';
-import { cgHalves, cgStart } from '../registration/linear-solve.js';
+import { cgHalves, cgStart, solveSplitAlone } from '../registration/linear-solve.js';
 import { stepTermsRange, stepTermsSplit } from '../registration/gn-step-terms.js';
 import type { StepTermsData } from '../registration/gn-step-terms.js';
 import type { CgArrays, SolveOptions, SolveStats } from '../registration/linear-solve.js';
@@ -314,10 +314,7 @@ export function solveNormalEquationsHalves(
       }
     }
   }
-  const { arrays, rz, bnorm } = cgStart(H, b, dims, options.lambda, options.delta, false);
-  if (bnorm === 0) return { x: new Float32Array(b.length), stats: { iterations: 0, relativeResidual: 0 }, threads: 1 };
-  const stats = cgHalves(arrays, dims, options, { rz, bnorm }, split, [0, 1], () => {});
-  return { x: Float32Array.from(arrays.x), stats, threads: 1 };
+  return { ...solveSplitAlone(H, b, dims, options, split), threads: 1 };
 }
 
 /**

@@ -155,62 +155,25 @@ export function solveNormalEquations(
   dims: Vec3,
   options: SolveOptions,
 ): { x: Float32Array; stats: SolveStats } {
-  const { lambda, delta } = options;
-  const tol = options.tolerance ?? 1e-3;
-  const maxIt = options.maxIterations ?? 40;
-  const m = b.length;
-  const counts = neighbourCounts(dims);
-  const invDiag = new Float64Array(m);
-  for (let v = 0; v < m / 3; v++) {
-    const h = 6 * v;
-    const reg = lambda * counts[v] + delta;
-    invDiag[3 * v] = 1 / (H[h] + reg);
-    invDiag[3 * v + 1] = 1 / (H[h + 1] + reg);
-    invDiag[3 * v + 2] = 1 / (H[h + 2] + reg);
-  }
-  const x = new Float64Array(m);
-  const r = Float64Array.from(b);
-  const z = new Float64Array(m);
-  const p = new Float64Array(m);
-  const Ap = new Float64Array(m);
-  let bnorm = 0;
-  for (let i = 0; i < m; i++) bnorm += b[i] * b[i];
-  bnorm = Math.sqrt(bnorm);
-  if (bnorm === 0) return { x: new Float32Array(m), stats: { iterations: 0, relativeResidual: 0 } };
-  let rz = 0;
-  for (let i = 0; i < m; i++) {
-    z[i] = invDiag[i] * r[i];
-    p[i] = z[i];
-    rz += r[i] * z[i];
-  }
-  let it = 0;
-  let rel = 1;
-  for (; it < maxIt; it++) {
-    const pAp = applySystem(H, p, dims, lambda, delta, Ap);
-    if (!(pAp > 0)) break;
-    const alpha = rz / pAp;
-    // x += αp, r −= αAp, z = D⁻¹r and the two inner products, in one pass.
-    let rr = 0;
-    let rzNew = 0;
-    for (let i = 0; i < m; i++) {
-      x[i] += alpha * p[i];
-      const ri = r[i] - alpha * Ap[i];
-      r[i] = ri;
-      rr += ri * ri;
-      const zi = invDiag[i] * ri;
-      z[i] = zi;
-      rzNew += ri * zi;
-    }
-    rel = Math.sqrt(rr) / bnorm;
-    if (rel < tol) {
-      it++;
-      break;
-    }
-    const beta = rzNew / rz;
-    rz = rzNew;
-    for (let i = 0; i < m; i++) p[i] = z[i] + beta * p[i];
-  }
-  return { x: Float32Array.from(x), stats: { iterations: it, relativeResidual: rel } };
+  // The upper "half" empty: every sum is the whole lattice's, in lattice order.
+  return solveSplitAlone(H, b, dims, options, dims[2]);
+}
+
+/**
+ * The solve of cgHalves on this thread alone, the lattice split at slice `split`: the iterates
+ * of two threads meeting at that split (kernel-pool.ts), or with split = nz those of one pass.
+ */
+export function solveSplitAlone(
+  H: Float32Array,
+  b: Float32Array,
+  dims: Vec3,
+  options: SolveOptions,
+  split: number,
+): { x: Float32Array; stats: SolveStats } {
+  const { arrays, rz, bnorm } = cgStart(H, b, dims, options.lambda, options.delta, false);
+  if (bnorm === 0) return { x: new Float32Array(b.length), stats: { iterations: 0, relativeResidual: 0 } };
+  const stats = cgHalves(arrays, dims, options, { rz, bnorm }, split, [0, 1], () => {});
+  return { x: Float32Array.from(arrays.x), stats };
 }
 
 /** The arrays of one conjugate-gradient solve, shared by the threads that run it (cgHalves). */
