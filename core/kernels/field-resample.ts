@@ -11,7 +11,8 @@
  */
 import type { Grid } from '../volume/volume.js';
 import { indexToWorldMatrix, multiply4, voxelCount, worldToIndexMatrix } from '../volume/volume.js';
-import { sampleVec3Clamped } from './sample.js';
+import { cellLerp, sampleVec3Clamped } from './sample.js';
+import { displacementIndexToWorld } from './warp.js';
 
 /** Target index → source index (rows of a 4×4 matrix). */
 function targetToSource(from: Grid, to: Grid): Float64Array {
@@ -35,15 +36,7 @@ function axisStencil(count: number, n: number, scale: number, offset: number): {
  * Target slices k0 … k1−1 of `u` (voxel units of `from`, 3 interleaved components) resampled onto
  * `to`, written into `out` (3 · voxels of `to`, voxel units of `to`).
  */
-export function resampleFieldSlices(
-  u: Float32Array,
-  from: Grid,
-  to: Grid,
-  k0: number,
-  k1: number,
-  out: Float32Array,
-  toMm?: ArrayLike<number>,
-): void {
+export function resampleFieldSlices(u: Float32Array, from: Grid, to: Grid, k0: number, k1: number, out: Float32Array): void {
   const m = targetToSource(from, to);
   const [fx, fy, fz] = from.dims;
   const [tx, ty] = to.dims;
@@ -58,7 +51,6 @@ export function resampleFieldSlices(
           const z = m[8] * i + m[9] * j + m[10] * k + m[11];
           sampleVec3Clamped(u, fx, fy, fz, x, y, z, out, 3 * v, scale);
         }
-    if (toMm) toWorld(out, toMm, 3 * tx * ty * k0, 3 * tx * ty * k1);
     return;
   }
   // x = m0·i + m3 (the other terms are exact zeros), and likewise for y and z.
@@ -79,39 +71,11 @@ export function resampleFieldSlices(
       for (let i = 0; i < tx; i++, o += 3) {
         const ax = X.weight[i];
         const b = byz + 3 * X.lower[i];
-        for (let c = 0; c < 3; c++) {
-          const q = b + c;
-          const c00 = u[q] + ax * (u[q + sx] - u[q]);
-          const c10 = u[q + sy] + ax * (u[q + sx + sy] - u[q + sy]);
-          const c01 = u[q + sz] + ax * (u[q + sx + sz] - u[q + sz]);
-          const c11 = u[q + sy + sz] + ax * (u[q + sx + sy + sz] - u[q + sy + sz]);
-          const c0 = c00 + ay * (c10 - c00);
-          const c1 = c01 + ay * (c11 - c01);
-          out[o + c] = (c0 + az * (c1 - c0)) * (c === 0 ? s0 : c === 1 ? s1 : s2);
-        }
-        if (toMm) {
-          // The voxel-unit values as stored (float32), then to millimetres as displacementIndexToWorld.
-          const a = out[o];
-          const bb = out[o + 1];
-          const cc = out[o + 2];
-          out[o] = toMm[0] * a + toMm[1] * bb + toMm[2] * cc;
-          out[o + 1] = toMm[3] * a + toMm[4] * bb + toMm[5] * cc;
-          out[o + 2] = toMm[6] * a + toMm[7] * bb + toMm[8] * cc;
-        }
+        out[o] = cellLerp(u, b, sx, sy, sz, ax, ay, az) * s0;
+        out[o + 1] = cellLerp(u, b + 1, sx, sy, sz, ax, ay, az) * s1;
+        out[o + 2] = cellLerp(u, b + 2, sx, sy, sz, ax, ay, az) * s2;
       }
     }
-  }
-}
-
-/** Elements e0 … e1−1 of a voxel-unit field to millimetres in place (m: 3×3, row-major). */
-function toWorld(f: Float32Array, m: ArrayLike<number>, e0: number, e1: number): void {
-  for (let e = e0; e < e1; e += 3) {
-    const a = f[e];
-    const b = f[e + 1];
-    const c = f[e + 2];
-    f[e] = m[0] * a + m[1] * b + m[2] * c;
-    f[e + 1] = m[3] * a + m[4] * b + m[5] * c;
-    f[e + 2] = m[6] * a + m[7] * b + m[8] * c;
   }
 }
 
@@ -131,7 +95,11 @@ export function resampleFieldIdx(
  * (what a displacement field transform holds), written into `out`.
  */
 export function resampleFieldToWorldSlices(u: Float32Array, from: Grid, to: Grid, k0: number, k1: number, out: Float32Array): void {
-  // Index → world: direction · diag(spacing), as displacementIndexToWorld.
-  const m = to.direction.map((d, i) => d * to.spacing[i % 3]);
-  resampleFieldSlices(u, from, to, k0, k1, out, m);
+  // A slice at a time, so that the conversion reads values still in cache.
+  const slice = 3 * to.dims[0] * to.dims[1];
+  for (let k = k0; k < k1; k++) {
+    resampleFieldSlices(u, from, to, k, k + 1, out);
+    const part = out.subarray(slice * k, slice * (k + 1));
+    displacementIndexToWorld(to, part, part);
+  }
 }

@@ -156,14 +156,20 @@ export function sampleVec3Clamped(
   const sy = ny > 1 ? 3 * nx : 0;
   const sz = nz > 1 ? 3 * nx * ny : 0;
   const b = 3 * (x0 + nx * (y0 + ny * z0));
-  for (let c = 0; c < 3; c++) {
-    const q = b + c;
-    const c00 = u[q] + ax * (u[q + sx] - u[q]);
-    const c10 = u[q + sy] + ax * (u[q + sx + sy] - u[q + sy]);
-    const c01 = u[q + sz] + ax * (u[q + sx + sz] - u[q + sz]);
-    const c11 = u[q + sy + sz] + ax * (u[q + sx + sy + sz] - u[q + sy + sz]);
-    const c0 = c00 + ay * (c10 - c00);
-    const c1 = c01 + ay * (c11 - c01);
-    out[o + c] = (c0 + az * (c1 - c0)) * scale[c];
-  }
+  for (let c = 0; c < 3; c++) out[o + c] = cellLerp(u, b + c, sx, sy, sz, ax, ay, az) * scale[c];
+}
+
+/**
+ * Trilinear interpolation inside one lattice cell: element q is its first corner, sx, sy, sz the
+ * strides to the neighbouring corners (0 on a flat axis), ax, ay, az the fractions. Along x first,
+ * then y, then z (the order every field sampler here uses, so their values agree exactly).
+ */
+export function cellLerp(u: ArrayLike<number>, q: number, sx: number, sy: number, sz: number, ax: number, ay: number, az: number): number {
+  const c00 = u[q] + ax * (u[q + sx] - u[q]);
+  const c10 = u[q + sy] + ax * (u[q + sx + sy] - u[q + sy]);
+  const c01 = u[q + sz] + ax * (u[q + sx + sz] - u[q + sz]);
+  const c11 = u[q + sy + sz] + ax * (u[q + sx + sy + sz] - u[q + sy + sz]);
+  const c0 = c00 + ay * (c10 - c00);
+  const c1 = c01 + ay * (c11 - c01);
+  return c0 + az * (c1 - c0);
 }
