@@ -40,17 +40,16 @@ function indexMap(p: number[]): number[] {
   return c;
 }
 
+/** The level's arrays with fresh scratch. */
+function levelData(): AffineLevelData {
+  const n = fixed.length;
+  return { fixed, fixedDims: dims, moving, movingDims: dims, warped: new Float32Array(n), gIdx: new Float32Array(3 * n) };
+}
+
 describe('affine kernels (the affine step on two threads)', () => {
   it('NCC from the sums equals negNcc of the warped image, and its per-voxel gradient', () => {
     const n = fixed.length;
-    const d: AffineLevelData = {
-      fixed,
-      fixedDims: dims,
-      moving,
-      movingDims: dims,
-      warped: new Float32Array(n),
-      gIdx: new Float32Array(3 * n),
-    };
+    const d = levelData();
     const p = [0.02, 0, 0.01, 0, -0.03, 0, 0, 0.01, 0.02, 1.5, -0.7, 0.4];
     const [sm, smm, sfm] = affineWarpRange(d, indexMap(p), 0, dims[2]);
     const [sf, sff] = fixedSums(fixed);
@@ -88,14 +87,7 @@ describe('affine kernels (the affine step on two threads)', () => {
     const p = [0, 0.01, 0, 0.02, 0, 0, 0, 0, 0.01, -1, 0.5, 0.25];
     const c = indexMap(p);
     const { loss, grad } = await affineLevelTerms(fixed, dims, moving, dims)(c, fI2W, mW2I, cf);
-    const d: AffineLevelData = {
-      fixed,
-      fixedDims: dims,
-      moving,
-      movingDims: dims,
-      warped: new Float32Array(n),
-      gIdx: new Float32Array(3 * n),
-    };
+    const d = levelData();
     const half = Math.floor(dims[2] / 2);
     const a = affineWarpRange(d, c, 0, half);
     const b = affineWarpRange(d, c, half, dims[2]);
