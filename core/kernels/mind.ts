@@ -32,35 +32,68 @@ export const SSC_PAIRS: [Vec3, Vec3][] = (() => {
   return out;
 })();
 
-/** In-place separable box filter of radius r (clamped borders), i fastest. */
+/**
+ * In-place separable box filter of radius r (clamped borders), i fastest. Along each line a
+ * running sum (in doubles) over the original values: start with the clamped window around 0, then
+ * per position write sum / (2r + 1) and add the entering value minus the leaving one.
+ */
 export function boxFilter3d(data: Float32Array, dims: Vec3, r: number): void {
   if (r <= 0) return;
   const [nx, ny, nz] = dims;
-  const nmax = Math.max(nx, ny, nz);
-  const line = new Float64Array(nmax);
-  const strides = [1, nx, nx * ny];
-  const sizes = [nx, ny, nz];
-  for (let axis = 0; axis < 3; axis++) {
-    const n = sizes[axis];
-    const stride = strides[axis];
-    const others = [0, 1, 2].filter((a) => a !== axis);
-    const n1 = sizes[others[0]];
-    const n2 = sizes[others[1]];
-    const s1 = strides[others[0]];
-    const s2 = strides[others[1]];
-    const norm = 1 / (2 * r + 1);
-    for (let b = 0; b < n2; b++)
-      for (let a = 0; a < n1; a++) {
-        const start = a * s1 + b * s2;
-        for (let q = 0; q < n; q++) line[q] = data[start + q * stride];
-        // running sum with clamped indices
-        let sum = 0;
-        for (let q = -r; q <= r; q++) sum += line[Math.min(n - 1, Math.max(0, q))];
-        for (let q = 0; q < n; q++) {
-          data[start + q * stride] = sum * norm;
-          sum += line[Math.min(n - 1, q + r + 1)] - line[Math.max(0, q - r)];
-        }
+  const norm = 1 / (2 * r + 1);
+  const line = new Float64Array(nx);
+  for (let start = 0; start < data.length; start += nx) {
+    for (let q = 0; q < nx; q++) line[q] = data[start + q];
+    let sum = 0;
+    for (let q = -r; q <= r; q++) sum += line[Math.min(nx - 1, Math.max(0, q))];
+    for (let q = 0; q < nx; q++) {
+      data[start + q] = sum * norm;
+      sum += line[Math.min(nx - 1, q + r + 1)] - line[Math.max(0, q - r)];
+    }
+  }
+  // The j and k lines a whole row (or slice) at a time: the same sums in the same order, read
+  // along memory instead of across it.
+  const across = new LinesAcross(nx * ny, r);
+  for (let k = 0; k < nz; k++) across.filter(data, k * nx * ny, nx, ny, norm);
+  across.filter(data, 0, nx * ny, nz, norm);
+}
+
+/**
+ * The running sums of `width` parallel lines whose values lie in `planes` contiguous rows of
+ * `width` (row stride `width`, from `base`), each line filtered as boxFilter3d filters one. The
+ * rows that left the window are kept in a ring of r + 1 rows (their places are already written).
+ */
+class LinesAcross {
+  private sums: Float64Array;
+  private ring: Float32Array;
+  constructor(
+    maxWidth: number,
+    private readonly r: number,
+  ) {
+    this.sums = new Float64Array(maxWidth);
+    this.ring = new Float32Array((r + 1) * maxWidth);
+  }
+
+  filter(data: Float32Array, base: number, width: number, planes: number, norm: number): void {
+    const { r, sums, ring } = this;
+    for (let l = 0; l < width; l++) {
+      let s = 0;
+      for (let q = -r; q <= r; q++) s += data[base + width * Math.min(planes - 1, Math.max(0, q)) + l];
+      sums[l] = s;
+    }
+    for (let q = 0; q < planes; q++) {
+      const row = base + width * q;
+      const kept = (q % (r + 1)) * width;
+      for (let l = 0; l < width; l++) {
+        ring[kept + l] = data[row + l];
+        data[row + l] = sums[l] * norm;
       }
+      // After the last row the sums are not used (the entering row would be this one, overwritten).
+      if (q === planes - 1) break;
+      const entering = base + width * Math.min(planes - 1, q + r + 1);
+      const leaving = (Math.max(0, q - r) % (r + 1)) * width;
+      for (let l = 0; l < width; l++) sums[l] += data[entering + l] - ring[leaving + l];
+    }
   }
 }
 
@@ -83,8 +116,8 @@ export interface MindOptions {
   radius?: number;
 }
 
-/** Reads `src` shifted by `shift` voxels (clamped at the border) into channel c of `out`. */
-function readShifted(src: Float32Array, dims: Vec3, shift: Vec3, out: Float32Array, C: number, c: number): void {
+/** out(x) = (I(x) − I(x + shift))², the shifted voxel clamped at the border. */
+function squaredDifferenceShifted(image: Float32Array, dims: Vec3, shift: Vec3, out: Float32Array): void {
   const [nx, ny, nz] = dims;
   const off = shift[0] + nx * (shift[1] + ny * shift[2]);
   const lo = shift.map((s) => Math.max(0, -s));
@@ -97,8 +130,44 @@ function readShifted(src: Float32Array, dims: Vec3, shift: Vec3, out: Float32Arr
       const jIn = kIn && j >= lo[1] && j <= hi[1];
       const jj = Math.min(ny - 1, Math.max(0, j + shift[1]));
       for (let i = 0; i < nx; i++, v++) {
-        if (jIn && i >= lo[0] && i <= hi[0]) out[v * C + c] = src[v + off];
-        else out[v * C + c] = src[Math.min(nx - 1, Math.max(0, i + shift[0])) + nx * (jj + ny * kk)];
+        const other =
+          jIn && i >= lo[0] && i <= hi[0] ? image[v + off] : image[Math.min(nx - 1, Math.max(0, i + shift[0])) + nx * (jj + ny * kk)];
+        const diff = image[v] - other;
+        out[v] = diff * diff;
+      }
+    }
+  }
+}
+
+/**
+ * Channel c of `out` (C channels, channel fastest) = src read at x + shift (clamped at the
+ * border), added to `sums`: row by row, the clamped part of each row apart from the rest.
+ */
+function gatherShifted(src: Float32Array, dims: Vec3, shift: Vec3, out: Float32Array, C: number, c: number, sums: Float64Array): void {
+  const [nx, ny, nz] = dims;
+  const [sx, sy, sz] = shift;
+  // i + sx lies inside the row for iLo ≤ i < iHi.
+  const iLo = Math.min(nx, Math.max(0, -sx));
+  const iHi = Math.max(iLo, Math.min(nx, nx - sx));
+  let v = 0;
+  for (let k = 0; k < nz; k++) {
+    const kk = Math.min(nz - 1, Math.max(0, k + sz));
+    for (let j = 0; j < ny; j++, v += nx) {
+      const row = nx * (Math.min(ny - 1, Math.max(0, j + sy)) + ny * kk);
+      const first = src[row];
+      const last = src[row + nx - 1];
+      for (let i = 0; i < iLo; i++) {
+        out[(v + i) * C + c] = first;
+        sums[v + i] += first;
+      }
+      for (let i = iLo, q = row + iLo + sx; i < iHi; i++, q++) {
+        const val = src[q];
+        out[(v + i) * C + c] = val;
+        sums[v + i] += val;
+      }
+      for (let i = iHi; i < nx; i++) {
+        out[(v + i) * C + c] = last;
+        sums[v + i] += last;
       }
     }
   }
@@ -120,12 +189,7 @@ export function mindSsc(image: Float32Array, dims: Vec3, options: MindOptions = 
     let f = filtered.get(key);
     if (f) return f;
     f = new Float32Array(n);
-    const shifted = new Float32Array(n);
-    readShifted(image, dims, delta, shifted, 1, 0);
-    for (let v = 0; v < n; v++) {
-      const diff = image[v] - shifted[v];
-      f[v] = diff * diff;
-    }
+    squaredDifferenceShifted(image, dims, delta, f);
     boxFilter3d(f, dims, r);
     filtered.set(key, f);
     return f;
@@ -145,31 +209,15 @@ export function mindSsc(image: Float32Array, dims: Vec3, options: MindOptions = 
       shifts.push([d * b[0], d * b[1], d * b[2]]);
     }
   }
-  const offsets = shifts.map((sh) => sh[0] + nx * (sh[1] + ny * sh[2]));
-  // One pass: read the 12 distances (clamped at the border), their mean, then exp(−D/V).
+  // The 12 distances (clamped at the border), a channel at a time, their sums in channel order;
+  // then the mean over channels, V, and exp(−D/V).
+  const sums = new Float64Array(n);
+  for (let c = 0; c < C; c++) gatherShifted(sources[c], dims, shifts[c], out, C, c, sums);
   let meanV = 0;
-  let v = 0;
-  for (let k = 0; k < nz; k++)
-    for (let j = 0; j < ny; j++)
-      for (let i = 0; i < nx; i++, v++) {
-        const interior = i >= d && i < nx - d && j >= d && j < ny - d && k >= d && k < nz - d;
-        let sum = 0;
-        for (let c = 0; c < C; c++) {
-          let val: number;
-          if (interior) val = sources[c][v + offsets[c]];
-          else {
-            const sh = shifts[c];
-            const ii = Math.min(nx - 1, Math.max(0, i + sh[0]));
-            const jj = Math.min(ny - 1, Math.max(0, j + sh[1]));
-            const kk = Math.min(nz - 1, Math.max(0, k + sh[2]));
-            val = sources[c][ii + nx * (jj + ny * kk)];
-          }
-          out[v * C + c] = val;
-          sum += val;
-        }
-        tmp[v] = sum / C;
-        meanV += tmp[v];
-      }
+  for (let v = 0; v < n; v++) {
+    tmp[v] = sums[v] / C;
+    meanV += tmp[v];
+  }
   meanV /= n;
   const lo = 0.001 * meanV + 1e-12;
   const hi = 1000 * meanV + 1e-12;
