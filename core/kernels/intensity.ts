@@ -114,9 +114,12 @@ export function robustRange(data: ArrayLike<number>, low = 1, high = 99): [numbe
   return [a, b];
 }
 
-/** Values at `range[0]` map to 0 and at `range[1]` to 1, clipped. Returns a new Float32Array. */
-export function normalizeToRange(data: ArrayLike<number>, [a, b]: [number, number]): Float32Array {
-  const out = new Float32Array(data.length);
+/** Values at `range[0]` map to 0 and at `range[1]` to 1, clipped, into `out` (default a new array). */
+export function normalizeToRange(
+  data: ArrayLike<number>,
+  [a, b]: [number, number],
+  out: Float32Array = new Float32Array(data.length),
+): Float32Array {
   const range = b - a;
   if (!(range > 0)) return out;
   for (let i = 0; i < data.length; i++) out[i] = Math.min(1, Math.max(0, (data[i] - a) / range));

@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import { mindSsc } from '../kernels/mind.js';
+import { normalizeToRange, robustRange } from '../kernels/intensity.js';
 import type { MindOptions } from '../kernels/mind.js';
 import { resampleFieldToWorldSlices } from '../kernels/field-resample.js';
 import { affineGradientRange, affineWarpRange, fixedSums, nccFromSums } from '../registration/affine-terms.js';
@@ -39,6 +40,7 @@ export type KernelRequest =
   | { id: number; op: 'mind'; image: Float32Array; dims: Vec3; options: MindOptions }
   | { id: number; op: 'hd95'; pred: Int32Array; ref: Int32Array; grid: Grid; labels: number[]; boxes: LabelBoxes }
   | { id: number; op: 'jacobian'; grid: Grid; field: Float32Array }
+  | { id: number; op: 'normalize'; data: VoxelArray; out: Float32Array }
   | { id: number; op: 'field'; u: Float32Array; from: Grid; to: Grid; k0: number; k1: number; out: Float32Array }
   | { id: number; op: 'affine-warp'; data: AffineLevelData; c: number[]; k0: number; k1: number }
   | { id: number; op: 'step-terms'; data: StepTermsData; k0: number; k1: number }
@@ -158,6 +160,30 @@ export function shared<T extends VoxelArray>(a: T): T {
   const out = new Ctor(new SharedArrayBuffer(a.byteLength));
   out.set(a as never);
   return out;
+}
+
+/** A robust range (robustRange) and the image normalised to it (normalizeToRange). */
+export interface NormalizedImage {
+  range: [number, number];
+  data: Float32Array;
+}
+
+function normalizeHere(data: VoxelArray): NormalizedImage {
+  const range = robustRange(data);
+  return { range, data: normalizeToRange(data, range) };
+}
+
+/**
+ * Two images robustly normalised to [0, 1], the second on the worker when large (its copy in
+ * shared memory costs less than its percentiles); the same values as on one thread.
+ */
+export async function normalizeRobustPair(a: VoxelArray, b: VoxelArray): Promise<[NormalizedImage, NormalizedImage]> {
+  const out = b.length >= 200_000 ? new Float32Array(new SharedArrayBuffer(4 * b.length)) : undefined;
+  const remote = out && run<[number, number]>({ op: 'normalize', data: shared(b), out })?.catch(() => null);
+  const mine = normalizeHere(a);
+  const range = remote && (await remote);
+  // A worker that failed (or none) leaves the work to this thread.
+  return [mine, range && out ? { range, data: out } : normalizeHere(b)];
 }
 
 /** MIND-SSC of two images, one on each core. */

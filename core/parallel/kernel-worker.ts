@@ -1,6 +1,7 @@
 /** A worker thread running typed-array kernels on shared memory for kernel-pool.ts. */
 import { parentPort } from 'node:worker_threads';
 import { mindSsc } from '../kernels/mind.js';
+import { normalizeToRange, robustRange } from '../kernels/intensity.js';
 import { hd95Scores } from '../metrics/overlap.js';
 import { resampleFieldToWorldSlices } from '../kernels/field-resample.js';
 import { affineGradientRange, affineWarpRange } from '../registration/affine-terms.js';
@@ -21,6 +22,10 @@ parentPort!.on('message', (req: KernelRequest) => {
       const shared = new Float32Array(new SharedArrayBuffer(out.byteLength));
       shared.set(out);
       parentPort!.postMessage({ id: req.id, result: shared });
+    } else if (req.op === 'normalize') {
+      const range = robustRange(req.data);
+      normalizeToRange(req.data, range, req.out);
+      parentPort!.postMessage({ id: req.id, result: range });
     } else if (req.op === 'jacobian') {
       const [nx, ny, nz] = req.grid.dims;
       const det = jacobianDeterminant(req.grid, req.field, new Float32Array(new SharedArrayBuffer(4 * nx * ny * nz)));

@@ -8,11 +8,11 @@
  * Because everything is in world coordinates, scans with different grids, spacings and
  * orientations register directly.
  */
-import { worldToIndexMatrix, indexToWorldMatrix, toFloat32, voxelCount } from '../volume/volume.js';
+import { worldToIndexMatrix, indexToWorldMatrix, gridOf, voxelCount } from '../volume/volume.js';
 import type { Vec3, Volume } from '../volume/volume.js';
-import { isConstantRange, normalizeToRange, robustRange } from '../kernels/intensity.js';
+import { isConstantRange } from '../kernels/intensity.js';
 import { buildPyramid, centreOfMassWorld } from '../kernels/pyramid.js';
-import { affineLevelTerms, warmUpKernelPool } from '../parallel/kernel-pool.js';
+import { affineLevelTerms, normalizeRobustPair, warmUpKernelPool } from '../parallel/kernel-pool.js';
 import type { AffineLevelTerms } from '../parallel/kernel-pool.js';
 import { Adam } from './adam.js';
 import { throwIfAborted, LabelWarpError } from '../util/errors.js';
@@ -60,14 +60,15 @@ export async function registerAffine(fixedVol: Volume, movingVol: Volume, option
   const mStep = options.linearStep ?? 0.02;
   // The second thread starts now, so that its start-up overlaps the normalisation and pyramids.
   warmUpKernelPool();
-  // One robust range per image serves the contrast check and the normalisation.
-  const fixedRange = robustRange(fixedVol.data);
-  if (isConstantRange(fixedRange)) throw new LabelWarpError('the scan has no contrast (constant image): nothing to register');
-  const movingRange = robustRange(movingVol.data);
-  if (isConstantRange(movingRange)) throw new LabelWarpError('the template image has no contrast (constant image): nothing to register');
+  // One robust range per image serves the contrast check and the normalisation (the template's on
+  // the second thread).
+  const [fixedNorm, movingNorm] = await normalizeRobustPair(fixedVol.data, movingVol.data);
+  if (isConstantRange(fixedNorm.range)) throw new LabelWarpError('the scan has no contrast (constant image): nothing to register');
+  if (isConstantRange(movingNorm.range))
+    throw new LabelWarpError('the template image has no contrast (constant image): nothing to register');
 
-  const fixed = { ...toFloat32(fixedVol), data: normalizeToRange(fixedVol.data, fixedRange) };
-  const moving = { ...toFloat32(movingVol), data: normalizeToRange(movingVol.data, movingRange) };
+  const fixed = { ...gridOf(fixedVol), components: 1, data: fixedNorm.data };
+  const moving = { ...gridOf(movingVol), components: 1, data: movingNorm.data };
   let fixedPyr = buildPyramid(fixed, levels);
   // The finest level the schedule iterates on; coarser levels are added while it is too large.
   const schedule = Array.from({ length: levels }, (_, l) => iterations[Math.min(l, iterations.length - 1)]);

@@ -5,11 +5,10 @@
 import { registerGaussNewton } from '../../registration/gauss-newton.js';
 import type { GaussNewtonSettings } from '../../registration/gauss-newton.js';
 import { DisplacementFieldTransform } from '../../registration/transform.js';
-import { normalizeRobust } from '../../kernels/intensity.js';
 import { resampleToGrid } from '../../kernels/resample.js';
 import { gridOf, sameGrid } from '../../volume/volume.js';
 import type { Volume } from '../../volume/volume.js';
-import { warmUpKernelPool } from '../../parallel/kernel-pool.js';
+import { normalizeRobustPair, warmUpKernelPool } from '../../parallel/kernel-pool.js';
 import type { RegistrationStep } from '../engine.js';
 
 /** What a learned feature model adds: a check of the template it was trained for, and freeing it. */
@@ -25,8 +24,10 @@ export function gaussNewtonStep(settings: GaussNewtonSettings, model?: FeatureMo
       warmUpKernelPool();
       const warnings = model ? await model.warnings(ctx.templateFile) : [];
       const onFixed = sameGrid(fixed, moving) ? moving : resampleToGrid(moving, fixed, 'linear');
-      const f: Volume<Float32Array> = { ...gridOf(fixed), data: normalizeRobust(fixed.data), components: 1 };
-      const m: Volume<Float32Array> = { ...gridOf(fixed), data: normalizeRobust(onFixed.data), components: 1 };
+      // Both normalised at once, the template on the second thread.
+      const [fn, mn] = await normalizeRobustPair(fixed.data, onFixed.data);
+      const f: Volume<Float32Array> = { ...gridOf(fixed), data: fn.data, components: 1 };
+      const m: Volume<Float32Array> = { ...gridOf(fixed), data: mn.data, components: 1 };
       const gn = await registerGaussNewton(f, m, { ...settings, signal: ctx.signal, onProgress: ctx.onProgress });
       if (!(gn.finalResidual <= gn.initialResidual)) {
         warnings.push(
