@@ -178,7 +178,10 @@ function normalizeHere(data: VoxelArray): NormalizedImage {
  * shared memory costs less than its percentiles); the same values as on one thread.
  */
 export async function normalizeRobustPair(a: VoxelArray, b: VoxelArray): Promise<[NormalizedImage, NormalizedImage]> {
-  const out = b.length >= 200_000 ? new Float32Array(new SharedArrayBuffer(4 * b.length)) : undefined;
+  // A worker still starting is worth waiting for only when this thread's half takes longer (a
+  // 1 mm brain, not a 2 mm one).
+  const worth = b.length >= (answered ? 200_000 : 2_000_000);
+  const out = worth ? new Float32Array(new SharedArrayBuffer(4 * b.length)) : undefined;
   const remote = out && run<[number, number]>({ op: 'normalize', data: shared(b), out })?.catch(() => null);
   const mine = normalizeHere(a);
   const range = remote && (await remote);
