@@ -4,7 +4,8 @@ import type { Image } from 'itk-wasm';
 import { LabelWarpError } from '../util/errors.js';
 import { writeAtomically } from '../util/atomic.js';
 import { checkNifti, checkNiftiHeader, isNiftiFile } from './nifti-check.js';
-import { niftiScalarVolume } from './nifti-volume.js';
+import { nifti2Grid, niftiScalarVolume } from './nifti-volume.js';
+import type { NiftiSummary } from './nifti-header.js';
 import { itkFailureReason, quietItk } from './itk-quiet.js';
 import { looksLikeDicomFolder, readDicomSeriesImage } from './dicom-series.js';
 import { checkDimensionality } from './volume-kind.js';
@@ -97,6 +98,8 @@ export async function readVolumeWithWarnings(file: string, kind: VolumeKind = 'i
     const data = kind === 'labels' ? toLabelArray(direct.data, file) : direct.data;
     return { volume: { dims, spacing, origin, direction, data, components: 1 }, warnings: [], geometryGuessed: false };
   }
+  // ITK reads no NIfTI-2: a file not read above is refused with the reason.
+  if (nifti?.header.version === 2) throw new LabelWarpError(nifti2Reason(nifti.header), file);
 
   let image: Image;
   try {
@@ -125,7 +128,15 @@ export async function readVolumeHeader(file: string, kind: VolumeKind = 'image')
     const { volume, warnings, geometryGuessed } = await readVolumeWithWarnings(file, kind);
     return { grid: gridOf(volume), warnings, geometryGuessed };
   }
-  const guess = isNiftiFile(file) ? (await checkNiftiHeader(real, kind).catch(renameError(real, file))).geometryGuess : undefined;
+  const checked = isNiftiFile(file) ? await checkNiftiHeader(real, kind).catch(renameError(real, file)) : undefined;
+  if (checked?.header.version === 2) {
+    // ITK reads no NIfTI-2: the grid as readVolume builds it.
+    const grid = nifti2Grid(checked.header);
+    if (typeof grid === 'string') throw new LabelWarpError(grid, file);
+    checkGeometry(file, grid.spacing, grid.origin, grid.direction);
+    return { grid, warnings: [], geometryGuessed: false };
+  }
+  const guess = checked?.geometryGuess;
   let image: Image;
   try {
     const { readImageNode } = await itkImageIo();
@@ -135,6 +146,12 @@ export async function readVolumeHeader(file: string, kind: VolumeKind = 'image')
   }
   const { dims, spacing, origin, direction } = imageGeometry(image, file, kind);
   return { grid: { dims, spacing, origin, direction }, warnings: guess ? [`${file} ${guess}`] : [], geometryGuessed: Boolean(guess) };
+}
+
+/** Why a NIfTI-2 file was not read (ITK reads none; nifti-volume.ts reads the plain ones). */
+function nifti2Reason(h: NiftiSummary): string {
+  const grid = nifti2Grid(h);
+  return typeof grid === 'string' ? grid : 'is a NIfTI-2 file LabelWarp cannot read as a scalar volume (ITK reads no NIfTI-2)';
 }
 
 /** Errors about the resolved path are reported under the name the user gave. */

@@ -35,8 +35,15 @@ const DOUBLE_EPSILON = 2 ** -52;
 
 type Mat44 = number[][];
 
-/** nifti_clib's quaternion → 4×4 (qto_xyz), each element rounded to single precision as it stores them. */
+/**
+ * How the header's matrices are stored: NIfTI-1's in single precision (as nifti_clib and so ITK
+ * hold them), NIfTI-2's in double precision (nifti2.h).
+ */
+const precision = (h: NiftiSummary): ((x: number) => number) => (h.version === 1 ? f : (x) => x);
+
+/** nifti_clib's quaternion → 4×4 (qto_xyz), each element rounded to the header's precision as it stores them. */
 function quaternToMat44(h: NiftiSummary): Mat44 {
+  const f = precision(h);
   let [b, c, d] = h.quatern.slice(0, 3);
   const [qx, qy, qz] = h.quatern.slice(3, 6);
   let a = 1 - (b * b + c * c + d * d);
@@ -58,12 +65,12 @@ function quaternToMat44(h: NiftiSummary): Mat44 {
 }
 
 function sformMat44(h: NiftiSummary): Mat44 {
-  const s = h.srow.map(f);
+  const s = h.srow.map(precision(h));
   return [s.slice(0, 4), s.slice(4, 8), s.slice(8, 12), [0, 0, 0, 1]];
 }
 
-/** ITK's first test of whether qform and sform describe the same mapping (element by element, in single precision). */
-function similar(s: Mat44, q: Mat44): boolean {
+/** ITK's first test of whether qform and sform describe the same mapping (element by element, in the header's precision). */
+function similar(s: Mat44, q: Mat44, f: (x: number) => number): boolean {
   for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) if (Math.abs(f(s[r][c] - q[r][c])) > 1e-5) return false;
   let translation = 0;
   let bottom = 0;
@@ -108,7 +115,7 @@ function unambiguousMatrix(h: NiftiSummary): Mat44 | undefined {
   if (h.sformCode !== XFORM_SCANNER_ANAT) return undefined;
   const s = sformMat44(h);
   // Similar matrices with a SCANNER_ANAT sform: ITK takes the sform whether or not it decomposes.
-  return similar(s, q) ? s : undefined;
+  return similar(s, q, precision(h)) ? s : undefined;
 }
 
 /** Millimetres per stored unit, as ITK scales spacing and origin (unknown units count as mm). */
@@ -121,9 +128,12 @@ function det3(m: Mat3): number {
   return a * (e * j - g * i) - b * (d * j - g * h) + c * (d * i - e * h);
 }
 
-/** The grid ITK reads from this header, or undefined where ITK must be asked. */
+/**
+ * The grid ITK reads from this header, or undefined where ITK must be asked. NIfTI-2, which ITK
+ * does not read, by the same rules in double precision.
+ */
 export function niftiGrid(h: NiftiSummary): Grid | undefined {
-  if (h.version !== 1 || h.pairedFile) return undefined;
+  if (h.pairedFile) return undefined;
   if (!(h.pixdim[1] > 0 && h.pixdim[2] > 0 && h.pixdim[3] > 0)) return undefined;
   const m = unambiguousMatrix(h);
   if (!m) return undefined;
@@ -163,18 +173,41 @@ function rescale(data: VoxelArray, { slope, inter }: { slope: number; inter: num
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/** The grid of a file read here rather than by ITK (niftiScalarVolume), or undefined. */
+function directGrid(h: NiftiSummary): Grid | undefined {
+  if (!h.littleEndian || !HOST_LITTLE_ENDIAN || NON_SCALAR_INTENTS.has(h.intentCode)) return undefined;
+  // ITK drops trailing dimensions of size 1 (a 4D file with one time point is 3D).
+  if (h.ndim < 3 || h.dims.slice(3, h.ndim).some((d) => d !== 1)) return undefined;
+  return niftiGrid(h);
+}
+
+/**
+ * ITK reads no NIfTI-2: the grid of one read here, or a one-line reason why it cannot be (the
+ * volumes niftiScalarVolume does not build).
+ */
+export function nifti2Grid(h: NiftiSummary): Grid | string {
+  const grid = directGrid(h);
+  if (grid) return grid;
+  const why = !h.littleEndian
+    ? 'it is big-endian'
+    : NON_SCALAR_INTENTS.has(h.intentCode)
+      ? `its intent ${h.intentCode} is not a scalar volume`
+      : h.ndim < 3 || h.dims.slice(3, h.ndim).some((d) => d !== 1)
+        ? 'it is not a 3D volume'
+        : h.qformCode <= 0 && h.sformCode <= 0
+          ? 'it has neither a qform nor an sform'
+          : 'its qform and sform disagree, or its sform is not a rotation and scaling';
+  return `is a NIfTI-2 file LabelWarp cannot read: ${why} (LabelWarp reads little-endian 3D NIfTI-2 with a clear orientation; save it as NIfTI-1 otherwise)`;
+}
+
 /**
  * The scalar 3D volume (grid and voxels as ITK would return them) of a checked single-file NIfTI,
  * `bytes` being the whole decompressed file; undefined where ITK must read it.
  */
 export function niftiScalarVolume(h: NiftiSummary, bytes: Uint8Array): (Grid & { data: VoxelArray; rescaled: boolean }) | undefined {
-  if (!h.littleEndian || !HOST_LITTLE_ENDIAN || NON_SCALAR_INTENTS.has(h.intentCode)) return undefined;
-  // ITK drops trailing dimensions of size 1 (a 4D file with one time point is 3D).
-  if (h.ndim < 3 || h.dims.slice(3, h.ndim).some((d) => d !== 1)) return undefined;
+  const grid = directGrid(h);
   const Ctor = ARRAYS.get(h.datatype);
-  if (!Ctor) return undefined;
-  const grid = niftiGrid(h);
-  if (!grid) return undefined;
+  if (!grid || !Ctor) return undefined;
   const length = grid.dims[0] * grid.dims[1] * grid.dims[2] * (h.bitpix / 8);
   const start = bytes.byteOffset + h.voxOffset;
   if (h.voxOffset + length > bytes.length) return undefined;
