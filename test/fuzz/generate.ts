@@ -1,5 +1,5 @@
 /**
- * A seeded, deterministic corpus of corrupted and unusual single-file NIfTI-1 inputs, built from a
+ * A seeded, deterministic corpus of corrupted and unusual single-file NIfTI-1 and NIfTI-2 inputs, built from a
  * real hippocampus scan and label map (../shared/data) and two small synthetic volumes (sform-only
  * and qform-only, oblique). Every variant says which base it came from, what was done to it and
  * whether it is read as an image or a label map.
@@ -9,6 +9,8 @@ import { rawNifti } from '../helpers/synthetic.js';
 import { NIFTI1, withFields } from '../helpers/nifti-fields.js';
 import type { Nifti1Field } from '../helpers/nifti-fields.js';
 import { mulberry32 } from '../../core/util/random.js';
+import { toNifti2, withFields2 } from '../helpers/nifti2.js';
+import type { Nifti2Field } from '../helpers/nifti2.js';
 
 export interface FuzzCase {
   /** Unique file name (ends .nii or .nii.gz; label maps contain "_labels"). */
@@ -288,7 +290,88 @@ export function generateCorpus(bases: FuzzBases, seed = 20261122): FuzzCase[] {
     half.writeInt16LE(half.readInt16BE(70), 70);
     add('endian', 'big-endian with a little-endian datatype', base, half);
   }
+  nifti2Cases(sources, add, rnd);
   return cases;
+}
+
+type AddCase = (category: string, description: string, base: string, bytes: Uint8Array, gz?: boolean) => void;
+
+/** NIfTI-2: the bases rewritten as NIfTI-2 (valid), and the same kinds of damage in its layout. */
+function nifti2Cases(sources: Record<string, { raw: Buffer }>, add: AddCase, rnd: () => number): void {
+  const v2: Record<string, Buffer> = Object.fromEntries(Object.entries(sources).map(([base, s]) => [base, toNifti2(s.raw)]));
+  for (const base of Object.keys(v2)) {
+    add('nifti2', 'NIfTI-2, unchanged', base, v2[base], true);
+    add('nifti2', 'NIfTI-2, unchanged, uncompressed', base, v2[base], false);
+  }
+  for (const at of [4, 348, 352, 539, 540, 543, 544, 545, v2.scan.length >> 1, v2.scan.length - 1])
+    add('nifti2-truncated', `NIfTI-2 cut to ${at} bytes`, 'scan', v2.scan.subarray(0, at), false);
+  for (let n = 0; n < 40; n++) {
+    const base = ['scan', 'labels', 'sform', 'qform'][n % 4];
+    const out = Buffer.from(v2[base]);
+    const where: string[] = [];
+    for (let f = 0, flips = 1 + Math.floor(rnd() * 3); f < flips; f++) {
+      const byte = Math.floor(rnd() * 540);
+      const bit = Math.floor(rnd() * 8);
+      out[byte] ^= 1 << bit;
+      where.push(`${byte}.${bit}`);
+    }
+    add('nifti2-bitflip', `NIfTI-2 header bits flipped at ${where.join(', ')}`, base, out, n % 3 !== 0);
+  }
+  const edits: [string, Partial<Record<Nifti2Field, number>>][] = [
+    ['dim0 = 0', { dim0: 0 }],
+    ['dim0 = 8', { dim0: 8 }],
+    ['dim0 = 4, dim4 = 2', { dim0: 4, dim4: 2 }],
+    ['dim0 = 4, dim4 = 1', { dim0: 4, dim4: 1 }],
+    ['dim1 = 0', { dim1: 0 }],
+    ['dim2 = -1', { dim2: -1 }],
+    ['dim1 = 2^40', { dim1: 2 ** 40 }],
+    ['dim3 = 2^53', { dim3: 2 ** 53 }],
+    ['dims 2^21 each', { dim1: 2 ** 21, dim2: 2 ** 21, dim3: 2 ** 21 }],
+    ['dim1 + 1', { dim1: 36 }],
+    ['datatype 16, bitpix 8', { datatype: 16 }],
+    ['datatype 64, bitpix 64', { datatype: 64, bitpix: 64 }],
+    ['datatype 1536, bitpix 128', { datatype: 1536, bitpix: 128 }],
+    ['datatype -1', { datatype: -1 }],
+    ['vox_offset 0', { voxOffset: 0 }],
+    ['vox_offset 540', { voxOffset: 540 }],
+    ['vox_offset 543', { voxOffset: 543 }],
+    ['vox_offset 548', { voxOffset: 548 }],
+    ['vox_offset 2^40', { voxOffset: 2 ** 40 }],
+    ['vox_offset -544', { voxOffset: -544 }],
+    ['qoffset_x NaN', { qoffsetX: NaN }],
+    ['quatern_b 2', { quaternB: 2 }],
+    ['srow_x[3] NaN', { srowX3: NaN }],
+    ['srow_y[1] 0 (singular sform)', { srowY1: 0 }],
+    ['pixdim1 NaN', { pixdim1: NaN }],
+    ['pixdim2 0', { pixdim2: 0 }],
+    ['pixdim3 -1', { pixdim3: -1 }],
+    ['qfac 0', { qfac: 0 }],
+    ['qform_code 0, sform_code 0', { qformCode: 0, sformCode: 0 }],
+    ['qform_code 0', { qformCode: 0 }],
+    ['sform_code 0', { sformCode: 0 }],
+    ['qform_code -1', { qformCode: -1 }],
+    ['sform_code 9', { sformCode: 9 }],
+    ['units metres', { xyztUnits: 9 }],
+    ['units micrometres', { xyztUnits: 11 }],
+    ['units code 5', { xyztUnits: 5 }],
+    ['scl_slope NaN', { sclSlope: NaN }],
+    ['scl_slope +Inf', { sclSlope: Infinity }],
+    ['scl_slope 0', { sclSlope: 0 }],
+    ['scl_slope -2', { sclSlope: -2 }],
+    ['scl_inter +Inf', { sclInter: Infinity }],
+    ['scl_slope 1e300', { sclSlope: 1e300 }],
+    ['intent 1007 (vector)', { intentCode: 1007 }],
+  ];
+  for (const base of ['scan', 'sform', 'qform'])
+    for (const [d, f] of edits) add('nifti2-fields', `NIfTI-2 ${d}`, base, withFields2(v2[base], f));
+  const magics = ['n+1\0\r\n\x1a\n', 'n+2\0\n\r\x1a\n', 'ni2\0\r\n\x1a\n', 'n+2\0\0\0\0\0', '\0\0\0\0\0\0\0\0'];
+  for (const m of magics) {
+    const out = Buffer.from(v2.scan);
+    out.write(m, 4, 'latin1');
+    add('nifti2-magic', `NIfTI-2 magic ${JSON.stringify(m)}`, 'scan', out);
+  }
+  // A NIfTI-1 header claiming to be 540 bytes, and a NIfTI-2 header claiming 348.
+  add('nifti2-magic', 'NIfTI-2 with sizeof_hdr 348', 'scan', withFields2(v2.scan, { sizeofHdr: 348 }));
 }
 
 /** The same NIfTI-1 file written big-endian (header fields and voxels). */

@@ -1,7 +1,7 @@
 /**
- * A small, independent NIfTI-1 decoder used only as the fuzz oracle: it follows the standard
- * (nifti1.h) directly and shares no code with core/. It decides whether a file is a consistent
- * single-file NIfTI-1 3D volume LabelWarp may accept, and if so decodes its voxels (scaling
+ * A small, independent NIfTI-1 and NIfTI-2 decoder used only as the fuzz oracle: it follows the
+ * standards (nifti1.h, nifti2.h) directly and shares no code with core/. It decides whether a file
+ * is a consistent single-file NIfTI 3D volume LabelWarp may accept, and if so decodes its voxels (scaling
  * applied) and its LPS geometry candidates, so that anything the real reader accepts can be
  * compared with what the bytes actually say.
  */
@@ -36,6 +36,84 @@ const TYPES: Record<number, { bits: number; read: (v: DataView, o: number, le: b
 
 const fail = (reason: string): ReferenceResult => ({ ok: false, reason });
 
+/** Where a version's header keeps the fields the oracle reads. */
+interface Layout {
+  version: 1 | 2;
+  /** Smallest vox_offset of a single file (header, then the 4-byte extension flag). */
+  minOffset: number;
+  dim: number[];
+  datatype: number;
+  bitpix: number;
+  voxOffset: number;
+  pixdim: number[];
+  unitCode: number;
+  qformCode: number;
+  sformCode: number;
+  /** quatern_b, c, d, qoffset_x, y, z. */
+  quatern: number[];
+  srow: number[];
+  slope: number;
+  inter: number;
+}
+
+/** nifti1.h: 348-byte header, "n+1\0", 16-bit dims, single-precision fields. */
+function layout1(v: DataView, le: boolean): Layout {
+  const f = (o: number) => v.getFloat32(o, le);
+  return {
+    version: 1,
+    minOffset: 352,
+    dim: Array.from({ length: 8 }, (_, i) => v.getInt16(40 + 2 * i, le)),
+    datatype: v.getInt16(70, le),
+    bitpix: v.getInt16(72, le),
+    voxOffset: f(108),
+    pixdim: Array.from({ length: 8 }, (_, i) => f(76 + 4 * i)),
+    unitCode: v.getUint8(123) & 7,
+    qformCode: v.getInt16(252, le),
+    sformCode: v.getInt16(254, le),
+    quatern: Array.from({ length: 6 }, (_, i) => f(256 + 4 * i)),
+    srow: Array.from({ length: 12 }, (_, i) => f(280 + 4 * i)),
+    slope: f(112),
+    inter: f(116),
+  };
+}
+
+/** nifti2.h: 540-byte header, "n+2\0\r\n\x1a\n", 64-bit dims and offset, double-precision fields. */
+function layout2(v: DataView, le: boolean): Layout {
+  const d = (o: number) => v.getFloat64(o, le);
+  const i64 = (o: number) => Number(v.getBigInt64(o, le));
+  return {
+    version: 2,
+    minOffset: 544,
+    dim: Array.from({ length: 8 }, (_, i) => i64(16 + 8 * i)),
+    datatype: v.getInt16(12, le),
+    bitpix: v.getInt16(14, le),
+    voxOffset: i64(168),
+    pixdim: Array.from({ length: 8 }, (_, i) => d(104 + 8 * i)),
+    unitCode: v.getInt32(500, le) & 7,
+    qformCode: v.getInt32(344, le),
+    sformCode: v.getInt32(348, le),
+    quatern: Array.from({ length: 6 }, (_, i) => d(352 + 8 * i)),
+    srow: Array.from({ length: 12 }, (_, i) => d(400 + 8 * i)),
+    slope: d(176),
+    inter: d(184),
+  };
+}
+
+/** The header's layout, or why the bytes are no single-file NIfTI-1 or NIfTI-2. */
+function headerLayout(bytes: Uint8Array): { h: Layout; le: boolean } | string {
+  if (bytes.length < 352) return 'shorter than a header';
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
+  for (const le of [true, false]) {
+    if (v.getInt32(0, le) === 348) return text(344, 348) === 'n+1\0' ? { h: layout1(v, le), le } : 'magic is not "n+1\\0"';
+    if (v.getInt32(0, le) === 540) {
+      if (bytes.length < 544) return 'shorter than a NIfTI-2 header';
+      return text(4, 12) === 'n+2\0\r\n\x1a\n' ? { h: layout2(v, le), le } : 'magic is not NIfTI-2';
+    }
+  }
+  return 'sizeof_hdr is neither 348 nor 540';
+}
+
 export function referenceDecode(fileBytes: Uint8Array, gzName: boolean, kind: 'image' | 'labels'): ReferenceResult {
   let bytes = fileBytes;
   if (gzName) {
@@ -45,42 +123,38 @@ export function referenceDecode(fileBytes: Uint8Array, gzName: boolean, kind: 'i
       return fail('not a complete gzip stream (or larger than 256 MiB)');
     }
   }
-  if (bytes.length < 352) return fail('shorter than a header');
+  const found = headerLayout(bytes);
+  if (typeof found === 'string') return fail(found);
+  const { h, le } = found;
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const le = v.getInt32(0, true) === 348;
-  if (!le && v.getInt32(0, false) !== 348) return fail('sizeof_hdr is not 348');
-  if (String.fromCharCode(...bytes.subarray(344, 348)) !== 'n+1\0') return fail('magic is not "n+1\\0"');
-  const dim = Array.from({ length: 8 }, (_, i) => v.getInt16(40 + 2 * i, le));
+  const dim = h.dim;
   if (dim[0] < 3 || dim[0] > 7) return fail('not 3 to 7 dimensions');
   for (let d = 1; d <= dim[0]; d++) if (dim[d] < 1) return fail('a dimension below 1');
   for (let d = 4; d <= dim[0]; d++) if (dim[d] !== 1) return fail('not a 3D volume');
-  const datatype = v.getInt16(70, le);
-  const type = TYPES[datatype];
-  if (!type || v.getInt16(72, le) !== type.bits) return fail('datatype unsupported or bitpix disagrees');
-  const voxOffset = v.getFloat32(108, le);
-  if (!Number.isInteger(voxOffset) || voxOffset < 352) return fail('vox_offset not a whole number ≥ 352');
+  const type = TYPES[h.datatype];
+  if (!type || h.bitpix !== type.bits) return fail('datatype unsupported or bitpix disagrees');
+  const voxOffset = h.voxOffset;
+  if (!Number.isInteger(voxOffset) || voxOffset < h.minOffset) return fail(`vox_offset not a whole number ≥ ${h.minOffset}`);
   const n = dim[1] * dim[2] * dim[3];
   if (n > 512 ** 3) return fail('over the voxel limit');
   const size = type.bits / 8;
   if (bytes.length < voxOffset + n * size) return fail('data shorter than the header claims');
-  const pixdim = Array.from({ length: 8 }, (_, i) => v.getFloat32(76 + 4 * i, le));
-  const unitCode = v.getUint8(123) & 7;
-  const unit = ({ 0: 1, 2: 1, 1: 1000, 3: 0.001 } as Record<number, number | undefined>)[unitCode];
+  const pixdim = h.pixdim;
+  const unit = ({ 0: 1, 2: 1, 1: 1000, 3: 0.001 } as Record<number, number | undefined>)[h.unitCode];
   if (unit === undefined) return fail('unknown spatial unit');
   const spacing = [1, 2, 3].map((d) => Math.abs(pixdim[d]) * unit);
   if (spacing.some((s) => !(s > 0) || !Number.isFinite(s))) return fail('invalid voxel size');
 
   const geometries: ReferenceGeometry[] = [];
-  const qformCode = v.getInt16(252, le);
-  const sformCode = v.getInt16(254, le);
+  const { qformCode, sformCode } = h;
   if (qformCode < 0 || qformCode > 5 || sformCode < 0 || sformCode > 5) return fail('unknown transform code');
   if (qformCode > 0) {
-    const q = Array.from({ length: 6 }, (_, i) => v.getFloat32(256 + 4 * i, le));
+    const q = h.quatern;
     if (q.some((x) => !Number.isFinite(x))) return fail('qform not finite');
     geometries.push(qformGeometry(q, pixdim[0], unit));
   }
   if (sformCode > 0) {
-    const s = Array.from({ length: 12 }, (_, i) => v.getFloat32(280 + 4 * i, le));
+    const s = h.srow;
     if (s.some((x) => !Number.isFinite(x))) return fail('sform not finite');
     const g = sformGeometry(s, unit);
     if (!g) return fail('sform singular');
@@ -88,8 +162,7 @@ export function referenceDecode(fileBytes: Uint8Array, gzName: boolean, kind: 'i
   }
   if (geometries.length === 0) geometries.push({ origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] });
 
-  const slope = v.getFloat32(112, le);
-  const inter = v.getFloat32(116, le);
+  const { slope, inter } = h;
   const scaled = Number.isFinite(slope) && slope !== 0 && !(slope === 1 && inter === 0);
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) {
