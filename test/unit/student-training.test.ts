@@ -119,6 +119,9 @@ describe('student training', () => {
         'labels',
       ])
         expect(Number.isFinite(terms[k])).toBe(true);
+      // The critic's terms (its loss and gradient penalty, log.csv's critic and gp) on the steps that update it.
+      for (const k of ['critic', 'gp']) expect(terms[k] === undefined, k).toBe(i !== 1);
+      if (i === 1) expect(terms.gp).toBeGreaterThanOrEqual(0);
     }
     expect(tf.memory().numTensors).toBe(before);
     disposeNets(n);

@@ -56,9 +56,23 @@ export function gradientPenalty(D: Critic, student: T5, teacher: T5, beta: numbe
   });
 }
 
-/** The discriminator's loss: it separates student from teacher fields, under the gradient penalty. */
-export function criticLoss(D: Critic, student: T5, teacher: T5, beta: number, lambda: number): tf.Scalar {
-  return tf.tidy(() => tf.sub(gradientPenalty(D, student, teacher, beta, lambda), discriminationLoss(D, student, teacher)) as tf.Scalar);
+/**
+ * The discriminator's loss: it separates student from teacher fields, under the gradient penalty.
+ * `onPenalty` receives the penalty (for the training log; the caller disposes of it).
+ */
+export function criticLoss(
+  D: Critic,
+  student: T5,
+  teacher: T5,
+  beta: number,
+  lambda: number,
+  onPenalty?: (penalty: tf.Scalar) => void,
+): tf.Scalar {
+  return tf.tidy(() => {
+    const penalty = gradientPenalty(D, student, teacher, beta, lambda);
+    onPenalty?.(tf.keep(penalty));
+    return tf.sub(penalty, discriminationLoss(D, student, teacher)) as tf.Scalar;
+  });
 }
 
 export function teacherLoss(student: T5, teacher: T5): tf.Scalar {

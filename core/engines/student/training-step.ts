@@ -143,9 +143,14 @@ export function trainingStep(
     }
     if (useCritic && updateCritic) {
       const phi = studentForward(input, nets.student.get, nets.arch);
-      const d = tf.variableGrads(() => criticLoss(critic, phi, teacher, w.beta, w.gpLambda), nets.critic.list());
+      let penalty: tf.Scalar | undefined;
+      const d = tf.variableGrads(() => criticLoss(critic, phi, teacher, w.beta, w.gpLambda, (p) => (penalty = p)), nets.critic.list());
       nets.optCritic.applyGradients(d.grads);
       terms.critic = d.value.dataSync()[0];
+      if (penalty) {
+        terms.gp = penalty.dataSync()[0];
+        penalty.dispose();
+      }
     }
   });
   return terms;
