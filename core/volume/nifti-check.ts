@@ -60,7 +60,11 @@ async function parseHeader(file: string, kind: VolumeKind, bytes: Uint8Array, wh
   if (h.pairedFile) throw new LabelWarpError('is a NIfTI header with a separate .img file; use a single-file .nii/.nii.gz', file);
   const problem = niftiHeaderProblem(h);
   if (problem) throw new LabelWarpError(`unusable NIfTI header: ${problem}`, file);
-  checkDimensionality(file, kind, h.ndim, h.dims, h.bitpix / 8, readLimits());
+  const limits = readLimits();
+  checkDimensionality(file, kind, h.ndim, h.dims, h.bitpix / 8, limits);
+  // A NIfTI-2 offset is 64-bit: one beyond the byte limit is refused before any read.
+  if (h.voxOffset > limits.maxBytes)
+    throw new LabelWarpError(`vox_offset ${h.voxOffset} lies beyond the ${limits.maxBytes}-byte limit`, file);
   return { h, gz };
 }
 

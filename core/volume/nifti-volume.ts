@@ -129,16 +129,27 @@ function det3(m: Mat3): number {
 }
 
 /**
+ * NIfTI-2, which ITK does not read: the sform where it is set and a rotation and scaling (as
+ * nibabel chooses), else the qform; undefined with neither.
+ */
+function nifti2Matrix(h: NiftiSummary): Mat44 | undefined {
+  if (h.sformCode > 0 && orthonormalSform(sformMat44(h)) !== false) return sformMat44(h);
+  return h.qformCode > 0 ? quaternToMat44(h) : undefined;
+}
+
+/**
  * The grid ITK reads from this header, or undefined where ITK must be asked. NIfTI-2, which ITK
- * does not read, by the same rules in double precision.
+ * does not read, by the same arithmetic in double precision (nifti2Matrix chooses the matrix;
+ * the voxel size is |pixdim|).
  */
 export function niftiGrid(h: NiftiSummary): Grid | undefined {
   if (h.pairedFile) return undefined;
-  if (!(h.pixdim[1] > 0 && h.pixdim[2] > 0 && h.pixdim[3] > 0)) return undefined;
-  const m = unambiguousMatrix(h);
+  const pixdim = h.version === 1 ? h.pixdim : h.pixdim.map(Math.abs);
+  if (!(pixdim[1] > 0 && pixdim[2] > 0 && pixdim[3] > 0)) return undefined;
+  const m = h.version === 1 ? unambiguousMatrix(h) : nifti2Matrix(h);
   if (!m) return undefined;
   const scale = spacingScale(h.spatialUnits);
-  const spacing: Vec3 = [h.pixdim[1] * scale, h.pixdim[2] * scale, h.pixdim[3] * scale];
+  const spacing: Vec3 = [pixdim[1] * scale, pixdim[2] * scale, pixdim[3] * scale];
   const origin: Vec3 = [-m[0][3] * scale, -m[1][3] * scale, m[2][3] * scale];
   const direction = [0, 0, 0, 0, 0, 0, 0, 0, 0] as Mat3;
   for (let c = 0; c < 3; c++) {
@@ -196,7 +207,9 @@ export function nifti2Grid(h: NiftiSummary): Grid | string {
         ? 'it is not a 3D volume'
         : h.qformCode <= 0 && h.sformCode <= 0
           ? 'it has neither a qform nor an sform'
-          : 'its qform and sform disagree, or its sform is not a rotation and scaling';
+          : h.qformCode <= 0
+            ? 'its sform is not a rotation and scaling (a shear), and it has no qform'
+            : 'its orientation is degenerate';
   return `is a NIfTI-2 file LabelWarp cannot read: ${why} (LabelWarp reads little-endian 3D NIfTI-2 with a clear orientation; save it as NIfTI-1 otherwise)`;
 }
 

@@ -370,7 +370,7 @@ function nifti2Cases(sources: Record<string, { raw: Buffer }>, add: AddCase, rnd
     out.write(m, 4, 'latin1');
     add('nifti2-magic', `NIfTI-2 magic ${JSON.stringify(m)}`, 'scan', out);
   }
-  // A NIfTI-1 header claiming to be 540 bytes, and a NIfTI-2 header claiming 348.
+  // A NIfTI-2 header claiming 348 bytes (NIfTI-1 headers claiming 540 are among the sizeof_hdr cases).
   add('nifti2-magic', 'NIfTI-2 with sizeof_hdr 348', 'scan', withFields2(v2.scan, { sizeofHdr: 348 }));
 }
 

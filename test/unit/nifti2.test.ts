@@ -53,6 +53,22 @@ describe('NIfTI-2', () => {
     }
   });
 
+  it('reads an sform of any code (SPM, MNI), else the qform, and a negative voxel size as its magnitude', async () => {
+    const [file] = FILES[1];
+    const one = await readVolume(file, 'image');
+    for (const [name, edit] of [
+      ['sform-aligned.nii', (b: Buffer) => withFields2(b, { sformCode: 2 })],
+      ['sform-mni.nii', (b: Buffer) => withFields2(b, { sformCode: 4, qformCode: 4 })],
+      ['qform-only.nii', (b: Buffer) => withFields2(b, { sformCode: 0 })],
+      ['negative-pixdim.nii', (b: Buffer) => withFields2(b, { pixdim3: -1 })],
+    ] as const) {
+      const two = await readVolume(await asNifti2(file, name, edit), 'image');
+      expect(two.dims, name).toEqual(one.dims);
+      for (const key of ['spacing', 'origin', 'direction'] as const)
+        two[key].forEach((x, i) => expect(x, `${name} ${key}`).toBeCloseTo(one[key][i], 5));
+    }
+  });
+
   it('refuses, in one line naming the file and the reason, what it cannot read', async () => {
     const [file] = FILES[1];
     const cases: [string, (b: Buffer) => Buffer, RegExp][] = [
