@@ -143,13 +143,15 @@ export function trainingStep(
     }
     if (useCritic && updateCritic) {
       const phi = studentForward(input, nets.student.get, nets.arch);
+      // The penalty, kept for the log, escapes every tidy: disposed here whatever happens.
       let penalty: tf.Scalar | undefined;
-      const d = tf.variableGrads(() => criticLoss(critic, phi, teacher, w.beta, w.gpLambda, (p) => (penalty = p)), nets.critic.list());
-      nets.optCritic.applyGradients(d.grads);
-      terms.critic = d.value.dataSync()[0];
-      if (penalty) {
-        terms.gp = penalty.dataSync()[0];
-        penalty.dispose();
+      try {
+        const d = tf.variableGrads(() => criticLoss(critic, phi, teacher, w.beta, w.gpLambda, (p) => (penalty = p)), nets.critic.list());
+        nets.optCritic.applyGradients(d.grads);
+        terms.critic = d.value.dataSync()[0];
+        if (penalty) terms.gp = penalty.dataSync()[0];
+      } finally {
+        penalty?.dispose();
       }
     }
   });
