@@ -123,6 +123,9 @@ export class TrainingRun {
   /** Runs (or resumes) the training to the end; the record says how it ended. */
   async run(): Promise<TrainingRecord> {
     this.started = performance.now();
+    // An earlier attempt ran: this one starts again after an interruption.
+    const restarting = this.baseSeconds > 0;
+    let teacherMs = 0;
     const files = runFiles(this.dir);
     const log = (line: string) => this.emit({ type: 'log', line });
     try {
@@ -135,6 +138,7 @@ export class TrainingRun {
 
       if (teacher && teacherDir) {
         this.emit({ type: 'stage', stage: 'teacher', message: `${teacher.engine} fields for ${teacherScans.length} scans` });
+        const teacherStarted = performance.now();
         const times: number[] = [];
         await runTeacherStage({
           dir: teacherDir,
@@ -151,6 +155,7 @@ export class TrainingRun {
           log,
         });
         if (this.abort.signal.aborted) throw new CancelledError();
+        teacherMs = performance.now() - teacherStarted;
       }
 
       const resume = Boolean(await fs.stat(path.join(files.model, 'checkpoint')).catch(() => undefined));
@@ -178,8 +183,13 @@ export class TrainingRun {
           },
           onStep: (s) => {
             if (first && resume) this.emit({ type: 'resume', from: s.iteration - 1 });
-            first = false;
             const interval = clock.lap();
+            if (first && restarting) {
+              // Up to this first step (less the step itself, the teacher's work and the pauses): starting again.
+              const ms = performance.now() - this.started - this.pausedMs - teacherMs - 1000 * interval;
+              this.record.restartSeconds = (this.record.restartSeconds ?? 0) + Math.max(0, ms) / 1000;
+            }
+            first = false;
             recent.push(interval);
             if (recent.length > 20) recent.shift();
             const left = s.iterations - s.iteration;

@@ -39,6 +39,12 @@ export interface TrainingRecord extends TrainingSpec {
   estimate?: TrainingEstimate;
   /** Seconds spent running (teacher and training stages, every attempt; pauses excluded). */
   seconds: number;
+  /**
+   * Of those, the seconds resumed attempts spent starting again (backend, data, network and
+   * checkpoint, before their first step; their teacher work excluded): what an interruption cost,
+   * which no estimate foresees.
+   */
+  restartSeconds?: number;
 }
 
 export function runDir(workspace: string, id: string): string {
