@@ -64,14 +64,17 @@ export function blockAverageSlices(
       }
 }
 
+/** The smallest axis size the pyramid halves by default (an axis needs 2 · this to be halved). */
+export const PYRAMID_MIN_SIZE = 8;
+
 /** Halves the resolution by 2×2×2 block averaging along every axis with at least 2·minSize voxels. */
-export function downsample2(vol: Volume<Float32Array>, minSize = 8): Volume<Float32Array> {
+export function downsample2(vol: Volume<Float32Array>, minSize = PYRAMID_MIN_SIZE): Volume<Float32Array> {
   const r = blockAverage(vol.data, vol, 1, halvingFactors(vol.dims, minSize));
   return { ...r.grid, data: r.data, components: 1 };
 }
 
 /** Pyramid from coarse to fine with `levels` levels (the last one is `vol` itself). */
-export function buildPyramid(vol: Volume<Float32Array>, levels: number, minSize = 8): Volume<Float32Array>[] {
+export function buildPyramid(vol: Volume<Float32Array>, levels: number, minSize = PYRAMID_MIN_SIZE): Volume<Float32Array>[] {
   const out = [vol];
   while (out.length < levels) out.unshift(downsample2(out[0], minSize));
   return out;

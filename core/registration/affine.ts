@@ -11,7 +11,7 @@
 import { worldToIndexMatrix, indexToWorldMatrix, gridOf, voxelCount } from '../volume/volume.js';
 import type { Vec3, Volume } from '../volume/volume.js';
 import { isConstantRange } from '../kernels/intensity.js';
-import { buildPyramid, centreOfMassWorld } from '../kernels/pyramid.js';
+import { buildPyramid, centreOfMassWorld, downsample2, PYRAMID_MIN_SIZE } from '../kernels/pyramid.js';
 import { affineLevelTerms, normalizeRobustPair, warmUpKernelPool } from '../parallel/kernel-pool.js';
 import type { AffineLevelTerms } from '../parallel/kernel-pool.js';
 import { Adam } from './adam.js';
@@ -75,7 +75,8 @@ export async function registerAffine(fixedVol: Volume, movingVol: Volume, option
   const active = schedule.reduce((last, it, l) => (it > 0 ? l : last), -1);
   const limit = options.maxVoxels ?? Infinity;
   for (let extra = 1; active >= 0 && voxelCount(fixedPyr[active]) > limit && extra <= 4; extra++) {
-    const deeper = buildPyramid(fixed, levels + extra);
+    // buildPyramid(fixed, levels + extra), from the levels already built: one more coarse level.
+    const deeper = [downsample2(fixedPyr[0], PYRAMID_MIN_SIZE), ...fixedPyr];
     if (voxelCount(deeper[active]) === voxelCount(fixedPyr[active])) break; // cannot shrink further
     fixedPyr = deeper;
   }
