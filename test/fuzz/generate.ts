@@ -53,6 +53,59 @@ function syntheticBases(): Record<'sform' | 'qform', Buffer> {
   };
 }
 
+/** Fields both header layouts have (test/helpers/nifti-fields.ts, nifti2.ts). */
+type CommonField = Nifti1Field & Nifti2Field;
+/** A header edit the corpus makes to NIfTI-1 and NIfTI-2 files alike: what it does, and the fields it sets. */
+type HeaderEdit = [string, Partial<Record<CommonField, number>>];
+
+/** Dimensions. */
+const DIM_EDITS: HeaderEdit[] = [
+  ['dim0 = 0', { dim0: 0 }],
+  ['dim0 = 2', { dim0: 2 }],
+  ['dim0 = 8', { dim0: 8 }],
+  ['dim0 = -3', { dim0: -3 }],
+  ['dim0 = 4, dim4 = 2', { dim0: 4, dim4: 2 }],
+  ['dim0 = 4, dim4 = 1', { dim0: 4, dim4: 1 }],
+  ['dim1 = 0', { dim1: 0 }],
+  ['dim2 = -1', { dim2: -1 }],
+  ['dim3 = 32767', { dim3: 32767 }],
+  ['dims 32767³', { dim1: 32767, dim2: 32767, dim3: 32767 }],
+  ['dim1 + 1', { dim1: 36 }],
+  ['dim3 - 1 (data longer than claimed)', { dim3: 34 }],
+];
+
+/** Geometry fields: NaN/Inf, codes, units, voxel sizes, quaternions. */
+const GEOMETRY_EDITS: HeaderEdit[] = [
+  ['qoffset_x NaN', { qoffsetX: NaN }],
+  ['qoffset_z +Inf', { qoffsetZ: Infinity }],
+  ['quatern_b NaN', { quaternB: NaN }],
+  ['quatern_c 2', { quaternC: 2 }],
+  ['srow_x[3] NaN', { srowX3: NaN }],
+  ['srow_z[2] -Inf', { srowZ2: -Infinity }],
+  ['srow_y[1] 0 (singular sform)', { srowY1: 0 }],
+  ['pixdim1 NaN', { pixdim1: NaN }],
+  ['pixdim2 0', { pixdim2: 0 }],
+  ['pixdim3 -1', { pixdim3: -1 }],
+  ['pixdim1 +Inf', { pixdim1: Infinity }],
+  ['qfac 0', { qfac: 0 }],
+  ['qfac NaN', { qfac: NaN }],
+  ['qform_code 0, sform_code 0', { qformCode: 0, sformCode: 0 }],
+  ['qform_code -1', { qformCode: -1 }],
+  ['sform_code 9', { sformCode: 9 }],
+  ['qform_code 0', { qformCode: 0 }],
+  ['sform_code 0', { sformCode: 0 }],
+  ['units metres', { xyztUnits: 9 }],
+  ['units micrometres', { xyztUnits: 11 }],
+  ['units code 5', { xyztUnits: 5 }],
+  ['units unknown (0)', { xyztUnits: 0 }],
+  ['scl_slope NaN', { sclSlope: NaN }],
+  ['scl_slope +Inf', { sclSlope: Infinity }],
+  ['scl_slope 0', { sclSlope: 0 }],
+  ['scl_slope -2', { sclSlope: -2 }],
+  ['scl_inter +Inf', { sclInter: Infinity }],
+  ['scl_slope 1e38', { sclSlope: 1e38 }],
+];
+
 export function generateCorpus(bases: FuzzBases, seed = 20261122): FuzzCase[] {
   const rnd = mulberry32(seed);
   const synth = syntheticBases();
@@ -115,21 +168,7 @@ export function generateCorpus(bases: FuzzBases, seed = 20261122): FuzzCase[] {
   }
 
   // Dimensions.
-  const dimEdits: [string, Partial<Record<Nifti1Field, number>>][] = [
-    ['dim0 = 0', { dim0: 0 }],
-    ['dim0 = 2', { dim0: 2 }],
-    ['dim0 = 8', { dim0: 8 }],
-    ['dim0 = -3', { dim0: -3 }],
-    ['dim0 = 4, dim4 = 2', { dim0: 4, dim4: 2 }],
-    ['dim0 = 4, dim4 = 1', { dim0: 4, dim4: 1 }],
-    ['dim1 = 0', { dim1: 0 }],
-    ['dim2 = -1', { dim2: -1 }],
-    ['dim3 = 32767', { dim3: 32767 }],
-    ['dims 32767³', { dim1: 32767, dim2: 32767, dim3: 32767 }],
-    ['dim1 + 1', { dim1: 36 }],
-    ['dim3 - 1 (data longer than claimed)', { dim3: 34 }],
-  ];
-  for (const base of ['scan', 'labels']) for (const [d, f] of dimEdits) add('dims', d, base, fields(base, f));
+  for (const base of ['scan', 'labels']) for (const [d, f] of DIM_EDITS) add('dims', d, base, fields(base, f));
 
   // Datatypes and bitpix.
   const types: [number, number][] = [
@@ -180,37 +219,7 @@ export function generateCorpus(bases: FuzzBases, seed = 20261122): FuzzCase[] {
   }
 
   // Geometry fields: NaN/Inf, codes, units, voxel sizes, quaternions.
-  const geo: [string, Partial<Record<Nifti1Field, number>>][] = [
-    ['qoffset_x NaN', { qoffsetX: NaN }],
-    ['qoffset_z +Inf', { qoffsetZ: Infinity }],
-    ['quatern_b NaN', { quaternB: NaN }],
-    ['quatern_c 2', { quaternC: 2 }],
-    ['srow_x[3] NaN', { srowX3: NaN }],
-    ['srow_z[2] -Inf', { srowZ2: -Infinity }],
-    ['srow_y[1] 0 (singular sform)', { srowY1: 0 }],
-    ['pixdim1 NaN', { pixdim1: NaN }],
-    ['pixdim2 0', { pixdim2: 0 }],
-    ['pixdim3 -1', { pixdim3: -1 }],
-    ['pixdim1 +Inf', { pixdim1: Infinity }],
-    ['qfac 0', { qfac: 0 }],
-    ['qfac NaN', { qfac: NaN }],
-    ['qform_code 0, sform_code 0', { qformCode: 0, sformCode: 0 }],
-    ['qform_code -1', { qformCode: -1 }],
-    ['sform_code 9', { sformCode: 9 }],
-    ['qform_code 0', { qformCode: 0 }],
-    ['sform_code 0', { sformCode: 0 }],
-    ['units metres', { xyztUnits: 9 }],
-    ['units micrometres', { xyztUnits: 11 }],
-    ['units code 5', { xyztUnits: 5 }],
-    ['units unknown (0)', { xyztUnits: 0 }],
-    ['scl_slope NaN', { sclSlope: NaN }],
-    ['scl_slope +Inf', { sclSlope: Infinity }],
-    ['scl_slope 0', { sclSlope: 0 }],
-    ['scl_slope -2', { sclSlope: -2 }],
-    ['scl_inter +Inf', { sclInter: Infinity }],
-    ['scl_slope 1e38', { sclSlope: 1e38 }],
-  ];
-  for (const base of ['scan', 'sform', 'qform']) for (const [d, f] of geo) add('geometry', d, base, fields(base, f));
+  for (const base of ['scan', 'sform', 'qform']) for (const [d, f] of GEOMETRY_EDITS) add('geometry', d, base, fields(base, f));
 
   // Gzip container corruption.
   for (const base of ['scan', 'labels']) {
@@ -317,17 +326,13 @@ function nifti2Cases(sources: Record<string, { raw: Buffer }>, add: AddCase, rnd
     }
     add('nifti2-bitflip', `NIfTI-2 header bits flipped at ${where.join(', ')}`, base, out, n % 3 !== 0);
   }
+  // The edits NIfTI-1 gets, and those only NIfTI-2's layout allows (64-bit dims and offsets, doubles).
   const edits: [string, Partial<Record<Nifti2Field, number>>][] = [
-    ['dim0 = 0', { dim0: 0 }],
-    ['dim0 = 8', { dim0: 8 }],
-    ['dim0 = 4, dim4 = 2', { dim0: 4, dim4: 2 }],
-    ['dim0 = 4, dim4 = 1', { dim0: 4, dim4: 1 }],
-    ['dim1 = 0', { dim1: 0 }],
-    ['dim2 = -1', { dim2: -1 }],
+    ...DIM_EDITS,
+    ...GEOMETRY_EDITS,
     ['dim1 = 2^40', { dim1: 2 ** 40 }],
     ['dim3 = 2^53', { dim3: 2 ** 53 }],
     ['dims 2^21 each', { dim1: 2 ** 21, dim2: 2 ** 21, dim3: 2 ** 21 }],
-    ['dim1 + 1', { dim1: 36 }],
     ['datatype 16, bitpix 8', { datatype: 16 }],
     ['datatype 64, bitpix 64', { datatype: 64, bitpix: 64 }],
     ['datatype 1536, bitpix 128', { datatype: 1536, bitpix: 128 }],
@@ -338,27 +343,6 @@ function nifti2Cases(sources: Record<string, { raw: Buffer }>, add: AddCase, rnd
     ['vox_offset 548', { voxOffset: 548 }],
     ['vox_offset 2^40', { voxOffset: 2 ** 40 }],
     ['vox_offset -544', { voxOffset: -544 }],
-    ['qoffset_x NaN', { qoffsetX: NaN }],
-    ['quatern_b 2', { quaternB: 2 }],
-    ['srow_x[3] NaN', { srowX3: NaN }],
-    ['srow_y[1] 0 (singular sform)', { srowY1: 0 }],
-    ['pixdim1 NaN', { pixdim1: NaN }],
-    ['pixdim2 0', { pixdim2: 0 }],
-    ['pixdim3 -1', { pixdim3: -1 }],
-    ['qfac 0', { qfac: 0 }],
-    ['qform_code 0, sform_code 0', { qformCode: 0, sformCode: 0 }],
-    ['qform_code 0', { qformCode: 0 }],
-    ['sform_code 0', { sformCode: 0 }],
-    ['qform_code -1', { qformCode: -1 }],
-    ['sform_code 9', { sformCode: 9 }],
-    ['units metres', { xyztUnits: 9 }],
-    ['units micrometres', { xyztUnits: 11 }],
-    ['units code 5', { xyztUnits: 5 }],
-    ['scl_slope NaN', { sclSlope: NaN }],
-    ['scl_slope +Inf', { sclSlope: Infinity }],
-    ['scl_slope 0', { sclSlope: 0 }],
-    ['scl_slope -2', { sclSlope: -2 }],
-    ['scl_inter +Inf', { sclInter: Infinity }],
     ['scl_slope 1e300', { sclSlope: 1e300 }],
     ['intent 1007 (vector)', { intentCode: 1007 }],
   ];

@@ -37,17 +37,27 @@ export const NIFTI1 = {
 
 export type Nifti1Field = keyof typeof NIFTI1;
 
-/** A copy of `raw` (uncompressed NIfTI-1, little-endian) with the given header fields set. */
-export function withFields(raw: Uint8Array, fields: Partial<Record<Nifti1Field, number>>): Buffer {
+/** A header field's place: byte offset and stored type (little-endian). */
+export type FieldLayout = { readonly offset: number; readonly type: 'u8' | 'i16' | 'i32' | 'i64' | 'f32' | 'f64' };
+
+/** A copy of `raw` (uncompressed, little-endian) with the given fields of `table` (NIFTI1, NIFTI2) set. */
+export function withFieldsIn<F extends string>(table: Record<F, FieldLayout>, raw: Uint8Array, fields: Partial<Record<F, number>>): Buffer {
   const out = Buffer.from(raw);
-  for (const [name, value] of Object.entries(fields) as [Nifti1Field, number][]) {
-    const { offset, type } = NIFTI1[name];
+  for (const [name, value] of Object.entries(fields) as [F, number][]) {
+    const { offset, type } = table[name];
     if (type === 'i32') out.writeInt32LE(value, offset);
     else if (type === 'i16') out.writeInt16LE(value, offset);
+    else if (type === 'i64') out.writeBigInt64LE(BigInt(value), offset);
     else if (type === 'u8') out.writeUInt8(value, offset);
+    else if (type === 'f64') out.writeDoubleLE(value, offset);
     else out.writeFloatLE(value, offset);
   }
   return out;
+}
+
+/** A copy of `raw` (uncompressed NIfTI-1, little-endian) with the given header fields set. */
+export function withFields(raw: Uint8Array, fields: Partial<Record<Nifti1Field, number>>): Buffer {
+  return withFieldsIn(NIFTI1, raw, fields);
 }
 
 /** Reads a header field of an uncompressed little-endian NIfTI-1. */

@@ -3,7 +3,7 @@
  * NIfTI-2 file (540-byte header, 64-bit dims and offsets, double-precision fields, nifti2.h
  * offsets), and field editing on such files. Written from the standard, sharing no code with core/.
  */
-import { NIFTI1 } from './nifti-fields.js';
+import { fieldOf, withFieldsIn } from './nifti-fields.js';
 
 /** Offsets and types of the NIfTI-2 fields the corpus edits. */
 export const NIFTI2 = {
@@ -25,9 +25,12 @@ export const NIFTI2 = {
   qformCode: { offset: 344, type: 'i32' },
   sformCode: { offset: 348, type: 'i32' },
   quaternB: { offset: 352, type: 'f64' },
+  quaternC: { offset: 360, type: 'f64' },
   qoffsetX: { offset: 376, type: 'f64' },
+  qoffsetZ: { offset: 392, type: 'f64' },
   srowX3: { offset: 424, type: 'f64' },
   srowY1: { offset: 440, type: 'f64' },
+  srowZ2: { offset: 480, type: 'f64' },
   xyztUnits: { offset: 500, type: 'i32' },
   intentCode: { offset: 504, type: 'i32' },
 } as const;
@@ -41,11 +44,7 @@ export const NIFTI2_VOX_OFFSET = 544;
 
 /** The same volume as a single-file NIfTI-2 (from an uncompressed little-endian NIfTI-1). */
 export function toNifti2(raw: Buffer): Buffer {
-  const f1 = (name: keyof typeof NIFTI1) => {
-    const { offset, type } = NIFTI1[name];
-    return type === 'i16' ? raw.readInt16LE(offset) : type === 'u8' ? raw.readUInt8(offset) : raw.readFloatLE(offset);
-  };
-  const voxOffset1 = Math.round(f1('voxOffset'));
+  const voxOffset1 = Math.round(fieldOf(raw, 'voxOffset'));
   const out = Buffer.alloc(NIFTI2_VOX_OFFSET + raw.length - voxOffset1);
   out.writeInt32LE(540, 0);
   Buffer.from(MAGIC).copy(out, 4);
@@ -72,13 +71,5 @@ export function toNifti2(raw: Buffer): Buffer {
 
 /** A copy of a little-endian NIfTI-2 file with the given header fields set. */
 export function withFields2(raw: Uint8Array, fields: Partial<Record<Nifti2Field, number>>): Buffer {
-  const out = Buffer.from(raw);
-  for (const [name, value] of Object.entries(fields) as [Nifti2Field, number][]) {
-    const { offset, type } = NIFTI2[name];
-    if (type === 'i32') out.writeInt32LE(value, offset);
-    else if (type === 'i16') out.writeInt16LE(value, offset);
-    else if (type === 'i64') out.writeBigInt64LE(BigInt(value), offset);
-    else out.writeDoubleLE(value, offset);
-  }
-  return out;
+  return withFieldsIn(NIFTI2, raw, fields);
 }
