@@ -10,8 +10,8 @@ import { mindSsc } from '../kernels/mind.js';
 import { normalizeToRange, robustRange } from '../kernels/intensity.js';
 import type { MindOptions } from '../kernels/mind.js';
 import { resampleFieldToWorldSlices } from '../kernels/field-resample.js';
-import { affineGradientRange, affineWarpRange, fixedSums, nccFromSums } from '../registration/affine-terms.js';
-import type { AffineLevelData, NccCoefficients } from '../registration/affine-terms.js';
+import { affineGradient, affineSumsRange, fixedSums, nccFromSums } from '../registration/affine-terms.js';
+import type { AffineLevelData } from '../registration/affine-terms.js';
 import { cgHalves, cgStart, solveSplitAlone } from '../registration/linear-solve.js';
 import { stepTermsRange, stepTermsSplit } from '../registration/gn-step-terms.js';
 import type { StepTermsData } from '../registration/gn-step-terms.js';
@@ -42,7 +42,7 @@ export type KernelRequest =
   | { id: number; op: 'jacobian'; grid: Grid; field: Float32Array }
   | { id: number; op: 'normalize'; data: VoxelArray; out: Float32Array }
   | { id: number; op: 'field'; u: Float32Array; from: Grid; to: Grid; k0: number; k1: number; out: Float32Array }
-  | { id: number; op: 'affine-warp'; data: AffineLevelData; c: number[]; k0: number; k1: number }
+  | { id: number; op: 'affine-sums'; data: AffineLevelData; c: number[]; k0: number; k1: number }
   | { id: number; op: 'step-terms'; data: StepTermsData; k0: number; k1: number }
   | {
       id: number;
@@ -53,17 +53,6 @@ export type KernelRequest =
       start: { rz: number; bnorm: number };
       split: number;
       sync: Int32Array;
-    }
-  | {
-      id: number;
-      op: 'affine-gradient';
-      data: AffineLevelData;
-      q: NccCoefficients;
-      fI2W: number[];
-      mW2I: number[];
-      cf: Vec3;
-      k0: number;
-      k1: number;
     }
   | {
       id: number;
@@ -234,40 +223,21 @@ export function affineLevelTerms(fixed: Float32Array, fixedDims: Vec3, moving: F
   const nz = fixedDims[2];
   const half = Math.floor(nz / 2);
   const parallel = n >= 32_000 && nz >= 4 && getWorker() !== null;
-  const alloc = (length: number) => new Float32Array(parallel ? new SharedArrayBuffer(4 * length) : new ArrayBuffer(4 * length));
   const data: AffineLevelData = {
     fixed: parallel ? shared(fixed) : fixed,
     fixedDims: [...fixedDims] as Vec3,
     moving: parallel ? shared(moving) : moving,
     movingDims: [...movingDims] as Vec3,
-    warped: alloc(n),
-    gIdx: alloc(3 * n),
   };
   const [sf, sff] = fixedSums(fixed);
   return async (c, fI2W, mW2I, cf) => {
-    const warp = parallel
-      ? run<[number, number, number]>({ op: 'affine-warp', data, c: Array.from(c), k0: half, k1: nz })?.catch(() => null)
-      : null;
-    const lower = affineWarpRange(data, c, 0, half);
+    const remote = parallel ? run<Float64Array>({ op: 'affine-sums', data, c: Array.from(c), k0: half, k1: nz })?.catch(() => null) : null;
+    const sums = affineSumsRange(data, c, 0, half);
     // A worker that failed leaves its half to this thread.
-    const upper = (warp && (await warp)) ?? affineWarpRange(data, c, half, nz);
-    const { loss, q } = nccFromSums(n, sf, sff, lower[0] + upper[0], lower[1] + upper[1], lower[2] + upper[2]);
-    const remote = parallel
-      ? run<Float64Array>({
-          op: 'affine-gradient',
-          data,
-          q,
-          fI2W: Array.from(fI2W),
-          mW2I: Array.from(mW2I),
-          cf,
-          k0: half,
-          k1: nz,
-        })?.catch(() => null)
-      : null;
-    const grad = affineGradientRange(data, q, fI2W, mW2I, cf, 0, half);
-    const other = (remote && (await remote)) ?? affineGradientRange(data, q, fI2W, mW2I, cf, half, nz);
-    for (let i = 0; i < 12; i++) grad[i] += other[i];
-    return { loss, grad };
+    const upper = (remote && (await remote)) ?? affineSumsRange(data, c, half, nz);
+    for (let i = 0; i < sums.length; i++) sums[i] += upper[i];
+    const { loss, q } = nccFromSums(n, sf, sff, sums[0], sums[1], sums[2]);
+    return { loss, grad: affineGradient(sums, q, fI2W, mW2I, cf) };
   };
 }
 

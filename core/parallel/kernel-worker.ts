@@ -4,7 +4,7 @@ import { mindSsc } from '../kernels/mind.js';
 import { normalizeToRange, robustRange } from '../kernels/intensity.js';
 import { hd95Scores } from '../metrics/overlap.js';
 import { resampleFieldToWorldSlices } from '../kernels/field-resample.js';
-import { affineGradientRange, affineWarpRange } from '../registration/affine-terms.js';
+import { affineSumsRange } from '../registration/affine-terms.js';
 import { cgHalves } from '../registration/linear-solve.js';
 import { stepTermsRange } from '../registration/gn-step-terms.js';
 import { breakBarrier, twoThreadBarrier } from './kernel-pool.js';
@@ -45,11 +45,8 @@ parentPort!.on('message', (req: KernelRequest) => {
       parentPort!.postMessage({ id: req.id, result: stats });
     } else if (req.op === 'step-terms') {
       parentPort!.postMessage({ id: req.id, result: stepTermsRange(req.data, req.k0, req.k1) });
-    } else if (req.op === 'affine-warp') {
-      parentPort!.postMessage({ id: req.id, result: affineWarpRange(req.data, req.c, req.k0, req.k1) });
-    } else if (req.op === 'affine-gradient') {
-      const grad = affineGradientRange(req.data, req.q, req.fI2W, req.mW2I, req.cf, req.k0, req.k1);
-      parentPort!.postMessage({ id: req.id, result: grad });
+    } else if (req.op === 'affine-sums') {
+      parentPort!.postMessage({ id: req.id, result: affineSumsRange(req.data, req.c, req.k0, req.k1) });
     } else if (req.op === 'transfer') {
       transferClaimedSlices(transformFromData(req.transform), req.target, req.source, req.next, req.out);
       parentPort!.postMessage({ id: req.id, result: true });
