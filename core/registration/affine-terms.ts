@@ -128,20 +128,30 @@ export function affineSumsRange(d: AffineLevelData, c: ArrayLike<number>, k0: nu
         oi1 += g1 * i;
         oi2 += g2 * i;
       }
-      const row = [f0, f1, f2, m0, m1, m2, o0, o1, o2];
-      const rowI = [fi0, fi1, fi2, mi0, mi1, mi2, oi0, oi1, oi2];
-      for (let q = 0; q < 9; q++) {
-        const at = 3 + 4 * q; // s = ⌊q/3⌋, a = q mod 3: 3 + 12s + 4a
-        out[at] += rowI[q];
-        out[at + 1] += row[q] * j;
-        out[at + 2] += row[q] * k;
-        out[at + 3] += row[q];
-      }
+      // Σ s·g_a·(i, j, k, 1) at 3 + 12s + 4a (no arrays here: this runs once per row, and code
+      // that a long first row has not reached yet would leave the compiled loop without feedback).
+      addRow(out, 3, fi0, f0, j, k);
+      addRow(out, 7, fi1, f1, j, k);
+      addRow(out, 11, fi2, f2, j, k);
+      addRow(out, 15, mi0, m0, j, k);
+      addRow(out, 19, mi1, m1, j, k);
+      addRow(out, 23, mi2, m2, j, k);
+      addRow(out, 27, oi0, o0, j, k);
+      addRow(out, 31, oi1, o1, j, k);
+      addRow(out, 35, oi2, o2, j, k);
     }
   out[0] = sm;
   out[1] = smm;
   out[2] = sfm;
   return out;
+}
+
+/** One row's Σ s·g_a·i and Σ s·g_a into the sums at `at` (coordinates i, j, k, 1). */
+function addRow(out: Float64Array, at: number, sumI: number, sum: number, j: number, k: number): void {
+  out[at] += sumI;
+  out[at + 1] += sum * j;
+  out[at + 2] += sum * k;
+  out[at + 3] += sum;
 }
 
 /**
