@@ -282,7 +282,7 @@ export function breakBarrier(sync: Int32Array): void {
 }
 
 /**
- * (H + λL + δI) x = b by Jacobi-preconditioned CG (registration/linear-solve.ts), the upper half
+ * (H + λL + δI) x = b by block-Jacobi-preconditioned CG (registration/linear-solve.ts), the upper half
  * of the slices on the worker when it is running, the two threads meeting at a barrier three times
  * per iteration (this thread waits there, blocking). The same iterates with one thread or two;
  * when the worker fails or stops answering, the solve starts again on this thread alone.
@@ -305,7 +305,7 @@ export function solveNormalEquationsHalves(
     void run<SolveStats>({ op: 'cg', arrays, dims, options, start, split, sync })?.catch(() => undefined);
     try {
       const stats = cgHalves(arrays, dims, options, start, split, [0], twoThreadBarrier(sync));
-      return { x: Float32Array.from(arrays.x), stats, threads: 2 };
+      return { x: arrays.x.slice(), stats, threads: 2 };
     } catch (err) {
       if (!(err instanceof BarrierBroken)) {
         breakBarrier(sync);

@@ -200,7 +200,7 @@ export function fixedSums(fixed: Float32Array): [number, number] {
 }
 
 /**
- * −NCC and the gradient pass's coefficients from the sums (n voxels): the centred sums as
+ * −NCC and affineGradient's coefficients from the sums (n voxels): the centred sums as
  * Σab − Σa·Σb/n in double precision (intensities here are normalised to [0, 1]).
  */
 export function nccFromSums(

@@ -176,7 +176,7 @@ export function solveSplitAlone(
   const { arrays, rz, bnorm } = cgStart(H, b, dims, options.lambda, options.delta, false);
   if (bnorm === 0) return { x: new Float32Array(b.length), stats: { iterations: 0, relativeResidual: 0 } };
   const stats = cgHalves(arrays, dims, options, { rz, bnorm }, split, [0, 1], () => {});
-  return { x: Float32Array.from(arrays.x), stats };
+  return { x: arrays.x.slice(), stats };
 }
 
 /** The arrays of one conjugate-gradient solve, shared by the threads that run it (cgHalves). */
@@ -258,8 +258,9 @@ export function cgStart(
   shared: boolean,
 ): { arrays: CgArrays; rz: number; bnorm: number } {
   const m = b.length;
-  // Single precision: the solve stops at a relative residual of about 1e-2, and the solve is bound
-  // by memory traffic, which halves. Inner products are summed in double precision.
+  // Single precision: the solve is bound by memory traffic, which halves. Gauss-Newton stops it at a
+  // relative residual of 1e-2 (the engine's default); single precision reaches about 1e-6, below
+  // which a solve runs to its iteration cap. Inner products are summed in double precision.
   const f32 = (n: number) => new Float32Array(shared ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n));
   const partials = new Float64Array(shared ? new SharedArrayBuffer(48) : new ArrayBuffer(48));
   const arrays: CgArrays = { H, x: f32(m), r: f32(m), z: f32(m), p: f32(m), Ap: f32(m), invBlock: f32(2 * m), partials };

@@ -54,11 +54,17 @@ export function stepScale(u: Float32Array, du: Float32Array, dims: Vec3, limit: 
     if (k > 0) into.add(v - nxy);
     if (k < nz - 1) into.add(v + nxy);
   };
-  const worse = (v: number, after = at(trial, v)) => after < minJ && after < at(u, v);
+  const worse = (v: number) => {
+    const after = at(trial, v);
+    return after < minJ && after < at(u, v);
+  };
   // The first check covers every voxel: det J of the trial field in one pass over the lattice.
   const first = jacobianDeterminantIndex(trial, dims);
   let halve = new Set<number>();
-  for (let v = 0; v < n; v++) if (first[v] < minJ && worse(v, first[v])) stencil(v, halve);
+  // That pass is in single precision: it only picks the candidates (fround keeps the order, so every
+  // voxel whose double det J is below minJ passes), and the decision is made in double as before.
+  const minJ32 = Math.fround(minJ);
+  for (let v = 0; v < n; v++) if (first[v] <= minJ32 && worse(v)) stencil(v, halve);
   for (let round = 0; round < (limit.halvings ?? 5) && halve.size > 0; round++) {
     const check = new Set<number>();
     for (const v of halve) {
