@@ -85,6 +85,28 @@ function checkInfo(file: string, info: Partial<WorkspaceInfo>): WorkspaceInfo {
   return info as WorkspaceInfo;
 }
 
+/** Creates the workspace description in `dir` (which holds `entries`), or reads the one another process created first. */
+async function createWorkspaceIn(dir: string, file: string, entries: string[]): Promise<Partial<WorkspaceInfo>> {
+  const foreign = entries.filter(
+    (e) => !['templates', 'scans', 'models', 'runs', 'teachers', 'training'].includes(e) && !e.startsWith('.'),
+  );
+  if (foreign.length > 0) {
+    throw new LabelWarpError(
+      `holds other files (${foreign.slice(0, 3).join(', ')}) and no ${WORKSPACE_FILE}: choose an empty or new folder for a workspace`,
+      dir,
+    );
+  }
+  await fs.mkdir(dir, { recursive: true });
+  const fresh: WorkspaceInfo = {
+    format: WORKSPACE_FORMAT,
+    version: WORKSPACE_VERSION,
+    createdAt: new Date().toISOString(),
+    createdBy: `LabelWarp ${labelwarpVersion()} on ${os.hostname()}`,
+  };
+  await createRecord(file, fresh);
+  return readRecord<Partial<WorkspaceInfo>>(file, 'LabelWarp workspace description');
+}
+
 /**
  * Opens the workspace in `root`; with `create`, makes it when the folder is empty or missing
  * (several processes may do so at once: one creates, the others open). A folder that holds other
@@ -93,28 +115,15 @@ function checkInfo(file: string, info: Partial<WorkspaceInfo>): WorkspaceInfo {
 export async function openWorkspace(root: string, opts: { create?: boolean } = {}): Promise<Workspace> {
   const dir = path.resolve(root);
   const file = path.join(dir, WORKSPACE_FILE);
-  let info = await readRecordIfPresent<Partial<WorkspaceInfo>>(file, 'LabelWarp workspace description');
+  const read = () => readRecordIfPresent<Partial<WorkspaceInfo>>(file, 'LabelWarp workspace description');
+  let info = await read();
   if (!info) {
     if (!opts.create) throw new LabelWarpError(`is not a LabelWarp workspace (no ${WORKSPACE_FILE})`, dir);
     const entries = await fs.readdir(dir).catch(() => [] as string[]);
-    const foreign = entries.filter(
-      (e) => !['templates', 'scans', 'models', 'runs', 'teachers', 'training'].includes(e) && !e.startsWith('.'),
-    );
-    if (foreign.length > 0) {
-      throw new LabelWarpError(
-        `holds other files (${foreign.slice(0, 3).join(', ')}) and no ${WORKSPACE_FILE}: choose an empty or new folder for a workspace`,
-        dir,
-      );
-    }
-    await fs.mkdir(dir, { recursive: true });
-    const fresh: WorkspaceInfo = {
-      format: WORKSPACE_FORMAT,
-      version: WORKSPACE_VERSION,
-      createdAt: new Date().toISOString(),
-      createdBy: `LabelWarp ${labelwarpVersion()} on ${os.hostname()}`,
-    };
-    await createRecord(file, fresh);
-    info = await readRecord<Partial<WorkspaceInfo>>(file, 'LabelWarp workspace description');
+    // Another process may have created the workspace since the read above (its description is
+    // linked into place whole): then this one opens it.
+    if (entries.includes(WORKSPACE_FILE)) info = await read();
+    if (!info) info = await createWorkspaceIn(dir, file, entries);
   }
   const ws: Workspace = { root: dir, info: checkInfo(file, info) };
   await Promise.all([dirs.templates, dirs.scans, dirs.models, dirs.runs].map((d) => fs.mkdir(d(dir), { recursive: true })));

@@ -56,6 +56,20 @@ describe('cohort workspace', () => {
     await expect(openWorkspace(newer)).rejects.toThrow(/workspace\.json: is not valid JSON/);
   });
 
+  it('is created by one of many callers at once; the others open it (Slurm array tasks start together)', async () => {
+    for (let round = 0; round < 20; round++) {
+      const root = path.join(tmp, `ws-race-${round}`);
+      // Staggered starts, so that some callers look while another is between creating and linking.
+      const opened = await Promise.all(
+        Array.from({ length: 12 }, async (_, i) => {
+          for (let t = 0; t < i; t++) await new Promise((r) => setImmediate(r));
+          return openWorkspace(root, { create: true });
+        }),
+      );
+      expect(new Set(opened.map((w) => w.info.createdAt)).size).toBe(1);
+    }
+  });
+
   it('notices a file imported twice, renames and removes scans and templates', async () => {
     const ws = await openWorkspace(path.join(tmp, 'ws-import'), { create: true });
     const t1 = await importTemplate(ws, TEMPLATE);
