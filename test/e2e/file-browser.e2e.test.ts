@@ -74,6 +74,8 @@ describe.runIf(ready)('file browser (browser mode)', () => {
   it('adds a scan by browsing, never typing a path; links out of the allowed folders are not shown', async () => {
     await page.click('[data-testid=scan-browse-files]');
     await page.waitForSelector('[data-testid=file-browser]');
+    // The dialog opens at once and lists the first allowed folder when the server answers ('…' until then).
+    await page.waitForSelector('[data-testid=browser-folder] span[title]');
     expect(await page.textContent('[data-testid=browser-folder]')).toContain(data);
     expect(await page.locator('[data-testid=entry-escape]').count()).toBe(0);
     expect(await page.isDisabled('[data-testid=browser-up]')).toBe(true);
