@@ -3,7 +3,8 @@ import { affineGradient, affineSumsRange, fixedSums, nccFromSums } from '../../c
 import type { AffineLevelData } from '../../core/registration/affine-terms.js';
 import { affineLevelTerms } from '../../core/parallel/kernel-pool.js';
 import { negNcc } from '../../core/registration/similarity.js';
-import type { Vec3 } from '../../core/volume/volume.js';
+import { indexToWorld, indexToWorldMatrix, multiply4, worldToIndexMatrix } from '../../core/volume/volume.js';
+import type { Grid, Mat3, Vec3 } from '../../core/volume/volume.js';
 
 /** A smooth blob image of `dims`, centred at `c` (voxels). */
 function blob(dims: Vec3, c: Vec3, sigma: number): Float32Array {
@@ -19,44 +20,27 @@ function blob(dims: Vec3, c: Vec3, sigma: number): Float32Array {
 const dims: Vec3 = [40, 36, 30];
 const fixed = blob(dims, [19, 17, 14], 5);
 const moving = blob(dims, [21, 16, 15], 5.5);
-/** Row-major 4×4 product. */
-function mul4(a: number[], b: number[]): number[] {
-  return Array.from({ length: 16 }, (_, e) => [0, 1, 2, 3].reduce((s, q) => s + a[4 * Math.floor(e / 4) + q] * b[4 * q + (e % 4)], 0));
-}
-
 /**
- * An oblique index-to-world matrix (rotations about z and x, unequal spacings) centred on the
- * lattice's middle, and its inverse: general enough that transposing a matrix in the gradient fails.
+ * An oblique grid of `dims` (rotations about z and x, unequal spacings) centred on the world's
+ * origin: general enough that transposing a matrix in the gradient fails.
  */
-function obliqueGrid(angleZ: number, angleX: number, spacing: Vec3): { i2w: number[]; w2i: number[] } {
+function obliqueGrid(angleZ: number, angleX: number, spacing: Vec3): Grid {
   const [cz, sz, cx, sx] = [Math.cos(angleZ), Math.sin(angleZ), Math.cos(angleX), Math.sin(angleX)];
-  const Rz = [cz, -sz, 0, sz, cz, 0, 0, 0, 1];
-  const Rx = [1, 0, 0, 0, cx, -sx, 0, sx, cx];
-  const R = Array.from({ length: 9 }, (_, e) => [0, 1, 2].reduce((s, q) => s + Rz[3 * Math.floor(e / 3) + q] * Rx[3 * q + (e % 3)], 0));
-  const mid = dims.map((d) => (d - 1) / 2);
-  const i2w = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
-  const w2i = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
-  for (let r = 0; r < 3; r++) {
-    for (let c = 0; c < 3; c++) {
-      i2w[4 * r + c] = R[3 * r + c] * spacing[c];
-      w2i[4 * c + r] = R[3 * r + c] / spacing[c]; // (R S)⁻¹ = S⁻¹ Rᵀ
-    }
-    i2w[4 * r + 3] = -[0, 1, 2].reduce((s, c) => s + i2w[4 * r + c] * mid[c], 0);
-  }
-  for (let r = 0; r < 3; r++) w2i[4 * r + 3] = mid[r];
-  return { i2w, w2i };
+  // Rz · Rx, row-major.
+  const direction: Mat3 = [cz, -sz * cx, sz * sx, sz, cz * cx, -cz * sx, 0, sx, cx];
+  const centred = { dims, spacing, origin: [0, 0, 0] as Vec3, direction };
+  const middle = indexToWorld(centred, dims.map((d) => (d - 1) / 2) as Vec3);
+  return { ...centred, origin: middle.map((x) => -x) as Vec3 };
 }
 
-const fixedGrid = obliqueGrid(0.15, 0.1, [2, 2.2, 1.8]);
-const movingGrid = obliqueGrid(-0.1, 0.05, [1.9, 2.1, 2]);
-const fI2W = fixedGrid.i2w;
-const mW2I = movingGrid.w2i;
+const fI2W = Array.from(indexToWorldMatrix(obliqueGrid(0.15, 0.1, [2, 2.2, 1.8])));
+const mW2I = Array.from(worldToIndexMatrix(obliqueGrid(-0.1, 0.05, [1.9, 2.1, 2])));
 const cf: Vec3 = [0, 0, 0];
 
 /** Fixed index → moving index (rows 0–2 of a 4×4) through x_m = (I + M)x_f + t: mW2I · T · fI2W. */
 function indexMap(p: number[]): number[] {
   const T = [1 + p[0], p[1], p[2], p[9], p[3], 1 + p[4], p[5], p[10], p[6], p[7], 1 + p[8], p[11], 0, 0, 0, 1];
-  return mul4(mW2I, mul4(T, fI2W)).slice(0, 12);
+  return Array.from(multiply4(mW2I, multiply4(T, fI2W))).slice(0, 12);
 }
 
 /** indexMap with the linear part acting about `centre` (world mm): x_m = centre + (I + M)(x_f − centre) + t. */
