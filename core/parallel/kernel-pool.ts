@@ -16,6 +16,7 @@ import { cgHalves, cgStart, solveSplitAlone } from '../registration/linear-solve
 import { stepTermsRange, stepTermsSplit } from '../registration/gn-step-terms.js';
 import type { StepTermsData } from '../registration/gn-step-terms.js';
 import type { CgArrays, SolveOptions, SolveStats } from '../registration/linear-solve.js';
+import type { BestLabelsData, CostVolumeData, DiscreteHelper } from '../registration/discrete-search.js';
 import { gridOf, voxelCount } from '../volume/volume.js';
 import type { Grid, Vec3, VoxelArray } from '../volume/volume.js';
 import { transformData } from '../registration/transform.js';
@@ -44,6 +45,8 @@ export type KernelRequest =
   | { id: number; op: 'field'; u: Float32Array; from: Grid; to: Grid; k0: number; k1: number; out: Float32Array }
   | { id: number; op: 'affine-sums'; data: AffineLevelData; c: number[]; k0: number; k1: number }
   | { id: number; op: 'step-terms'; data: StepTermsData; k0: number; k1: number }
+  | { id: number; op: 'discrete-cost'; data: CostVolumeData; l0: number; l1: number }
+  | { id: number; op: 'discrete-best'; data: BestLabelsData; x0: number; x1: number }
   | {
       id: number;
       op: 'cg';
@@ -203,6 +206,19 @@ export async function resampleFieldToWorldParallel(u: Float32Array, from: Grid, 
   // A worker that failed leaves its slices to this thread.
   if (half < nz && !(remote && (await remote))) resampleFieldToWorldSlices(u, from, to, half, nz, out);
   return out;
+}
+
+/**
+ * The discrete search's ranges on the worker (registration/discrete-search.ts): half of the
+ * displacement labels' cost images, and half of the voxels' choices; undefined without a worker.
+ */
+export function discreteHelper(): DiscreteHelper | undefined {
+  if (getWorker() === null) return undefined;
+  return {
+    cost: (data, l0, l1) => run<number>({ op: 'discrete-cost', data, l0, l1 }),
+    best: (data, x0, x1) => run<boolean>({ op: 'discrete-best', data, x0, x1 }),
+    alloc: (n) => new Float32Array(new SharedArrayBuffer(4 * n)),
+  };
 }
 
 /** −NCC and its gradient with respect to the affine parameters, for one pyramid level. */

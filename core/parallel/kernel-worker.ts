@@ -6,6 +6,7 @@ import { hd95Scores } from '../metrics/overlap.js';
 import { resampleFieldToWorldSlices } from '../kernels/field-resample.js';
 import { affineSumsRange } from '../registration/affine-terms.js';
 import { cgHalves } from '../registration/linear-solve.js';
+import { bestLabelsRange, costLabelsRange } from '../registration/discrete-search.js';
 import { stepTermsRange } from '../registration/gn-step-terms.js';
 import { breakBarrier, twoThreadBarrier } from './kernel-pool.js';
 import { jacobianDeterminant } from '../kernels/jacobian.js';
@@ -45,6 +46,11 @@ parentPort!.on('message', (req: KernelRequest) => {
       parentPort!.postMessage({ id: req.id, result: stats });
     } else if (req.op === 'step-terms') {
       parentPort!.postMessage({ id: req.id, result: stepTermsRange(req.data, req.k0, req.k1) });
+    } else if (req.op === 'discrete-cost') {
+      parentPort!.postMessage({ id: req.id, result: costLabelsRange(req.data, req.l0, req.l1) });
+    } else if (req.op === 'discrete-best') {
+      bestLabelsRange(req.data, req.x0, req.x1);
+      parentPort!.postMessage({ id: req.id, result: true });
     } else if (req.op === 'affine-sums') {
       parentPort!.postMessage({ id: req.id, result: affineSumsRange(req.data, req.c, req.k0, req.k1) });
     } else if (req.op === 'transfer') {

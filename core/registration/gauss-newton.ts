@@ -18,9 +18,18 @@ import { mindSsc, MIND_CHANNELS, boxFilter3d } from '../kernels/mind.js';
 import { resampleFieldIdx } from '../kernels/field-resample.js';
 import { applyLaplacian } from './linear-solve.js';
 import { normalEquationTerms } from './gn-terms.js';
-import { resampleFieldToWorldParallel, shared, mindPair, solveNormalEquationsHalves, stepTermsParallel } from '../parallel/kernel-pool.js';
+import {
+  discreteHelper,
+  resampleFieldToWorldParallel,
+  shared,
+  mindPair,
+  solveNormalEquationsHalves,
+  stepTermsParallel,
+} from '../parallel/kernel-pool.js';
 import type { StepTermsData } from './gn-step-terms.js';
 import { stepScale } from './step-limit.js';
+import { discreteSearch } from './discrete-search.js';
+import type { DiscreteSearchSettings } from './discrete-search.js';
 import type { StepLimit } from './step-limit.js';
 import { throwIfAborted } from '../util/errors.js';
 import type { ProgressFn } from '../pipeline/progress.js';
@@ -103,6 +112,8 @@ export interface GaussNewtonSettings {
    * from anything brighter, contribute no data terms (0 uses every voxel).
    */
   maskThreshold: number;
+  /** A discrete displacement search on the features pooled by `factor` initialises the field. */
+  discrete?: DiscreteSearchSettings & { factor: number };
 }
 
 export interface GaussNewtonOptions extends GaussNewtonSettings {
@@ -113,7 +124,7 @@ export interface GaussNewtonOptions extends GaussNewtonSettings {
 export interface GaussNewtonResult {
   /** u(x) on the fixed grid, LPS mm, interleaved. */
   fieldMm: Float32Array;
-  /** Mean squared feature residual before and after, on the coarsest level. */
+  /** Mean squared feature residual at the identity and after, on the coarsest level. */
   initialResidual: number;
   finalResidual: number;
   /** Total CG iterations. */
@@ -250,6 +261,14 @@ export async function registerGaussNewton(
   let finalResidual = NaN;
   let cgTotal = 0;
   let coarsest: { F: Float32Array; M: Float32Array; grid: Grid; mask?: Uint8Array } | undefined;
+  if (options.discrete) {
+    const { F, M } = pooledLevel(options.discrete.factor);
+    const helper = discreteHelper();
+    const [Fd, Md] = helper ? [shared(F.data), shared(M.data)] : [F.data, M.data];
+    u = await discreteSearch(Fd, Md, C, F.grid.dims, options.discrete, helper);
+    uGrid = F.grid;
+    seconds.levels.push(stop());
+  }
   for (let li = 0; li < levels.length; li++) {
     const level = levels[li];
     // Features pooled by the level's factor (halving the axes that are large enough).
@@ -317,6 +336,17 @@ export async function registerGaussNewton(
       coarsest.mask,
     ).residual;
   if (!u || !uGrid) throw new Error('no Gauss-Newton level was given');
+  // With the discrete search first, "before" is the identity, not the first step's start.
+  if (options.discrete && coarsest)
+    initialResidual = normalEquationTerms(
+      coarsest.F,
+      coarsest.M,
+      C,
+      coarsest.grid.dims,
+      new Float32Array(3 * voxelCount(coarsest.grid)),
+      1 / C,
+      coarsest.mask,
+    ).residual;
   // In shared memory: label transfer evaluates the transform on two threads (parallel/kernel-pool.ts).
   const fieldMm = await resampleFieldToWorldParallel(u, uGrid, fixed);
   for (let i = 0; i < fieldMm.length; i++)

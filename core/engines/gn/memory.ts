@@ -34,5 +34,8 @@ export function gnMemory(grids: RunGrids, options: GnOptions): number {
   // Feature-grid arrays: the pooled images 8; per image the features, their shared-memory copy
   // and MIND's temporaries (3 × 4·C); the data terms H, g, the field and its pooled copy 48.
   const onFeatures = v * (8 + 2 * 3 * 4 * channels + 48);
-  return Math.max(affineMemory(grids), onScan + onFeatures);
+  // The discrete search: its cost volume, 4 bytes per candidate displacement per voxel of its grid
+  // (the features pooled by searchFactor³).
+  const search = options.searchFactor > 0 ? (4 * (2 * options.searchRadius + 1) ** 3 * v) / options.searchFactor ** 3 : 0;
+  return Math.max(affineMemory(grids), onScan + onFeatures + search);
 }

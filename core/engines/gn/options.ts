@@ -8,12 +8,14 @@ import type { OptionValues } from '../options.js';
 import { mindFeatureExtractor } from '../../registration/gauss-newton.js';
 import type { FeatureExtractor, GaussNewtonLevel, GaussNewtonSettings } from '../../registration/gauss-newton.js';
 
-/** Tuned on IXI pairs (docs/benchmarks.md): λ small at coarse levels, larger at the finest. */
+/**
+ * Tuned on IXI pairs (docs/benchmarks.md, 2026-11-23 12:00–13:10): after the discrete search on
+ * the features pooled twice (searchFactor), two steps there and six on the full feature grid with
+ * a control grid twice as coarse. The search replaced the 16 and 8 mm levels.
+ */
 const LEVELS: Required<GaussNewtonLevel>[] = [
-  { factor: 8, gridFactor: 1, iterations: 6, lambda: 0.005 },
-  { factor: 4, gridFactor: 1, iterations: 8, lambda: 0.005 },
-  { factor: 2, gridFactor: 1, iterations: 6, lambda: 0.01 },
-  { factor: 1, gridFactor: 2, iterations: 5, lambda: 0.03 },
+  { factor: 2, gridFactor: 1, iterations: 2, lambda: 0.01 },
+  { factor: 1, gridFactor: 2, iterations: 6, lambda: 0.02 },
 ];
 
 export const GN_OPTIONS = {
@@ -75,11 +77,43 @@ export const GN_OPTIONS = {
     min: 0,
     max: 10,
   }),
+  // The search replaced the 16 and 8 mm Gauss-Newton levels: IXI mean Dice 0.625 → 0.655, the
+  // hippocampus (learned, 20 scans) 0.779 → 0.786 (docs/benchmarks.md, 2026-11-23, 12:00–13:10).
+  // Tried and not kept: a plain start (no θ = 0 pass, 0.634), the search on 8 mm (0.635), a block
+  // grid over 4 mm costs (0.647), radius 3 (0.651), patch 2, more couplings, parabolic sub-voxel
+  // refinement (+0.0002), and ConvexAdam's inverse-consistent pair of searches (0.654, slower).
+  searchFactor: option.integer({
+    description: 'pooling factor of the discrete displacement search that initialises the field (0: none)',
+    default: 2,
+    min: 0,
+    max: 8,
+  }),
+  searchRadius: option.integer({
+    description: 'largest displacement of the discrete search per axis, in voxels of its grid ((2r + 1)³ candidates)',
+    default: 2,
+    min: 1,
+    max: 6,
+  }),
+  // IXI: 0.1 s less search, mean Dice 0.6549 against 0.6553.
+  searchBall: option.boolean({
+    description: 'search only the displacements with |d|² ≤ 1.5 r² (81 instead of 125 for r = 2)',
+    default: false,
+  }),
+  searchPatch: option.integer({ description: 'box radius over which the search averages feature distances', default: 1, min: 0, max: 4 }),
+  searchSmooth: option.integer({ description: 'box radius of the smoothing coupled to the search', default: 1, min: 1, max: 6 }),
+  searchCouplings: option.numberList({
+    description: 'coupling weights of the search to its smoothed field (starting at zero), relative to the mean cost, increasing',
+    default: [0, 0.3],
+    min: 0,
+    max: 1000,
+  }),
   model: option.path({ description: 'learned feature model folder (from labelwarp train gn); MIND-SSC alone when absent' }),
   affineLevels: AFFINE_OPTIONS.levels,
+  // 100, 60 instead of 200, 120: the same IXI Dice after the discrete search (0.6546 both) and
+  // hippocampus Dice (learned, 20 scans, 0.786 both), in less time (docs/benchmarks.md, 2026-11-23).
   affineIterations: option.numberList({
     description: 'affine pre-alignment iterations per level',
-    default: [200, 120, 0],
+    default: [100, 60, 0],
     min: 0,
     max: 5000,
   }),
@@ -116,6 +150,17 @@ export function gaussNewtonSettings(options: GnOptions, features: FeatureExtract
     cgIterations: options.cgIterations,
     maxFeatureVoxels: options.maxFeatureVoxels,
     features,
+    discrete:
+      options.searchFactor > 0
+        ? {
+            factor: options.searchFactor,
+            radius: options.searchRadius,
+            ball: options.searchBall,
+            patch: options.searchPatch,
+            smooth: options.searchSmooth,
+            couplings: options.searchCouplings,
+          }
+        : undefined,
   };
 }
 
