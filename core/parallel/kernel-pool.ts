@@ -215,9 +215,10 @@ export async function resampleFieldToWorldParallel(u: Float32Array, from: Grid, 
 export function discreteHelper(): DiscreteHelper | undefined {
   if (getWorker() === null) return undefined;
   return {
-    cost: (data, l0, l1) => run<number>({ op: 'discrete-cost', data, l0, l1 }),
+    cost: (data, l0, l1) => run<boolean>({ op: 'discrete-cost', data, l0, l1 }),
     best: (data, x0, x1) => run<boolean>({ op: 'discrete-best', data, x0, x1 }),
     alloc: (n) => new Float32Array(new SharedArrayBuffer(4 * n)),
+    alloc64: (n) => new Float64Array(new SharedArrayBuffer(8 * n)),
   };
 }
 

@@ -40,15 +40,24 @@ export interface CostVolumeData {
   patch: number;
   /** n · L values, label-major. */
   cost: Float32Array;
+  /** Each label's sum of costs (summed in label order afterwards, so the split does not matter). */
+  sums: Float64Array;
 }
 
-/** The candidate displacements (labels), 3 values each, dx fastest: the cube |dᵢ| ≤ R, or its ball. */
+/**
+ * The candidate displacements (labels), 3 values each: the cube |dᵢ| ≤ R, or its ball, by
+ * increasing length (zero first). The argmin keeps the first of equal costs, so ties (flat
+ * background, where every shift costs the same, or shifts clamped to the same border voxel) go
+ * to the shortest displacement.
+ */
 export function searchOffsets(radius: number, ball: boolean): Int32Array {
-  const out: number[] = [];
+  const all: Vec3[] = [];
   for (let dz = -radius; dz <= radius; dz++)
     for (let dy = -radius; dy <= radius; dy++)
-      for (let dx = -radius; dx <= radius; dx++) if (!ball || dx * dx + dy * dy + dz * dz <= 1.5 * radius * radius) out.push(dx, dy, dz);
-  return Int32Array.from(out);
+      for (let dx = -radius; dx <= radius; dx++) if (!ball || dx * dx + dy * dy + dz * dz <= 1.5 * radius * radius) all.push([dx, dy, dz]);
+  const length = (d: Vec3) => d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+  // Array.prototype.sort is stable: equal lengths keep the scan order.
+  return Int32Array.from(all.sort((a, b) => length(a) - length(b)).flat());
 }
 
 /** Clamped source index along one axis for each index, shifted by d. */
@@ -88,15 +97,14 @@ function squaredDistances12(
   }
 }
 
-/** The cost images of labels l0 … l1−1 (written into d.cost); returns their sum. */
-export function costLabelsRange(d: CostVolumeData, l0: number, l1: number): number {
-  const { F, M, C, dims, offsets, patch, cost } = d;
+/** The cost images of labels l0 … l1−1, written into d.cost, and their sums into d.sums. */
+export function costLabelsRange(d: CostVolumeData, l0: number, l1: number): boolean {
+  const { F, M, C, dims, offsets, patch, cost, sums } = d;
   const [nx, ny, nz] = dims;
   const n = nx * ny * nz;
   const img = new Float32Array(n);
   const scratch = patch === 1 ? new Float32Array(n) : undefined;
   const shifts = new Map<number, Int32Array>();
-  let total = 0;
   for (let l = l0; l < l1; l++) {
     const [dx, dy, dz] = offsets.subarray(3 * l, 3 * l + 3);
     let ix = shifts.get(dx);
@@ -124,9 +132,11 @@ export function costLabelsRange(d: CostVolumeData, l0: number, l1: number): numb
       boxFilter3d(img, dims, patch);
       out.set(img);
     }
+    let total = 0;
     for (let v = 0; v < n; v++) total += out[v];
+    sums[l] = total;
   }
-  return total;
+  return true;
 }
 
 export interface BestLabelsData {
@@ -210,10 +220,11 @@ export function smoothField(u: Float32Array, dims: Vec3, r: number): Float32Arra
  * resolves to null, when it could not run; the range is then computed here.
  */
 export interface DiscreteHelper {
-  cost(d: CostVolumeData, l0: number, l1: number): Promise<number | null> | null;
+  cost(d: CostVolumeData, l0: number, l1: number): Promise<boolean | null> | null;
   best(d: BestLabelsData, x0: number, x1: number): Promise<boolean | null> | null;
   /** Memory both threads can read and write. */
   alloc(n: number): Float32Array;
+  alloc64(n: number): Float64Array;
 }
 
 async function split<T>(
@@ -243,14 +254,17 @@ export async function discreteSearch(
   const offsets = searchOffsets(s.radius, s.ball);
   const L = offsets.length / 3;
   const alloc = helper ? helper.alloc : (k: number) => new Float32Array(k);
-  const cd: CostVolumeData = { F, M, C, dims, offsets, patch: s.patch, cost: alloc(n * L) };
-  const [a, b] = await split(
+  const sums = helper ? helper.alloc64(L) : new Float64Array(L);
+  const cd: CostVolumeData = { F, M, C, dims, offsets, patch: s.patch, cost: alloc(n * L), sums };
+  await split(
     L,
     helper,
     (h, l0, l1) => h.cost(cd, l0, l1),
     (l0, l1) => costLabelsRange(cd, l0, l1),
   );
-  const mean = (a + (b ?? 0)) / (n * L);
+  let total = 0;
+  for (let l = 0; l < L; l++) total += sums[l];
+  const mean = total / (n * L);
   const bd: BestLabelsData = { cost: cd.cost, n, offsets, theta: 0, v: alloc(3 * n), out: alloc(3 * n) };
   // v starts at zero, so a first coupling of 0 is the plain argmin.
   for (const theta of s.couplings) {

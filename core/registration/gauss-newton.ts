@@ -129,7 +129,7 @@ export interface GaussNewtonResult {
   finalResidual: number;
   /** Total CG iterations. */
   cgIterations: number;
-  /** Wall seconds of the stages: feature extraction, then each level (coarse to fine). */
+  /** Wall seconds of the stages: feature extraction, then the discrete search (when on), then each level (coarse to fine). */
   seconds: { features: number; levels: number[] };
 }
 
@@ -261,7 +261,9 @@ export async function registerGaussNewton(
   let finalResidual = NaN;
   let cgTotal = 0;
   let coarsest: { F: Float32Array; M: Float32Array; grid: Grid; mask?: Uint8Array } | undefined;
+  if (levels.length === 0) throw new Error('no Gauss-Newton level was given');
   if (options.discrete) {
+    progress?.({ stage: 'gauss-newton', fraction: 0, message: 'discrete displacement search' });
     const { F, M } = pooledLevel(options.discrete.factor);
     const helper = discreteHelper();
     const [Fd, Md] = helper ? [shared(F.data), shared(M.data)] : [F.data, M.data];

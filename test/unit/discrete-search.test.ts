@@ -91,12 +91,13 @@ describe('discrete displacement search', () => {
     const n = dims[0] * dims[1] * dims[2];
     const offsets = searchOffsets(2, false);
     const L = offsets.length / 3;
-    const whole = { F, M, C, dims, offsets, patch: 1, cost: new Float32Array(n * L) };
+    const whole = { F, M, C, dims, offsets, patch: 1, cost: new Float32Array(n * L), sums: new Float64Array(L) };
     costLabelsRange(whole, 0, L);
-    const parts = { ...whole, cost: new Float32Array(n * L) };
+    const parts = { ...whole, cost: new Float32Array(n * L), sums: new Float64Array(L) };
     costLabelsRange(parts, 40, L);
     costLabelsRange(parts, 0, 40);
     expect(Array.from(parts.cost)).toEqual(Array.from(whole.cost));
+    expect(Array.from(parts.sums)).toEqual(Array.from(whole.sums));
     // In the interior, where no border clamps the shift, the true label costs 0 and wins.
     let truth = -1;
     for (let l = 0; l < L; l++) if (offset(offsets, l).every((x, a) => x === t[a])) truth = l;
@@ -109,6 +110,13 @@ describe('discrete displacement search', () => {
           expect(costs[truth]).toBeCloseTo(0, 6);
           expect(Math.min(...costs.filter((_, l) => l !== truth))).toBeGreaterThan(1e-4);
         }
+  });
+
+  it('breaks ties towards the shortest displacement: none where every shift costs the same', async () => {
+    const dims: Vec3 = [10, 9, 8];
+    const flat = new Float32Array(dims[0] * dims[1] * dims[2] * 12).fill(1);
+    const u = await discreteSearch(flat, flat, 12, dims, SETTINGS);
+    expect(u.every((x) => x === 0)).toBe(true);
   });
 
   it('a strong coupling picks the candidate nearest the smooth field, none the plain argmin', () => {
@@ -137,13 +145,24 @@ describe('discrete displacement search', () => {
     const F = shiftedBy(M, dims, C, t);
     const alone = await discreteSearch(F, M, C, dims, SETTINGS);
     const helper = discreteHelper();
-    expect(helper).toBeDefined();
-    // Features in shared memory, as registerGaussNewton passes them.
-    const [Fs, Ms] = [helper!.alloc(F.length), helper!.alloc(M.length)];
-    Fs.set(F);
-    Ms.set(M);
-    const two = await discreteSearch(Fs, Ms, C, dims, SETTINGS, helper);
-    expect(Array.from(two)).toEqual(Array.from(alone));
+    // Two threads wherever a second one may run (LABELWARP_THREADS=1 keeps one).
+    expect(helper === undefined).toBe(process.env.LABELWARP_THREADS === '1');
+    if (helper) {
+      // Count the ranges the worker really computed (a failed one falls back to this thread).
+      let remote = 0;
+      const counted = {
+        ...helper,
+        cost: (d: Parameters<typeof helper.cost>[0], a: number, b: number) => helper.cost(d, a, b)?.then((r) => (r && remote++, r)) ?? null,
+        best: (d: Parameters<typeof helper.best>[0], a: number, b: number) => helper.best(d, a, b)?.then((r) => (r && remote++, r)) ?? null,
+      };
+      // Features in shared memory, as registerGaussNewton passes them.
+      const [Fs, Ms] = [helper.alloc(F.length), helper.alloc(M.length)];
+      Fs.set(F);
+      Ms.set(M);
+      const two = await discreteSearch(Fs, Ms, C, dims, SETTINGS, counted);
+      expect(remote).toBe(1 + SETTINGS.couplings.length);
+      expect(Array.from(two)).toEqual(Array.from(alone));
+    }
     const [nx, ny, nz] = dims;
     for (let k = 5; k < nz - 5; k++)
       for (let j = 5; j < ny - 5; j++)

@@ -83,7 +83,8 @@ export const GN_OPTIONS = {
   // grid over 4 mm costs (0.647), radius 3 (0.651), patch 2, more couplings, parabolic sub-voxel
   // refinement (+0.0002), and ConvexAdam's inverse-consistent pair of searches (0.654, slower).
   searchFactor: option.integer({
-    description: 'pooling factor of the discrete displacement search that initialises the field (0: none)',
+    description:
+      'pooling factor of the discrete displacement search that initialises the field, as the levels pool (1, 2, 4, 8; 3 pools as 4); 0: none',
     default: 2,
     min: 0,
     max: 8,

@@ -170,7 +170,7 @@ export async function trainSupervoxel(inputs: TrainInputs, o: SupervoxelTrainOpt
   t = performance.now();
   const affine = affineStep({
     levels: GN_OPTIONS.affineLevels.default,
-    iterations: GN_OPTIONS.affineIterations.default,
+    iterations: SUPERVOXEL_OPTIONS.affineIterations.default,
     role: 'pre-alignment',
   });
   const val: ValidationSubject[] = [];
