@@ -266,8 +266,12 @@ export async function registerGaussNewton(
     progress?.({ stage: 'gauss-newton', fraction: 0, message: 'discrete displacement search' });
     const { F, M } = pooledLevel(options.discrete.factor);
     const helper = discreteHelper();
-    const [Fd, Md] = helper ? [shared(F.data), shared(M.data)] : [F.data, M.data];
-    u = await discreteSearch(Fd, Md, C, F.grid.dims, options.discrete, helper);
+    if (helper) {
+      // Shared once, in the pyramid: a level on this factor then reads the same copies.
+      F.data = shared(F.data);
+      M.data = shared(M.data);
+    }
+    u = await discreteSearch(F.data, M.data, C, F.grid.dims, options.discrete, helper);
     uGrid = F.grid;
     seconds.levels.push(stop());
   }
@@ -326,29 +330,13 @@ export async function registerGaussNewton(
     if (li === 0) coarsest = { F: F.data, M: M.data, grid: dataGrid, mask };
     seconds.levels.push(stop());
   }
-  // Residual before and after, on the coarsest level's grid (cheap, comparable).
-  if (coarsest && u && uGrid)
-    finalResidual = normalEquationTerms(
-      coarsest.F,
-      coarsest.M,
-      C,
-      coarsest.grid.dims,
-      resampleFieldIdx(u, uGrid, coarsest.grid),
-      1 / C,
-      coarsest.mask,
-    ).residual;
-  if (!u || !uGrid) throw new Error('no Gauss-Newton level was given');
-  // With the discrete search first, "before" is the identity, not the first step's start.
-  if (options.discrete && coarsest)
-    initialResidual = normalEquationTerms(
-      coarsest.F,
-      coarsest.M,
-      C,
-      coarsest.grid.dims,
-      new Float32Array(3 * voxelCount(coarsest.grid)),
-      1 / C,
-      coarsest.mask,
-    ).residual;
+  if (!u || !uGrid || !coarsest) throw new Error('no Gauss-Newton level was given');
+  // Residual before and after, on the coarsest level's grid (cheap, comparable). With the discrete
+  // search first, "before" is the identity, not the first step's start.
+  const { F: cF, M: cM, grid: cGrid, mask: cMask } = coarsest;
+  const residualAt = (field: Float32Array) => normalEquationTerms(cF, cM, C, cGrid.dims, field, 1 / C, cMask).residual;
+  finalResidual = residualAt(resampleFieldIdx(u, uGrid, cGrid));
+  if (options.discrete) initialResidual = residualAt(new Float32Array(3 * voxelCount(cGrid)));
   // In shared memory: label transfer evaluates the transform on two threads (parallel/kernel-pool.ts).
   const fieldMm = await resampleFieldToWorldParallel(u, uGrid, fixed);
   for (let i = 0; i < fieldMm.length; i++)

@@ -4,7 +4,7 @@
  */
 import { voxelCount } from '../../volume/volume.js';
 import type { Vec3 } from '../../volume/volume.js';
-import { halvingFactors } from '../../kernels/pyramid.js';
+import { blockDims, halvingFactors } from '../../kernels/pyramid.js';
 import { MIND_CHANNELS } from '../../kernels/mind.js';
 import { affineMemory } from '../affine/memory.js';
 import type { RunGrids } from '../engine.js';
@@ -19,7 +19,7 @@ function featureGridDims(dims: Vec3, maxVoxels: number): Vec3 {
   while (d[0] * d[1] * d[2] > maxVoxels) {
     const f = halvingFactors(d, 16);
     if (f.every((x) => x === 1)) break;
-    d = d.map((x, i) => Math.max(1, Math.floor(x / f[i]))) as Vec3;
+    d = blockDims(d, f);
   }
   return d;
 }
@@ -28,8 +28,7 @@ function featureGridDims(dims: Vec3, maxVoxels: number): Vec3 {
 function pooledVoxels(dims: Vec3, factor: number): number {
   let d = dims;
   for (let f = factor; f > 1; f /= 2) {
-    const h = halvingFactors(d, 6);
-    d = d.map((x, i) => Math.max(1, Math.floor(x / h[i]))) as Vec3;
+    d = blockDims(d, halvingFactors(d, 6));
   }
   return d[0] * d[1] * d[2];
 }
