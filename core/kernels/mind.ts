@@ -174,13 +174,14 @@ function gatherShifted(src: Float32Array, dims: Vec3, shift: Vec3, out: Float32A
   }
 }
 
-export function mindSsc(image: Float32Array, dims: Vec3, options: MindOptions = {}): Float32Array {
+export function mindSsc(image: Float32Array, dims: Vec3, options: MindOptions = {}, into?: Float32Array): Float32Array {
   const d = options.dilation ?? 1;
   const r = options.radius ?? 1;
   const [nx, ny, nz] = dims;
   const n = nx * ny * nz;
   const C = MIND_CHANNELS;
-  const out = new Float32Array(n * C);
+  if (into && into.length !== n * C) throw new Error(`mindSsc: the output has ${into.length} values, not ${n * C}`);
+  const out = into ?? new Float32Array(n * C);
   const tmp = new Float32Array(n);
   // D_ab(x) = box[S_δ](x + a) with S_δ(y) = (I(y) − I(y + δ))², δ = b − a. Since S_−δ(y) = S_δ(y − δ),
   // the 12 pairs need only 6 filtered images: D_ab(x) = box[S_−δ](x + b) when −δ is the one kept.

@@ -1,5 +1,5 @@
 /** Image pyramids and centre of mass, on typed arrays. */
-import { gridOf, indexToWorld, indexToWorldMatrix } from '../volume/volume.js';
+import { gridOf, indexToWorld, indexToWorldMatrix, voxelCount } from '../volume/volume.js';
 import type { Grid, Vec3, Volume } from '../volume/volume.js';
 
 /** Per-axis halving factors: an axis is halved when it has at least 2·minSize voxels. */
@@ -12,18 +12,20 @@ export function halvingFactors(dims: Vec3, minSize = 8): Vec3 {
  * grid covers the same physical region: its voxel centres sit at the centres of the blocks.
  */
 export function blockAverage(data: Float32Array, grid: Grid, channels: number, f: Vec3): { grid: Grid; data: Float32Array } {
-  const [mx, my, mz] = blockDims(grid.dims, f);
-  const out = new Float32Array(mx * my * mz * channels);
-  blockAverageSlices(data, grid.dims, channels, f, 0, mz, out);
+  const out = blockGrid(grid, f);
+  const data2 = new Float32Array(voxelCount(out) * channels);
+  blockAverageSlices(data, grid.dims, channels, f, 0, out.dims[2], data2);
+  return { grid: out, data: data2 };
+}
+
+/** The grid blockAverage gives: the same physical region, voxel centres at the blocks' centres. */
+export function blockGrid(grid: Grid, f: Vec3): Grid {
   const g = gridOf(grid);
   return {
-    grid: {
-      dims: [mx, my, mz],
-      spacing: [g.spacing[0] * f[0], g.spacing[1] * f[1], g.spacing[2] * f[2]],
-      origin: indexToWorld(g, [(f[0] - 1) / 2, (f[1] - 1) / 2, (f[2] - 1) / 2]),
-      direction: g.direction,
-    },
-    data: out,
+    dims: blockDims(grid.dims, f),
+    spacing: [g.spacing[0] * f[0], g.spacing[1] * f[1], g.spacing[2] * f[2]],
+    origin: indexToWorld(g, [(f[0] - 1) / 2, (f[1] - 1) / 2, (f[2] - 1) / 2]),
+    direction: g.direction,
   };
 }
 

@@ -6,7 +6,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
-import { mindSsc } from '../kernels/mind.js';
+import { MIND_CHANNELS, mindSsc } from '../kernels/mind.js';
+import { blockAverageSlices, blockGrid } from '../kernels/pyramid.js';
 import { normalizeToRange, robustRange } from '../kernels/intensity.js';
 import type { MindOptions } from '../kernels/mind.js';
 import { resampleFieldToWorldSlices } from '../kernels/field-resample.js';
@@ -42,6 +43,7 @@ export type KernelRequest =
   | { id: number; op: 'hd95'; pred: Int32Array; ref: Int32Array; grid: Grid; labels: number[]; boxes: LabelBoxes }
   | { id: number; op: 'jacobian'; grid: Grid; field: Float32Array }
   | { id: number; op: 'normalize'; data: VoxelArray; out: Float32Array }
+  | { id: number; op: 'pool'; data: Float32Array; dims: Vec3; channels: number; f: Vec3; out: Float32Array }
   | { id: number; op: 'field'; u: Float32Array; from: Grid; to: Grid; k0: number; k1: number; out: Float32Array }
   | { id: number; op: 'affine-sums'; data: AffineLevelData; c: number[]; k0: number; k1: number }
   | { id: number; op: 'step-terms'; data: StepTermsData; k0: number; k1: number }
@@ -184,9 +186,35 @@ export async function normalizeRobustPair(a: VoxelArray, b: VoxelArray): Promise
 /** MIND-SSC of two images, one on each core. */
 export async function mindPair(a: Float32Array, b: Float32Array, dims: Vec3, options: MindOptions): Promise<[Float32Array, Float32Array]> {
   const remote = run<Float32Array>({ op: 'mind', image: shared(b), dims, options })?.catch(() => null);
-  const mine = mindSsc(a, dims, options);
+  // In shared memory when a worker runs: the pyramid then pools it there without a copy.
+  const mine = mindSsc(a, dims, options, remote ? new Float32Array(new SharedArrayBuffer(4 * MIND_CHANNELS * a.length)) : undefined);
   // A worker that failed leaves the work to this thread.
   return [mine, (remote && (await remote)) || mindSsc(b, dims, options)];
+}
+
+/**
+ * Two multi-channel volumes on one grid block-averaged (kernels/pyramid.ts, blockAverage), the
+ * second on the worker when large, into shared memory; the same values as on one thread.
+ */
+export async function blockAveragePair(
+  a: Float32Array,
+  b: Float32Array,
+  grid: Grid,
+  channels: number,
+  f: Vec3,
+): Promise<{ grid: Grid; a: Float32Array; b: Float32Array }> {
+  const out = blockGrid(grid, f);
+  const n = voxelCount(out) * channels;
+  const remoteOut = b.length >= 200_000 && getWorker() !== null ? new Float32Array(new SharedArrayBuffer(4 * n)) : undefined;
+  const remote =
+    remoteOut && run<boolean>({ op: 'pool', data: shared(b), dims: [...grid.dims] as Vec3, channels, f, out: remoteOut })?.catch(() => false);
+  const mine = new Float32Array(remoteOut ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n));
+  blockAverageSlices(a, grid.dims, channels, f, 0, out.dims[2], mine);
+  if (remote && remoteOut && (await remote)) return { grid: out, a: mine, b: remoteOut };
+  // A worker that failed (or none) leaves the work to this thread.
+  const theirs = new Float32Array(n);
+  blockAverageSlices(b, grid.dims, channels, f, 0, out.dims[2], theirs);
+  return { grid: out, a: mine, b: theirs };
 }
 
 /**

@@ -1,6 +1,7 @@
 /** A worker thread running typed-array kernels on shared memory for kernel-pool.ts. */
 import { parentPort } from 'node:worker_threads';
-import { mindSsc } from '../kernels/mind.js';
+import { MIND_CHANNELS, mindSsc } from '../kernels/mind.js';
+import { blockAverageSlices, blockDims } from '../kernels/pyramid.js';
 import { normalizeToRange, robustRange } from '../kernels/intensity.js';
 import { hd95Scores } from '../metrics/overlap.js';
 import { resampleFieldToWorldSlices } from '../kernels/field-resample.js';
@@ -19,10 +20,13 @@ import type { KernelRequest } from './kernel-pool.js';
 parentPort!.on('message', (req: KernelRequest) => {
   try {
     if (req.op === 'mind') {
-      const out = mindSsc(req.image, req.dims, req.options);
-      const shared = new Float32Array(new SharedArrayBuffer(out.byteLength));
-      shared.set(out);
-      parentPort!.postMessage({ id: req.id, result: shared });
+      // Written straight into shared memory: the caller then pools it here without a copy.
+      const [nx, ny, nz] = req.dims;
+      const out = mindSsc(req.image, req.dims, req.options, new Float32Array(new SharedArrayBuffer(4 * MIND_CHANNELS * nx * ny * nz)));
+      parentPort!.postMessage({ id: req.id, result: out });
+    } else if (req.op === 'pool') {
+      blockAverageSlices(req.data, req.dims, req.channels, req.f, 0, blockDims(req.dims, req.f)[2], req.out);
+      parentPort!.postMessage({ id: req.id, result: true });
     } else if (req.op === 'normalize') {
       const range = robustRange(req.data);
       normalizeToRange(req.data, range, req.out);

@@ -14,7 +14,8 @@
 import type { Grid, Vec3, Volume } from '../volume/volume.js';
 import { voxelCount } from '../volume/volume.js';
 import { blockAverage, halvingFactors } from '../kernels/pyramid.js';
-import { mindSsc, MIND_CHANNELS, boxFilter3d } from '../kernels/mind.js';
+import { mindSsc, MIND_CHANNELS } from '../kernels/mind.js';
+import { box3 } from '../kernels/box3.js';
 import { resampleFieldIdx } from '../kernels/field-resample.js';
 import { applyLaplacian } from './linear-solve.js';
 import { normalEquationTerms } from './gn-terms.js';
@@ -22,6 +23,7 @@ import {
   discreteHelper,
   resampleFieldToWorldParallel,
   shared,
+  blockAveragePair,
   mindPair,
   solveNormalEquationsHalves,
   stepTermsParallel,
@@ -177,8 +179,10 @@ export { resampleFieldIdx };
 export function foregroundMask(a: Float32Array, b: Float32Array, dims: Vec3, threshold: number): Uint8Array {
   const m = new Float32Array(a.length);
   for (let i = 0; i < a.length; i++) m[i] = a[i] > threshold || b[i] > threshold ? 1 : 0;
-  boxFilter3d(m, dims, 1);
-  return positive(m);
+  // The 3-tap filter adds non-negative terms: > 0 exactly where a neighbour is foreground.
+  const dilated = new Float32Array(a.length);
+  box3(m, dims, dilated, new Float32Array(a.length));
+  return positive(dilated);
 }
 
 /** 1 where x > 0, else 0 (a plain loop: TypedArray.from with a mapping function is very slow in V8). */
@@ -239,15 +243,17 @@ export async function registerGaussNewton(
   const pyramid: Pooled[] = [
     { F: { grid: fImg, data: F0 }, M: { grid: fImg, data: M0 }, maskLevel: mask0 ? new Float32Array(mask0) : undefined },
   ];
-  const pooledLevel = (factor: number): Pooled => {
+  const pooledLevel = async (factor: number): Promise<Pooled> => {
     let halvings = 0;
     for (let f = factor; f > 1; f /= 2) halvings++;
     while (pyramid.length <= halvings) {
       const finer = pyramid[pyramid.length - 1];
       const h = halvingFactors(finer.F.grid.dims, 6);
+      // F here and M on the second core, into shared memory (the levels' threads read them there).
+      const { grid, a, b } = await blockAveragePair(finer.F.data, finer.M.data, finer.F.grid, C, h);
       pyramid.push({
-        F: blockAverage(finer.F.data, finer.F.grid, C, h),
-        M: blockAverage(finer.M.data, finer.M.grid, C, h),
+        F: { grid, data: a },
+        M: { grid, data: b },
         maskLevel: finer.maskLevel && blockAverage(finer.maskLevel, finer.F.grid, 1, h).data,
       });
     }
@@ -264,7 +270,7 @@ export async function registerGaussNewton(
   if (levels.length === 0) throw new Error('no Gauss-Newton level was given');
   if (options.discrete) {
     progress?.({ stage: 'gauss-newton', fraction: 0, message: 'discrete displacement search' });
-    const { F, M } = pooledLevel(options.discrete.factor);
+    const { F, M } = await pooledLevel(options.discrete.factor);
     const helper = discreteHelper();
     if (helper) {
       // Shared once, in the pyramid: a level on this factor then reads the same copies.
@@ -278,7 +284,7 @@ export async function registerGaussNewton(
   for (let li = 0; li < levels.length; li++) {
     const level = levels[li];
     // Features pooled by the level's factor (halving the axes that are large enough).
-    const { F, M, maskLevel } = pooledLevel(level.factor);
+    const { F, M, maskLevel } = await pooledLevel(level.factor);
     const mask = maskLevel ? shared(positive(maskLevel)) : undefined;
     // Shared memory, so that a second core can compute half of the data terms.
     const Fs = shared(F.data);

@@ -8,7 +8,8 @@ import { solveOp, gnUpdateOp } from '../../core/tensor/solve-op.js';
 import { gnTermsOp } from '../../core/tensor/gn-terms-op.js';
 import { applySystem, solveNormalEquations } from '../../core/registration/linear-solve.js';
 import { registerGaussNewton, solveAndUpdate, foregroundMask } from '../../core/registration/gauss-newton.js';
-import { shared, stepTermsParallel } from '../../core/parallel/kernel-pool.js';
+import { blockAveragePair, mindPair, shared, stepTermsParallel } from '../../core/parallel/kernel-pool.js';
+import { blockAverage } from '../../core/kernels/pyramid.js';
 import type { StepTermsData } from '../../core/registration/gn-step-terms.js';
 import { stepScale } from '../../core/registration/step-limit.js';
 import { jacobianDeterminantIndex } from '../../core/kernels/jacobian.js';
@@ -293,6 +294,45 @@ describe('MIND-SSC', () => {
     boxFilter3d(d, dims, 1);
     expect(d[3 + 6 * (3 + 6 * 3)]).toBeCloseTo(1, 5);
     expect(d[4 + 6 * (4 + 6 * 4)]).toBeCloseTo(0, 5);
+  });
+});
+
+describe('feature pyramid on two threads', () => {
+  it('MIND of a pair and its pooling on two threads equal one thread, in shared memory', async () => {
+    const g = grid([40, 36, 32], [1, 1, 1], [-20, -18, -16]);
+    const a = fromWorldFunction(g, (x, y, z) => phantom(x * 2, y * 2, z * 2)).data;
+    const b = fromWorldFunction(g, (x, y, z) => phantom(x * 2 + 3, y * 2, z * 2 - 1)).data;
+    const [ma, mb] = await mindPair(a, b, g.dims, {});
+    expect(Array.from(ma)).toEqual(Array.from(mindSsc(a, g.dims)));
+    expect(Array.from(mb)).toEqual(Array.from(mindSsc(b, g.dims)));
+    // A worker runs here: both halves arrive in shared memory (the levels read them without a copy).
+    expect(ma.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(mb.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const f: Vec3 = [2, 2, 1];
+    const pooled = await blockAveragePair(ma, mb, g, 12, f);
+    const ra = blockAverage(ma, g, 12, f);
+    const rb = blockAverage(mb, g, 12, f);
+    expect(pooled.grid).toEqual(ra.grid);
+    expect(Array.from(pooled.a)).toEqual(Array.from(ra.data));
+    expect(Array.from(pooled.b)).toEqual(Array.from(rb.data));
+    expect(pooled.b.buffer).toBeInstanceOf(SharedArrayBuffer);
+    // A wrong-sized output is refused rather than half written.
+    expect(() => mindSsc(a, g.dims, {}, new Float32Array(5))).toThrow(/output has 5 values/);
+  });
+
+  it('the foreground mask is the threshold dilated by one voxel (26-neighbourhood)', () => {
+    const dims: Vec3 = [7, 7, 7];
+    const a = new Float32Array(343);
+    const b = new Float32Array(343);
+    a[3 + 7 * (3 + 7 * 3)] = 1;
+    b[0] = 1;
+    const m = foregroundMask(a, b, dims, 0.5);
+    for (let k = 0; k < 7; k++)
+      for (let j = 0; j < 7; j++)
+        for (let i = 0; i < 7; i++) {
+          const near = Math.max(Math.abs(i - 3), Math.abs(j - 3), Math.abs(k - 3)) <= 1 || Math.max(i, j, k) <= 1;
+          expect(m[i + 7 * (j + 7 * k)]).toBe(near ? 1 : 0);
+        }
   });
 });
 
