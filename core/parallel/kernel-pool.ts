@@ -207,7 +207,8 @@ export async function blockAveragePair(
   const n = voxelCount(out) * channels;
   const remoteOut = b.length >= 200_000 && getWorker() !== null ? new Float32Array(new SharedArrayBuffer(4 * n)) : undefined;
   const remote =
-    remoteOut && run<boolean>({ op: 'pool', data: shared(b), dims: [...grid.dims] as Vec3, channels, f, out: remoteOut })?.catch(() => false);
+    remoteOut &&
+    run<boolean>({ op: 'pool', data: shared(b), dims: [...grid.dims] as Vec3, channels, f, out: remoteOut })?.catch(() => false);
   const mine = new Float32Array(remoteOut ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n));
   blockAverageSlices(a, grid.dims, channels, f, 0, out.dims[2], mine);
   if (remote && remoteOut && (await remote)) return { grid: out, a: mine, b: remoteOut };
