@@ -60,8 +60,9 @@ export const GN_OPTIONS = {
   // 0.1: with the discrete search in front, a loosely solved step is as good as a tight one. IXI,
   // 9 pairs: 37 instead of 74 CG iterations a pair, mean Dice 0.6555 (0.6553 at 0.01); the aligned
   // pair 0.5977 (0.5974); hippocampus, learned, 5 held-out 0.7857 (0.7860); the 256×256×160 pair
-  // 0.599 (0.599); docs/benchmarks.md, 2026-11-23 evening. (Before the search, 0.03 lost 0.006 on
-  // that 256×256×160 pair.) Each step is re-linearised anyway.
+  // 0.599 (0.599); docs/benchmarks.md, 2026-11-23 evening. Without the search (searchFactor=0,
+  // levels 8,4,2,1) 0.1 costs a little: IXI 0.6165 against 0.6178 at 0.01 (and before the search,
+  // 0.03 lost 0.006 on that 256×256×160 pair). Each step is re-linearised anyway.
   cgTolerance: option.number({ description: 'relative residual at which conjugate gradients stop', default: 0.1, min: 1e-8, max: 0.5 }),
   cgIterations: option.integer({ description: 'most conjugate-gradient iterations per step', default: 40, min: 1, max: 1000 }),
   maxFeatureVoxels: option.integer({
