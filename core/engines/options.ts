@@ -17,6 +17,8 @@ export interface OptionSpec<V extends OptionValue = OptionValue, D extends V | u
   readonly default: D;
   readonly min?: number;
   readonly max?: number;
+  /** A number list whose values must not decrease. */
+  readonly increasing?: boolean;
 }
 
 export type OptionSchema = Record<string, OptionSpec>;
@@ -35,7 +37,10 @@ interface Range {
 export const option = {
   number: (o: { description: string; default: number } & Range): OptionSpec<number, number> => ({ type: 'number', ...o }),
   integer: (o: { description: string; default: number } & Range): OptionSpec<number, number> => ({ type: 'integer', ...o }),
-  numberList: (o: { description: string; default: number[] } & Range): OptionSpec<number[], number[]> => ({ type: 'number-list', ...o }),
+  numberList: (o: { description: string; default: number[]; increasing?: boolean } & Range): OptionSpec<number[], number[]> => ({
+    type: 'number-list',
+    ...o,
+  }),
   boolean: (o: { description: string; default: boolean }): OptionSpec<boolean, boolean> => ({ type: 'boolean', ...o }),
   string: (o: { description: string; default: string }): OptionSpec<string, string> => ({ type: 'string', ...o }),
   /** A file or folder; optional (no default). */
@@ -95,7 +100,10 @@ function coerce(what: string, spec: OptionSpec, raw: unknown): OptionValue {
     case 'number-list': {
       const list = Array.isArray(raw) ? raw : String(raw).split(',');
       if (list.length === 0) throw bad('empty list');
-      return list.map((x) => checkRange(typeof x === 'number' ? x : Number(String(x).trim() === '' ? NaN : x)));
+      const values = list.map((x) => checkRange(typeof x === 'number' ? x : Number(String(x).trim() === '' ? NaN : x)));
+      const drop = spec.increasing ? values.findIndex((v, i) => i > 0 && v < values[i - 1]) : -1;
+      if (drop > 0) throw bad(`${values[drop]} follows ${values[drop - 1]}: the values must not decrease`);
+      return values;
     }
     case 'boolean':
       if (typeof raw === 'boolean') return raw;

@@ -46,6 +46,11 @@ describe('typed engine options', () => {
     expect(() => parseOptions('engine "x"', SCHEMA, { levels: '2.5' })).toThrow('engine "x" option "levels": 2.5 is not an integer');
     expect(() => parseOptions('engine "x"', SCHEMA, { delta: '1000' })).toThrow('above the maximum 100');
     expect(() => parseOptions('engine "x"', SCHEMA, { lambda: '1,,2' })).toThrow('is not a number');
+    // A list declared increasing (gn's search couplings) refuses a decrease, naming it.
+    expect(parseOptions('engine "gn"', GN_OPTIONS, { searchCouplings: '0,0.3,0.3,1' }).searchCouplings).toEqual([0, 0.3, 0.3, 1]);
+    expect(() => parseOptions('engine "gn"', GN_OPTIONS, { searchCouplings: '0,0.5,0.3' })).toThrow(
+      'engine "gn" option "searchCouplings": 0.3 follows 0.5: the values must not decrease',
+    );
     expect(() => parseOptions('engine "x"', SCHEMA, { nope: 1 })).toThrow(
       'engine "x" has no option "nope"; options: delta, levels, lambda, flip, model',
     );

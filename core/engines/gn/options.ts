@@ -110,6 +110,7 @@ export const GN_OPTIONS = {
     default: [0, 0.3],
     min: 0,
     max: 1000,
+    increasing: true,
   }),
   model: option.path({ description: 'learned feature model folder (from labelwarp train gn); MIND-SSC alone when absent' }),
   affineLevels: AFFINE_OPTIONS.levels,
