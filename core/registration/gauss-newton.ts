@@ -273,7 +273,9 @@ export async function registerGaussNewton(
     const { F, M } = await pooledLevel(options.discrete.factor);
     const helper = discreteHelper();
     if (helper) {
-      // Shared once, in the pyramid: a level on this factor then reads the same copies.
+      // Pooled levels (on two threads) and MIND from mindPair are in shared memory already and are
+      // not copied; other features (intensity or learned channels) are copied once, into the pyramid,
+      // so that a level on this factor reads the same copies.
       F.data = shared(F.data);
       M.data = shared(M.data);
     }
@@ -286,7 +288,8 @@ export async function registerGaussNewton(
     // Features pooled by the level's factor (halving the axes that are large enough).
     const { F, M, maskLevel } = await pooledLevel(level.factor);
     const mask = maskLevel ? shared(positive(maskLevel)) : undefined;
-    // Shared memory, so that a second core can compute half of the data terms.
+    // Shared memory, so that a second core can compute half of the data terms (no copy where the
+    // pyramid already is).
     const Fs = shared(F.data);
     const Ms = shared(M.data);
     const dataGrid = F.grid;
