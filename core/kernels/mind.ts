@@ -174,14 +174,25 @@ function gatherShifted(src: Float32Array, dims: Vec3, shift: Vec3, out: Float32A
   }
 }
 
-export function mindSsc(image: Float32Array, dims: Vec3, options: MindOptions = {}, into?: Float32Array): Float32Array {
+/**
+ * `stride`: values per voxel of the output (≥ 12); MIND fills the first 12 of each voxel and leaves
+ * the others to the caller (e.g. an intensity channel after them, without a copy).
+ */
+export function mindSsc(
+  image: Float32Array,
+  dims: Vec3,
+  options: MindOptions = {},
+  into?: Float32Array,
+  stride: number = MIND_CHANNELS,
+): Float32Array {
   const d = options.dilation ?? 1;
   const r = options.radius ?? 1;
   const [nx, ny, nz] = dims;
   const n = nx * ny * nz;
   const C = MIND_CHANNELS;
-  if (into && into.length !== n * C) throw new Error(`mindSsc: the output has ${into.length} values, not ${n * C}`);
-  const out = into ?? new Float32Array(n * C);
+  if (!(Number.isInteger(stride) && stride >= C)) throw new Error(`mindSsc: a stride of ${stride} cannot hold ${C} channels`);
+  if (into && into.length !== n * stride) throw new Error(`mindSsc: the output has ${into.length} values, not ${n * stride}`);
+  const out = into ?? new Float32Array(n * stride);
   const tmp = new Float32Array(n);
   // D_ab(x) = box[S_δ](x + a) with S_δ(y) = (I(y) − I(y + δ))², δ = b − a. Since S_−δ(y) = S_δ(y − δ),
   // the 12 pairs need only 6 filtered images: D_ab(x) = box[S_−δ](x + b) when −δ is the one kept.
@@ -220,7 +231,7 @@ export function mindSsc(image: Float32Array, dims: Vec3, options: MindOptions = 
   // The 12 distances (clamped at the border), a channel at a time, their sums in channel order;
   // then the mean over channels, V, and exp(−D/V).
   const sums = new Float64Array(n);
-  for (let c = 0; c < C; c++) gatherShifted(sources[c], dims, shifts[c], out, C, c, sums);
+  for (let c = 0; c < C; c++) gatherShifted(sources[c], dims, shifts[c], out, stride, c, sums);
   let meanV = 0;
   for (let v = 0; v < n; v++) {
     tmp[v] = sums[v] / C;
@@ -232,7 +243,7 @@ export function mindSsc(image: Float32Array, dims: Vec3, options: MindOptions = 
   for (let w = 0; w < n; w++) {
     const invV = 1 / Math.min(hi, Math.max(lo, tmp[w]));
     let max = 0;
-    const o = w * C;
+    const o = w * stride;
     for (let c = 0; c < C; c++) {
       const e = expNeg(out[o + c] * invV);
       out[o + c] = e;

@@ -39,7 +39,7 @@ export interface JacobianResult {
 }
 
 export type KernelRequest =
-  | { id: number; op: 'mind'; image: Float32Array; dims: Vec3; options: MindOptions }
+  | { id: number; op: 'mind'; image: Float32Array; dims: Vec3; options: MindOptions; stride: number }
   | { id: number; op: 'hd95'; pred: Int32Array; ref: Int32Array; grid: Grid; labels: number[]; boxes: LabelBoxes }
   | { id: number; op: 'jacobian'; grid: Grid; field: Float32Array }
   | { id: number; op: 'normalize'; data: VoxelArray; out: Float32Array }
@@ -183,13 +183,22 @@ export async function normalizeRobustPair(a: VoxelArray, b: VoxelArray): Promise
   return [mine, range && out ? { range, data: out } : normalizeHere(b)];
 }
 
-/** MIND-SSC of two images, one on each core. */
-export async function mindPair(a: Float32Array, b: Float32Array, dims: Vec3, options: MindOptions): Promise<[Float32Array, Float32Array]> {
-  const remote = run<Float32Array>({ op: 'mind', image: shared(b), dims, options })?.catch(() => null);
+/**
+ * MIND-SSC of two images, one on each core; `stride` values per voxel, MIND in the first 12 (the
+ * rest left zero for the caller, see mindSsc).
+ */
+export async function mindPair(
+  a: Float32Array,
+  b: Float32Array,
+  dims: Vec3,
+  options: MindOptions,
+  stride: number = MIND_CHANNELS,
+): Promise<[Float32Array, Float32Array]> {
+  const remote = run<Float32Array>({ op: 'mind', image: shared(b), dims, options, stride })?.catch(() => null);
   // In shared memory when a worker runs: the pyramid then pools it there without a copy.
-  const mine = mindSsc(a, dims, options, remote ? new Float32Array(new SharedArrayBuffer(4 * MIND_CHANNELS * a.length)) : undefined);
+  const mine = mindSsc(a, dims, options, remote ? new Float32Array(new SharedArrayBuffer(4 * stride * a.length)) : undefined, stride);
   // A worker that failed leaves the work to this thread.
-  return [mine, (remote && (await remote)) || mindSsc(b, dims, options)];
+  return [mine, (remote && (await remote)) || mindSsc(b, dims, options, undefined, stride)];
 }
 
 /**

@@ -1,6 +1,6 @@
 /** A worker thread running typed-array kernels on shared memory for kernel-pool.ts. */
 import { parentPort } from 'node:worker_threads';
-import { MIND_CHANNELS, mindSsc } from '../kernels/mind.js';
+import { mindSsc } from '../kernels/mind.js';
 import { blockAverageSlices, blockDims } from '../kernels/pyramid.js';
 import { normalizeToRange, robustRange } from '../kernels/intensity.js';
 import { hd95Scores } from '../metrics/overlap.js';
@@ -22,7 +22,13 @@ parentPort!.on('message', (req: KernelRequest) => {
     if (req.op === 'mind') {
       // Written straight into shared memory: the caller then pools it here without a copy.
       const [nx, ny, nz] = req.dims;
-      const out = mindSsc(req.image, req.dims, req.options, new Float32Array(new SharedArrayBuffer(4 * MIND_CHANNELS * nx * ny * nz)));
+      const out = mindSsc(
+        req.image,
+        req.dims,
+        req.options,
+        new Float32Array(new SharedArrayBuffer(4 * req.stride * nx * ny * nz)),
+        req.stride,
+      );
       parentPort!.postMessage({ id: req.id, result: out });
     } else if (req.op === 'pool') {
       blockAverageSlices(req.data, req.dims, req.channels, req.f, 0, blockDims(req.dims, req.f)[2], req.out);

@@ -67,10 +67,14 @@ function shifted(n: number, d: number): Int32Array {
   return out;
 }
 
-/** One row of ‖M(x + d) − F(x)‖² for MIND's 12 channels, written out term by term. */
+/**
+ * One row of ‖M(x + d) − F(x)‖² for MIND's 12 channels, written out term by term, and with C = 13
+ * the intensity channel after them (mindFeatureExtractor); other C take the general loop.
+ */
 function squaredDistances12(
   F: Float32Array,
   M: Float32Array,
+  C: 12 | 13,
   row: number,
   rowM: number,
   ix: Int32Array,
@@ -78,8 +82,8 @@ function squaredDistances12(
   out: Float32Array,
 ): void {
   for (let i = 0; i < nx; i++) {
-    const a = 12 * (row + i);
-    const b = 12 * (rowM + ix[i]);
+    const a = C * (row + i);
+    const b = C * (rowM + ix[i]);
     const e0 = M[b] - F[a];
     const e1 = M[b + 1] - F[a + 1];
     const e2 = M[b + 2] - F[a + 2];
@@ -92,8 +96,9 @@ function squaredDistances12(
     const e9 = M[b + 9] - F[a + 9];
     const e10 = M[b + 10] - F[a + 10];
     const e11 = M[b + 11] - F[a + 11];
+    const e12 = C === 13 ? M[b + 12] - F[a + 12] : 0;
     out[row + i] =
-      e0 * e0 + e1 * e1 + e2 * e2 + e3 * e3 + e4 * e4 + e5 * e5 + e6 * e6 + e7 * e7 + e8 * e8 + e9 * e9 + e10 * e10 + e11 * e11;
+      e0 * e0 + e1 * e1 + e2 * e2 + e3 * e3 + e4 * e4 + e5 * e5 + e6 * e6 + e7 * e7 + e8 * e8 + e9 * e9 + e10 * e10 + e11 * e11 + e12 * e12;
   }
 }
 
@@ -113,7 +118,7 @@ export function costLabelsRange(d: CostVolumeData, l0: number, l1: number): bool
       for (let j = 0; j < ny; j++) {
         const row = nx * (j + ny * k);
         const rowM = nx * (Math.min(ny - 1, Math.max(0, j + dy)) + ny * Math.min(nz - 1, Math.max(0, k + dz)));
-        if (C === 12) squaredDistances12(F, M, row, rowM, ix, nx, img);
+        if (C === 12 || C === 13) squaredDistances12(F, M, C, row, rowM, ix, nx, img);
         else
           for (let i = 0; i < nx; i++) {
             const a = C * (row + i);

@@ -68,22 +68,18 @@ export interface FeatureExtractor {
  * the normalised intensity, times that weight, is added as a 13th channel (same-contrast scans).
  */
 export function mindFeatureExtractor(radius: number, dilation: number, intensityWeight: number): FeatureExtractor {
-  const withIntensity = (mind: Float32Array, image: Float32Array): Float32Array => {
-    if (!(intensityWeight > 0)) return mind;
-    const C = MIND_CHANNELS + 1;
-    const out = new Float32Array(image.length * C);
-    for (let v = 0; v < image.length; v++) {
-      for (let c = 0; c < MIND_CHANNELS; c++) out[v * C + c] = mind[v * MIND_CHANNELS + c];
-      out[v * C + MIND_CHANNELS] = intensityWeight * image[v];
-    }
-    return out;
+  const C = intensityWeight > 0 ? MIND_CHANNELS + 1 : MIND_CHANNELS;
+  // MIND fills the first 12 values of each voxel; the intensity goes after them, in place.
+  const withIntensity = (features: Float32Array, image: Float32Array): Float32Array => {
+    if (C > MIND_CHANNELS) for (let v = 0; v < image.length; v++) features[v * C + MIND_CHANNELS] = intensityWeight * image[v];
+    return features;
   };
   return {
-    channels: intensityWeight > 0 ? MIND_CHANNELS + 1 : MIND_CHANNELS,
+    channels: C,
     termScale: 1 / MIND_CHANNELS,
-    compute: (image) => withIntensity(mindSsc(image.data, image.dims, { dilation, radius }), image.data),
+    compute: (image) => withIntensity(mindSsc(image.data, image.dims, { dilation, radius }, undefined, C), image.data),
     async computePair(a, b) {
-      const [ma, mb] = await mindPair(a.data, b.data, a.dims, { dilation, radius });
+      const [ma, mb] = await mindPair(a.data, b.data, a.dims, { dilation, radius }, C);
       return [withIntensity(ma, a.data), withIntensity(mb, b.data)];
     },
   };
@@ -273,9 +269,9 @@ export async function registerGaussNewton(
     const { F, M } = await pooledLevel(options.discrete.factor);
     const helper = discreteHelper();
     if (helper) {
-      // Pooled levels (on two threads) and MIND from mindPair are in shared memory already and are
-      // not copied; other features (intensity or learned channels) are copied once, into the pyramid,
-      // so that a level on this factor reads the same copies.
+      // Pooled levels (on two threads) and MIND (with its intensity channel) from mindPair are in
+      // shared memory already and are not copied; other features (learned channels) are copied
+      // once, into the pyramid, so that a level on this factor reads the same copies.
       F.data = shared(F.data);
       M.data = shared(M.data);
     }

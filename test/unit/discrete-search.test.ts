@@ -112,6 +112,29 @@ describe('discrete displacement search', () => {
         }
   });
 
+  it('the written-out 12- and 13-channel distances (MIND, MIND + intensity) equal the general loop', () => {
+    const dims: Vec3 = [9, 8, 7];
+    const n = dims[0] * dims[1] * dims[2];
+    const offsets = searchOffsets(1, false);
+    const L = offsets.length / 3;
+    for (const C of [12, 13]) {
+      const M = features(dims, C, 3 + C);
+      const F = shiftedBy(M, dims, C, [1, 0, -1]);
+      const fast = { F, M, C, dims, offsets, patch: 1, cost: new Float32Array(n * L), sums: new Float64Array(L) };
+      costLabelsRange(fast, 0, L);
+      // The same channels padded with a zero channel take the general loop (C + 1 is neither 12 nor 13
+      // for C = 13; for C = 12 the 13-channel path adds a zero term).
+      const pad = (X: Float32Array) => {
+        const out = new Float32Array(n * (C + 1));
+        for (let v = 0; v < n; v++) for (let c = 0; c < C; c++) out[v * (C + 1) + c] = X[v * C + c];
+        return out;
+      };
+      const general = { ...fast, F: pad(F), M: pad(M), C: C + 1, cost: new Float32Array(n * L), sums: new Float64Array(L) };
+      costLabelsRange(general, 0, L);
+      for (let q = 0; q < n * L; q++) expect(fast.cost[q]).toBeCloseTo(general.cost[q], 5);
+    }
+  });
+
   it('breaks ties towards the shortest displacement: none where every shift costs the same', async () => {
     const dims: Vec3 = [10, 9, 8];
     const flat = new Float32Array(dims[0] * dims[1] * dims[2] * 12).fill(1);

@@ -321,6 +321,21 @@ describe('feature pyramid on two threads', () => {
     expect(pooled.b.buffer instanceof SharedArrayBuffer).toBe(two);
     // A wrong-sized output is refused rather than half written.
     expect(() => mindSsc(a, g.dims, {}, new Float32Array(5))).toThrow(/output has 5 values/);
+    expect(() => mindSsc(a, g.dims, {}, undefined, 11)).toThrow(/stride of 11/);
+    // With a stride of 13 (the intensity channel after MIND), MIND fills the first 12 of each voxel
+    // with the same values, on one thread or two, and leaves the 13th to the caller.
+    const [sa, sb] = await mindPair(a, b, g.dims, {}, 13);
+    for (const [strided, plain] of [
+      [sa, ma],
+      [sb, mb],
+    ]) {
+      expect(strided.length).toBe(13 * a.length);
+      for (let v = 0; v < a.length; v++) {
+        expect(Array.from(strided.subarray(13 * v, 13 * v + 12))).toEqual(Array.from(plain.subarray(12 * v, 12 * v + 12)));
+        expect(strided[13 * v + 12]).toBe(0);
+      }
+    }
+    expect(sb.buffer instanceof SharedArrayBuffer).toBe(two);
   });
 
   it('the foreground mask is the threshold dilated by one voxel (26-neighbourhood)', () => {
