@@ -10,14 +10,15 @@ import type { FeatureExtractor, GaussNewtonLevel, GaussNewtonSettings } from '..
 
 /**
  * Tuned on IXI pairs (docs/benchmarks.md, 2026-11-23 12:00–13:10): after the discrete search on
- * the features pooled twice (searchFactor), two steps there and six on the full feature grid with
- * a control grid twice as coarse. The search replaced the 16 and 8 mm levels. The weights doubled
- * (0.01, 0.02 before) when the intensity channel came in (intensityWeight): the stronger data term
- * wants a stronger prior (IXI SD log J 0.608 → 0.365 at Dice 0.700 → 0.692).
+ * the features pooled twice (searchFactor), two steps there and four (six before the intensity
+ * channel, see searchBall) on the full feature grid with a control grid twice as coarse. The
+ * search replaced the 16 and 8 mm levels. The weights doubled (0.01, 0.02 before) when the
+ * intensity channel came in (intensityWeight): the stronger data term wants a stronger prior (IXI
+ * SD log J 0.608 → 0.365 at Dice 0.700 → 0.692).
  */
 const LEVELS: Required<GaussNewtonLevel>[] = [
   { factor: 2, gridFactor: 1, iterations: 2, lambda: 0.02 },
-  { factor: 1, gridFactor: 2, iterations: 6, lambda: 0.04 },
+  { factor: 1, gridFactor: 2, iterations: 4, lambda: 0.04 },
 ];
 
 export const GN_OPTIONS = {
@@ -53,9 +54,13 @@ export const GN_OPTIONS = {
     max: 0.9,
   }),
   maxStep: option.number({ description: 'largest update per step, in voxels of the level', default: 1.5, min: 0.1, max: 10 }),
+  // 0.25 rather than 0.1 since the intensity channel: the aligned 1 mm pair, whose ventricles are
+  // 3.5 times the template's, folded 0.16 % of voxels (SD log J 0.90) at 0.1 and folds 0.06 %
+  // (0.62) at 0.25, Dice 0.659 → 0.652; IXI Dice 0.692 both (SD log J 0.365 → 0.311), hippocampus
+  // (learned, 20) 0.780 both (bench --no-elastix, 2026-11-23 evening).
   minJacobian: option.number({
     description: 'fold-aware steps: where a step would push det J below this (and lower), it is halved there; 0: off',
-    default: 0.1,
+    default: 0.25,
     min: 0,
     max: 0.9,
   }),
@@ -109,10 +114,14 @@ export const GN_OPTIONS = {
     min: 1,
     max: 6,
   }),
-  // IXI: 0.1 s less search, mean Dice 0.6549 against 0.6553.
+  // IXI: 0.1 s less search, mean Dice 0.6549 against 0.6553 (MIND-SSC alone). On since the
+  // intensity channel, with four steps on the finest level instead of six, to keep registration
+  // under a tenth of elastix's with room for this host's swings (IXI beside elastix at six steps and
+  // the full cube: 1/9.9 and 1/10.4 in two runs): IXI 0.692 → 0.690, aligned 0.652 → 0.651,
+  // hippocampus (learned, 20) 0.780 → 0.778 (bench --no-elastix, 2026-11-23 evening).
   searchBall: option.boolean({
     description: 'search only the displacements with |d|² ≤ 1.5 r² (81 instead of 125 for r = 2)',
-    default: false,
+    default: true,
   }),
   searchPatch: option.integer({ description: 'box radius over which the search averages feature distances', default: 1, min: 0, max: 4 }),
   searchSmooth: option.integer({ description: 'box radius of the smoothing coupled to the search', default: 1, min: 1, max: 6 }),
