@@ -2,21 +2,25 @@ import { mindSsc, MIND_CHANNELS } from '../kernels/mind.js';
 import type { FeatureExtractor } from '../registration/gauss-newton.js';
 import type { FeatureNet } from './feature-net.js';
 
-/** Learned features: MIND-SSC channels followed by the network's. */
-export function learnedFeatures(net: FeatureNet, mindRadius = 1, mindDilation = 1): FeatureExtractor {
+/**
+ * Learned features: MIND-SSC channels followed by the network's, and with `intensityWeight` > 0
+ * the normalised intensity times that weight last (as mindFeatureExtractor adds it).
+ */
+export function learnedFeatures(net: FeatureNet, mindRadius = 1, mindDilation = 1, intensityWeight = 0): FeatureExtractor {
+  const k = net.config.outChannels;
+  const withIntensity = intensityWeight > 0 ? 1 : 0;
+  const C = MIND_CHANNELS + k + withIntensity;
   return {
-    channels: MIND_CHANNELS + net.config.outChannels,
+    channels: C,
     termScale: 1 / MIND_CHANNELS,
     compute(image) {
-      const mind = mindSsc(image.data, image.dims, { radius: mindRadius, dilation: mindDilation });
+      // MIND fills the first 12 values of each voxel in place; the network's channels follow.
+      const out = mindSsc(image.data, image.dims, { radius: mindRadius, dilation: mindDilation }, undefined, C);
       const learned = net.computeTyped(image.data, image.dims);
       const n = image.data.length;
-      const k = net.config.outChannels;
-      const C = MIND_CHANNELS + k;
-      const out = new Float32Array(n * C);
       for (let v = 0; v < n; v++) {
-        for (let c = 0; c < MIND_CHANNELS; c++) out[v * C + c] = mind[v * MIND_CHANNELS + c];
         for (let c = 0; c < k; c++) out[v * C + MIND_CHANNELS + c] = learned[v * k + c];
+        if (withIntensity) out[v * C + C - 1] = intensityWeight * image.data[v];
       }
       return out;
     },

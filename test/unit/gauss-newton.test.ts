@@ -16,6 +16,7 @@ import { jacobianDeterminantIndex } from '../../core/kernels/jacobian.js';
 import { gaussNewtonUpdate } from '../../core/learned/differentiable-gn.js';
 import { mindSsc, boxFilter3d } from '../../core/kernels/mind.js';
 import { FeatureNet } from '../../core/learned/feature-net.js';
+import { learnedFeatures } from '../../core/learned/learned-features.js';
 import { saveFeatureModel, loadFeatureModel } from '../../core/engines/gn/model.js';
 import { GN_OPTIONS, gaussNewtonSettings, mindFeatures } from '../../core/engines/gn/options.js';
 import { defaultOptions } from '../../core/engines/options.js';
@@ -427,6 +428,18 @@ describe('Gauss-Newton registration', () => {
     const loaded = await loadFeatureModel(dir);
     expect(Array.from(loaded.net.get('w2').dataSync())).toEqual(Array.from(net.get('w2').dataSync()));
     expect(loaded.card.training.note).toBe('test');
+    // The channels: MIND-SSC's 12, the network's 2, then the weighted intensity (as without a model).
+    const small = grid([9, 8, 7], [1, 1, 1], [0, 0, 0]);
+    const img = fromWorldFunction(small, (x, y, z) => phantom(x * 3, y * 3, z * 3));
+    const plain = learnedFeatures(net, 1, 1);
+    const withIntensity = learnedFeatures(net, 1, 1, 6);
+    expect([plain.channels, withIntensity.channels]).toEqual([14, 15]);
+    const a = await plain.compute(img);
+    const b = await withIntensity.compute(img);
+    for (let v = 0; v < img.data.length; v++) {
+      expect(Array.from(b.subarray(15 * v, 15 * v + 14))).toEqual(Array.from(a.subarray(14 * v, 14 * v + 14)));
+      expect(b[15 * v + 14]).toBeCloseTo(6 * img.data[v], 5);
+    }
     net.dispose();
     loaded.net.dispose();
     const input = {

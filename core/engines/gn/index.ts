@@ -21,10 +21,13 @@ async function deformableStep(options: GnOptions) {
   // The network (and TensorFlow.js with it) loads only for the learned mode.
   const { loadFeatureModel } = await import('./model.js');
   const { net, card, config } = await loadFeatureModel(dir);
-  return gaussNewtonStep(gaussNewtonSettings(options, learnedFeatures(net, config.mind.radius, config.mind.dilation)), {
-    warnings: async (templateFile) => [await templateWarning(card, dir, templateFile)].filter((w): w is string => w !== undefined),
-    dispose: () => net.dispose(),
-  });
+  return gaussNewtonStep(
+    gaussNewtonSettings(options, learnedFeatures(net, config.mind.radius, config.mind.dilation, options.intensityWeight)),
+    {
+      warnings: async (templateFile) => [await templateWarning(card, dir, templateFile)].filter((w): w is string => w !== undefined),
+      dispose: () => net.dispose(),
+    },
+  );
 }
 
 export const gaussNewtonEngine = defineEngine({

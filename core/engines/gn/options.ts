@@ -85,8 +85,9 @@ export const GN_OPTIONS = {
   // their robustly normalised intensities are a feature as well: MIND-SSC alone misses the grey /
   // white / CSF levels. With 6 (and the weights doubled), bench --no-elastix, 2026-11-23 evening:
   // IXI 0.6555 → 0.692 (SD log J 0.400 → 0.365), the aligned 1 mm pair 0.598 → 0.659, hippocampus
-  // 20 held-out 0.767 → 0.787 with MIND-SSC, 0.786 → 0.780 with the learned features
-  // (gn-hippocampus was trained without the channel). IXI Dice / SD log J of others: 2 (old
+  // 20 held-out 0.767 → 0.787 with MIND-SSC. The learned mode adds the channel too (with all
+  // of today's defaults: 0.781, 0.778 without it; MIND-SSC and intensity alone 0.782, as
+  // gn-hippocampus was trained beside MIND-SSC alone). IXI Dice / SD log J of others: 2 (old
   // weights) 0.672; 6 and 10 (old weights) 0.700 / 0.608 and 0.701 / 0.900, rougher than elastix
   // (0.515); 6 at 0.015, 0.03: 0.697 / 0.457; 8 at 0.025, 0.05: 0.695 / 0.419; 4 at 0.015, 0.03:
   // 0.686 / 0.345.
