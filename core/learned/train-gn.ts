@@ -85,6 +85,11 @@ function rng(seed: number) {
 
 /** MIND-SSC settings the network is trained beside (recorded in the model). */
 const MIND = { radius: 1, dilation: 1 };
+/**
+ * The intensity channel the engine adds after the network's (`intensityWeight`, its default):
+ * trained and validated with it, so that validation scores what inference runs.
+ */
+const INTENSITY_WEIGHT = defaultOptions(GN_OPTIONS).intensityWeight;
 
 /** Mean Dice and mean % det J ≤ 0 of the held-out pairs registered by the (typed-array) engine with these features. */
 export async function validate(
@@ -125,7 +130,9 @@ function pairTensors(p: PreparedPair, net: FeatureNet) {
   const features = (img: Float32Array) => {
     const mind = tf.tensor4d(mindSsc(img, p.grid.dims), [nz, ny, nx, MIND_CHANNELS]);
     const learned = tf.reshape(net.apply(tf.tensor5d(img, [1, nz, ny, nx, 1])), [nz, ny, nx, net.config.outChannels]);
-    return tf.concat([mind, learned], 3) as tf.Tensor4D;
+    const channels: tf.Tensor4D[] = [mind, learned as tf.Tensor4D];
+    if (INTENSITY_WEIGHT > 0) channels.push(tf.mul(tf.tensor4d(img, [nz, ny, nx, 1]), INTENSITY_WEIGHT));
+    return tf.concat(channels, 3) as tf.Tensor4D;
   };
   const L = p.labels.length;
   return {
@@ -202,6 +209,7 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
       lambda,
       imageWeight,
       foldWeight,
+      intensityWeight: INTENSITY_WEIGHT,
       maxFoldPercent: maxFold,
       learningRate: options.learningRate ?? 3e-3,
       labels: classes,
@@ -228,9 +236,11 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
     options.onPrepared?.({ done: i + 1, total: valSubjects.length, seconds: (performance.now() - t0) / 1000 });
   }
   if (Number.isNaN(baseline)) {
-    const b = await validate(valPairs, mindFeatureExtractor(MIND.radius, MIND.dilation, 0), options.signal);
+    const b = await validate(valPairs, mindFeatureExtractor(MIND.radius, MIND.dilation, INTENSITY_WEIGHT), options.signal);
     baseline = b.dice;
-    log(`validation Dice with MIND-SSC alone (baseline): ${baseline.toFixed(4)}, ${b.foldPercent.toFixed(2)} % det J ≤ 0`);
+    log(
+      `validation Dice without the network (MIND-SSC${INTENSITY_WEIGHT > 0 ? ' and intensity' : ''}, baseline): ${baseline.toFixed(4)}, ${b.foldPercent.toFixed(2)} % det J ≤ 0`,
+    );
   }
 
   // Written after every validation too, so that an interrupted run still records which held-out
@@ -305,7 +315,7 @@ export async function trainGaussNewton(options: TrainGnOptions): Promise<TrainGn
       const last = it + 1 === iterations;
       if ((it + 1) % validateEvery === 0 || last) {
         const v0 = performance.now();
-        const v = await validate(valPairs, learnedFeatures(net, MIND.radius, MIND.dilation), options.signal);
+        const v = await validate(valPairs, learnedFeatures(net, MIND.radius, MIND.dilation, INTENSITY_WEIGHT), options.signal);
         options.onValidation?.({ iteration: it + 1, dice: v.dice, seconds: (performance.now() - v0) / 1000, subjects: valPairs.length });
         await fs.appendFile(path.join(out, 'validation.csv'), `${it + 1},${v.dice.toFixed(6)},${v.foldPercent.toFixed(4)}\n`);
         log(
