@@ -101,7 +101,7 @@ export async function learnedBench(values: Record<string, unknown>): Promise<num
     ['scan', ...metrics.flatMap(([, label]) => runs.map((r) => `${label} ${r.name}`)), 'Dice learned − MIND'],
     rows,
     [
-      `MIND: MIND-SSC radius ${mind.radius}, dilation ${mind.dilation} (the features the network was trained beside); gn default: the engine's defaults (MIND-SSC dilation 2); all three with the engine's default levels, λ and fold-aware steps`,
+      `MIND: MIND-SSC radius ${mind.radius}, dilation ${mind.dilation} (the features the network was trained beside); gn default: the engine's defaults (MIND-SSC dilation 2); all three with the engine's default levels, λ, fold-aware steps and intensity channel (intensityWeight)`,
       `learned better than MIND on ${better} of ${test.length} pairs; held-out scans: never trained on and not used to pick the checkpoint; HD95 in mm`,
       `mean registration seconds: ${runs.map((r) => `${r.name} ${fmt(mean(r.scores.seconds), 2)}`).join(', ')}`,
     ],
