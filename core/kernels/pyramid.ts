@@ -12,10 +12,10 @@ export function halvingFactors(dims: Vec3, minSize = 8): Vec3 {
  * grid covers the same physical region: its voxel centres sit at the centres of the blocks.
  */
 export function blockAverage(data: Float32Array, grid: Grid, channels: number, f: Vec3): { grid: Grid; data: Float32Array } {
-  const out = blockGrid(grid, f);
-  const data2 = new Float32Array(voxelCount(out) * channels);
-  blockAverageSlices(data, grid.dims, channels, f, 0, out.dims[2], data2);
-  return { grid: out, data: data2 };
+  const pooled = blockGrid(grid, f);
+  const out = new Float32Array(voxelCount(pooled) * channels);
+  blockAverageSlices(data, grid.dims, channels, f, 0, pooled.dims[2], out);
+  return { grid: pooled, data: out };
 }
 
 /** The grid blockAverage gives: the same physical region, voxel centres at the blocks' centres. */

@@ -1,4 +1,5 @@
 import { mindSsc, MIND_CHANNELS } from '../kernels/mind.js';
+import { writeIntensityChannel } from '../registration/gauss-newton.js';
 import type { FeatureExtractor } from '../registration/gauss-newton.js';
 import type { FeatureNet } from './feature-net.js';
 
@@ -8,8 +9,7 @@ import type { FeatureNet } from './feature-net.js';
  */
 export function learnedFeatures(net: FeatureNet, mindRadius = 1, mindDilation = 1, intensityWeight = 0): FeatureExtractor {
   const k = net.config.outChannels;
-  const withIntensity = intensityWeight > 0 ? 1 : 0;
-  const C = MIND_CHANNELS + k + withIntensity;
+  const C = MIND_CHANNELS + k + (intensityWeight > 0 ? 1 : 0);
   return {
     channels: C,
     termScale: 1 / MIND_CHANNELS,
@@ -18,11 +18,8 @@ export function learnedFeatures(net: FeatureNet, mindRadius = 1, mindDilation = 
       const out = mindSsc(image.data, image.dims, { radius: mindRadius, dilation: mindDilation }, undefined, C);
       const learned = net.computeTyped(image.data, image.dims);
       const n = image.data.length;
-      for (let v = 0; v < n; v++) {
-        for (let c = 0; c < k; c++) out[v * C + MIND_CHANNELS + c] = learned[v * k + c];
-        if (withIntensity) out[v * C + C - 1] = intensityWeight * image.data[v];
-      }
-      return out;
+      for (let v = 0; v < n; v++) for (let c = 0; c < k; c++) out[v * C + MIND_CHANNELS + c] = learned[v * k + c];
+      return intensityWeight > 0 ? writeIntensityChannel(out, image.data, C, C - 1, intensityWeight) : out;
     },
   };
 }

@@ -64,16 +64,29 @@ export interface FeatureExtractor {
 }
 
 /**
+ * The intensity channel of the features (`intensityWeight`): channel `c` of each voxel of
+ * `features` (`stride` values per voxel) set to weight × the normalised image, in place.
+ */
+export function writeIntensityChannel(
+  features: Float32Array,
+  image: Float32Array,
+  stride: number,
+  c: number,
+  weight: number,
+): Float32Array {
+  for (let v = 0; v < image.length; v++) features[v * stride + c] = weight * image[v];
+  return features;
+}
+
+/**
  * MIND-SSC with the given patch radius and neighbour dilation (voxels); with `intensityWeight` > 0
  * the normalised intensity, times that weight, is added as a 13th channel (same-contrast scans).
  */
 export function mindFeatureExtractor(radius: number, dilation: number, intensityWeight: number): FeatureExtractor {
   const C = intensityWeight > 0 ? MIND_CHANNELS + 1 : MIND_CHANNELS;
   // MIND fills the first 12 values of each voxel; the intensity goes after them, in place.
-  const withIntensity = (features: Float32Array, image: Float32Array): Float32Array => {
-    if (C > MIND_CHANNELS) for (let v = 0; v < image.length; v++) features[v * C + MIND_CHANNELS] = intensityWeight * image[v];
-    return features;
-  };
+  const withIntensity = (features: Float32Array, image: Float32Array): Float32Array =>
+    C > MIND_CHANNELS ? writeIntensityChannel(features, image, C, MIND_CHANNELS, intensityWeight) : features;
   return {
     channels: C,
     termScale: 1 / MIND_CHANNELS,
