@@ -40,7 +40,7 @@ export async function gnHeldOutScans(modelDir: string): Promise<{ templateImage:
   };
 }
 
-/** Gauss-Newton with MIND-SSC alone beside the learned features, on held-out hippocampus pairs. */
+/** Gauss-Newton without the network (MIND-SSC and intensity) beside the learned features, on held-out hippocampus pairs. */
 export async function learnedBench(values: Record<string, unknown>): Promise<number> {
   const modelDir = (values.model as string | undefined) ?? path.join(RESOURCES, 'models', 'gn-hippocampus');
   const dir = path.join((values.data as string | undefined) ?? sharedDataDir(), 'hippocampus');

@@ -33,7 +33,7 @@ Suites:
               aligned, or hippocampus (template hippocampus_001 → the test scans of
               resources/models/gn-hippocampus, or of --model); --option passes engine options,
               --model also the engine option model
-  gn-learned  held-out hippocampus pairs: Gauss-Newton with MIND-SSC alone beside the learned
+  gn-learned  held-out hippocampus pairs: Gauss-Newton without the network beside the learned
               features of --model (default resources/models/gn-hippocampus)
   gn-memory   a 256×256×160 1 mm pair (the aligned brains resampled): time and peak resident memory
   overhead    a 'labelwarp segment --engine gn' process on that 1 mm pair: seconds of process start,

@@ -105,7 +105,7 @@ describe('Gauss-Newton engine from the command line', () => {
     const r = await labelwarp([...base, '--iterations', '1']);
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/best validation Dice 0\.\d+ \(MIND-SSC alone 0\.\d+\)/);
+    expect(r.stdout).toMatch(/best validation Dice 0\.\d+ \(without the network 0\.\d+\)/);
     expect((await fs.readdir(out)).sort()).toEqual([
       'checkpoint',
       'log.csv',

@@ -133,7 +133,7 @@ export const GN_OPTIONS = {
     max: 1000,
     increasing: true,
   }),
-  model: option.path({ description: 'learned feature model folder (from labelwarp train gn); MIND-SSC alone when absent' }),
+  model: option.path({ description: 'learned feature model folder (from labelwarp train gn); MIND-SSC (and intensity) alone when absent' }),
   affineLevels: AFFINE_OPTIONS.levels,
   // 100, 60 instead of 200, 120: the same IXI Dice after the discrete search (0.6546 both) and
   // hippocampus Dice (learned, 20 scans, 0.786 both), in less time (docs/benchmarks.md, 2026-11-23).

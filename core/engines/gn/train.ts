@@ -50,7 +50,7 @@ Use it with: labelwarp segment … --engine gn --model MODEL_DIR`,
     const r = await trainGaussNewton({ ...inputs, ...o });
     return {
       modelDir: r.modelDir,
-      summary: `best validation Dice ${r.bestValidationDice.toFixed(4)} (MIND-SSC alone ${r.baselineValidationDice.toFixed(4)}); model in ${path.resolve(r.modelDir)}`,
+      summary: `best validation Dice ${r.bestValidationDice.toFixed(4)} (without the network ${r.baselineValidationDice.toFixed(4)}); model in ${path.resolve(r.modelDir)}`,
     };
   },
 };
