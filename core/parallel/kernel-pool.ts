@@ -393,21 +393,29 @@ export async function stepTermsParallel(d: StepTermsData): Promise<{ residual: n
   return { residual: (lower.ssd + upper.ssd) / (Math.max(1, lower.counted + upper.counted) * d.C) };
 }
 
+/** Keypoint channels (keypoints × matched channels) from which the data term is split over two threads. */
+export const KEYPOINT_PARALLEL_MIN = 100_000;
+
 /**
  * The supervoxel keypoints' data term (a KeypointDataTerm) with the second half of the keypoints
  * on the worker, for each step of optimiseKeypoints: the same gradients as one thread (keypoints
  * are independent), the sum of squares added in two parts. Features, keypoints and targets are
  * copied to shared memory once; each evaluation copies the displacements in and the gradients out.
+ * Below `minWork` keypoint channels it is the one-thread term.
  */
 export function keypointDataTermParallel(
   features: FeatureVolume,
   keypoints: Float32Array,
   targets: Float32Array,
   windows?: ChannelWindows,
+  minWork = KEYPOINT_PARALLEL_MIN,
 ): KeypointDataTerm {
   const n = keypoints.length / 3;
-  if (n < 64 || !getWorker()) return localKeypointDataTerm(features, keypoints, targets, windows);
   const perTerm = n * matchedChannels(features, windows);
+  // Below about 100k keypoint channels (e.g. 2 000 keypoints on their own layer's 16 bins: 1 ms a
+  // call) the messages cost more than the second core saves (supervoxel bench: keypoint stage
+  // 0.28 s on two threads, 0.23 s on one).
+  if (n < 2 || perTerm < minWork || !getWorker()) return localKeypointDataTerm(features, keypoints, targets, windows);
   const remoteFeatures = { ...features, dims: [...features.dims] as Vec3, data: shared(features.data) };
   const sharedKeypoints = shared(keypoints);
   const sharedTargets = shared(targets);

@@ -53,47 +53,68 @@ export function knnGraph(points: Float32Array, k: number): Int32Array {
   const dist = new Float64Array(n);
   const smallest = new Float64Array(kk);
   const candidates = new Int32Array(n);
+  const positionOf = Int32Array.from({ length: n }, (_, j) => j);
+  const atPosition = Int32Array.from({ length: n }, (_, j) => j);
+  const chosen = new Uint8Array(n);
+  const moved = new Int32Array(4 * kk);
   for (let i = 0; i < n; i++) {
-    // The distances, and the kk smallest of them (sorted, by insertion).
+    // The kk smallest distances (sorted, by insertion), and every point that was within the
+    // k-th smallest when it was seen (a superset of those within the final one, filtered next).
     let filled = 0;
+    let seen = 0;
+    const px = points[3 * i];
+    const py = points[3 * i + 1];
+    const pz = points[3 * i + 2];
     for (let j = 0; j < n; j++) {
-      const dx = points[3 * i] - points[3 * j];
-      const dy = points[3 * i + 1] - points[3 * j + 1];
-      const dz = points[3 * i + 2] - points[3 * j + 2];
-      const d = i === j ? Infinity : dx * dx + dy * dy + dz * dz;
+      if (j === i) continue;
+      const dx = px - points[3 * j];
+      const dy = py - points[3 * j + 1];
+      const dz = pz - points[3 * j + 2];
+      const d = dx * dx + dy * dy + dz * dz;
+      if (filled === kk && d > smallest[kk - 1]) continue;
       dist[j] = d;
-      if (filled === kk && !(d < smallest[kk - 1])) continue;
+      candidates[seen++] = j;
+      if (filled === kk && d === smallest[kk - 1]) continue;
       let s = filled === kk ? kk - 1 : filled++;
       for (; s > 0 && smallest[s - 1] > d; s--) smallest[s] = smallest[s - 1];
       smallest[s] = d;
     }
     const threshold = smallest[kk - 1];
     let m = 0;
-    for (let j = 0; j < n; j++) if (dist[j] <= threshold) candidates[m++] = j;
+    for (let c = 0; c < seen; c++) if (dist[candidates[c]] <= threshold) candidates[m++] = candidates[c];
     // The selection sort over `order` (initially the identity), restricted to the candidates: at
-    // step a the nearest remaining one at the first position, swapped to position a.
-    const positionOf = new Map<number, number>();
-    const atPosition = new Map<number, number>();
-    const chosen = new Set<number>();
+    // step a the nearest remaining one at the first position, swapped to position a. The swaps
+    // are kept in identity-initialised arrays and undone afterwards (at most 2kk entries).
+    let touched = 0;
     for (let a = 0; a < kk; a++) {
       let best = -1;
       let bestPos = 0;
       for (let c = 0; c < m; c++) {
         const j = candidates[c];
-        if (chosen.has(j)) continue;
-        const pos = positionOf.get(j) ?? j;
+        if (chosen[j]) continue;
+        const pos = positionOf[j];
         if (best < 0 || dist[j] < dist[best] || (dist[j] === dist[best] && pos < bestPos)) {
           best = j;
           bestPos = pos;
         }
       }
-      const displaced = atPosition.get(a) ?? a;
-      positionOf.set(displaced, bestPos);
-      atPosition.set(bestPos, displaced);
-      positionOf.set(best, a);
-      atPosition.set(a, best);
-      chosen.add(best);
+      const displaced = atPosition[a];
+      positionOf[displaced] = bestPos;
+      atPosition[bestPos] = displaced;
+      positionOf[best] = a;
+      atPosition[a] = best;
+      chosen[best] = 1;
+      moved[touched++] = best;
+      moved[touched++] = displaced;
+      moved[touched++] = a;
+      moved[touched++] = bestPos;
       out[i * kk + a] = best;
+    }
+    for (let t = 0; t < touched; t++) {
+      const e = moved[t];
+      positionOf[e] = e;
+      atPosition[e] = e;
+      chosen[e] = 0;
     }
   }
   return out;
@@ -169,21 +190,36 @@ export function sampleFeatures(f: FeatureVolume, points: Float32Array): Float32A
   const n = points.length / 3;
   const C = f.channels;
   const out = new Float32Array(n * C);
-  const strides = cornerStrides(f.dims, C);
-  for (let i = 0; i < n; i++)
-    for (let c = 0; c < C; c++) out[i * C + c] = trilinearChannel(f, strides, c, points[3 * i], points[3 * i + 1], points[3 * i + 2]);
-  return out;
-}
-
-function trilinearChannel(f: FeatureVolume, strides: Vec3, c: number, x: number, y: number, z: number): number {
-  locateCell(f.dims, f.channels, x, y, z, cell);
-  const { base, fx, fy, fz } = cell;
-  let s = 0;
-  for (let q = 0; q < 8; q++) {
-    const w = (q & 1 ? fx : 1 - fx) * ((q >> 1) & 1 ? fy : 1 - fy) * ((q >> 2) & 1 ? fz : 1 - fz);
-    s += w * f.data[base + (q & 1) * strides[0] + ((q >> 1) & 1) * strides[1] + ((q >> 2) & 1) * strides[2] + c];
+  const [sx, sy, sz] = cornerStrides(f.dims, C);
+  const d = f.data;
+  for (let i = 0; i < n; i++) {
+    // One cell per point; its eight corner weights for every channel.
+    locateCell(f.dims, C, points[3 * i], points[3 * i + 1], points[3 * i + 2], cell);
+    const { base, fx, fy, fz } = cell;
+    const w = [
+      (1 - fx) * (1 - fy) * (1 - fz),
+      fx * (1 - fy) * (1 - fz),
+      (1 - fx) * fy * (1 - fz),
+      fx * fy * (1 - fz),
+      (1 - fx) * (1 - fy) * fz,
+      fx * (1 - fy) * fz,
+      (1 - fx) * fy * fz,
+      fx * fy * fz,
+    ];
+    for (let c = 0; c < C; c++) {
+      const p = base + c;
+      out[i * C + c] =
+        w[0] * d[p] +
+        w[1] * d[p + sx] +
+        w[2] * d[p + sy] +
+        w[3] * d[p + sx + sy] +
+        w[4] * d[p + sz] +
+        w[5] * d[p + sx + sz] +
+        w[6] * d[p + sy + sz] +
+        w[7] * d[p + sx + sy + sz];
+    }
   }
-  return s;
+  return out;
 }
 
 export interface KeypointResult {
