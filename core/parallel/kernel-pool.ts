@@ -86,6 +86,12 @@ let worker: Worker | null | undefined;
 /** The worker has answered once (it is running, not still starting). */
 let answered = false;
 let nextId = 1;
+/**
+ * Voxels from which a kernel is split over the two threads: below it (a hippocampus crop, about
+ * 60³) the shared-memory copy and the messages cost more than the second core saves.
+ */
+export const SPLIT_MIN_VOXELS = 200_000;
+
 const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
 function enabled(): boolean {
@@ -174,7 +180,7 @@ function normalizeHere(data: VoxelArray): NormalizedImage {
 export async function normalizeRobustPair(a: VoxelArray, b: VoxelArray): Promise<[NormalizedImage, NormalizedImage]> {
   // A worker still starting is worth waiting for only when this thread's half takes longer (a
   // 1 mm brain, not a 2 mm one).
-  const worth = b.length >= (answered ? 200_000 : 2_000_000);
+  const worth = b.length >= (answered ? SPLIT_MIN_VOXELS : 2_000_000);
   const out = worth ? new Float32Array(new SharedArrayBuffer(4 * b.length)) : undefined;
   const remote = out && run<[number, number]>({ op: 'normalize', data: shared(b), out })?.catch(() => null);
   const mine = normalizeHere(a);
@@ -214,7 +220,7 @@ export async function blockAveragePair(
 ): Promise<{ grid: Grid; a: Float32Array; b: Float32Array }> {
   const out = blockGrid(grid, f);
   const n = voxelCount(out) * channels;
-  const remoteOut = b.length >= 200_000 && getWorker() !== null ? new Float32Array(new SharedArrayBuffer(4 * n)) : undefined;
+  const remoteOut = b.length >= SPLIT_MIN_VOXELS && getWorker() !== null ? new Float32Array(new SharedArrayBuffer(4 * n)) : undefined;
   const remote =
     remoteOut &&
     run<boolean>({ op: 'pool', data: shared(b), dims: [...grid.dims] as Vec3, channels, f, out: remoteOut })?.catch(() => false);
@@ -235,7 +241,7 @@ export async function blockAveragePair(
 export async function resampleFieldToWorldParallel(u: Float32Array, from: Grid, to: Grid): Promise<Float32Array> {
   const nz = to.dims[2];
   const out = new Float32Array(new SharedArrayBuffer(12 * voxelCount(to)));
-  const half = voxelCount(to) >= 200_000 && nz >= 4 ? Math.floor(nz / 2) : nz;
+  const half = voxelCount(to) >= SPLIT_MIN_VOXELS && nz >= 4 ? Math.floor(nz / 2) : nz;
   const remote =
     half < nz
       ? run<boolean>({ op: 'field', u: shared(u), from: gridOf(from), to: gridOf(to), k0: half, k1: nz, out })?.catch(() => false)
@@ -383,7 +389,7 @@ export async function stepTermsParallel(d: StepTermsData): Promise<{ residual: n
   const sharedArrays = [d.F, d.M, d.u, d.H, d.g, d.mask, d.control?.field, d.control?.H, d.control?.g].every(
     (a) => a === undefined || a.buffer instanceof SharedArrayBuffer,
   );
-  const parallel = d.dims[0] * d.dims[1] * nz >= 200_000 && split > 0 && sharedArrays;
+  const parallel = d.dims[0] * d.dims[1] * nz >= SPLIT_MIN_VOXELS && split > 0 && sharedArrays;
   const remote = parallel
     ? run<{ ssd: number; counted: number }>({ op: 'step-terms', data: d, k0: split, k1: nz })?.catch(() => null)
     : null;
@@ -471,7 +477,7 @@ export async function segmentationMetricsParallel(
       mineWork += d.ref + d.pred;
     }
   }
-  const parallel = pred.length >= 200_000 && theirs.length > 0 && mine.length > 0;
+  const parallel = pred.length >= SPLIT_MIN_VOXELS && theirs.length > 0 && mine.length > 0;
   // The labels' bounding boxes once, for both threads.
   const boxes = known.boxes ?? labelBoxes(pred, ref, grid.dims);
   const remote = parallel
@@ -503,7 +509,8 @@ export function jacobianInBackground(grid: Grid, fieldMm: Float32Array): Promise
     const det = jacobianDeterminant(grid, fieldMm);
     return { det, statistics: jacobianStatistics(det) };
   };
-  const remote = voxelCount(grid) >= 200_000 ? run<JacobianResult>({ op: 'jacobian', grid: gridOf(grid), field: shared(fieldMm) }) : null;
+  const remote =
+    voxelCount(grid) >= SPLIT_MIN_VOXELS ? run<JacobianResult>({ op: 'jacobian', grid: gridOf(grid), field: shared(fieldMm) }) : null;
   // A worker that failed (or none) leaves the work to this thread.
   return remote ? remote.catch(here) : Promise.resolve().then(here);
 }
@@ -523,7 +530,7 @@ function sharedTransform(d: TransformData): TransformData {
 export async function transferParallel(t: SpatialTransform, target: Grid, source: TransferSource): Promise<TransferOutput> {
   const out = transferOutput(target, true);
   const nz = target.dims[2];
-  const data = voxelCount(target) >= 200_000 && nz >= 4 ? transformData(t) : undefined;
+  const data = voxelCount(target) >= SPLIT_MIN_VOXELS && nz >= 4 ? transformData(t) : undefined;
   // Both threads claim slices from one counter until none is left (no fixed halves: the thread
   // that starts later or runs slower does fewer).
   const next = new Int32Array(new SharedArrayBuffer(4));
