@@ -12,6 +12,7 @@ import type { VolumeReader } from '../host/volume-reader.js';
 import type { AllowedRoots } from '../security/roots.js';
 import type { PickKind } from '../../core/ipc/contract.js';
 import type { AppState } from './app-state.js';
+import { describeError } from '../../core/util/errors.js';
 
 export const newId = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
 
@@ -38,9 +39,22 @@ export class AppContext extends EventEmitter<{ event: [keyof Events, unknown] }>
     this.emit('event', event, payload);
   }
 
-  /** Saves the state and tells the interface the scan list changed. */
+  /** Saves the state and tells the interface the scan list changed (also when the save fails, which then throws). */
   async scansChanged(): Promise<void> {
-    await this.state.save();
-    this.send('scans.onChanged', this.state.scans);
+    try {
+      await this.state.save();
+    } finally {
+      this.send('scans.onChanged', this.state.scans);
+    }
+  }
+
+  /**
+   * As scansChanged, but a failed save is reported on the console instead of thrown: for event
+   * handlers, which must neither leave a rejection unhandled nor keep the interface from hearing.
+   */
+  async scansChangedSafely(): Promise<void> {
+    await this.scansChanged().catch((err: unknown) =>
+      console.error(`LabelWarp: the app's state could not be saved: ${describeError(err)}`),
+    );
   }
 }

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeTextAtomically } from '../../core/util/atomic.js';
-import { LabelWarpError } from '../../core/util/errors.js';
+import { LabelWarpError, describeError } from '../../core/util/errors.js';
 import type { LabelEntry, ResultSummary, ScanSummary, TemplateSummary } from '../../core/ipc/contract.js';
 
 export interface TemplateRecord extends TemplateSummary {
@@ -51,9 +51,26 @@ interface Stored {
   scans: ScanRecord[];
 }
 
+/** The saved state, or undefined when the text is not one (truncated, not JSON, wrong shape). */
+function parseStored(text: string): Stored | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const s = v as Partial<Stored> | null;
+  if (!s || typeof s !== 'object' || !Array.isArray(s.templates) || !Array.isArray(s.scans)) return undefined;
+  const records = (a: unknown[]) => a.every((x) => x !== null && typeof x === 'object' && typeof (x as { id?: unknown }).id === 'string');
+  return records(s.templates) && records(s.scans) ? (s as Stored) : undefined;
+}
+
 export class AppState {
   templates: TemplateRecord[] = [];
   scans: ScanRecord[] = [];
+  /** What loading had to say to the user (a state file moved aside). */
+  readonly notes: string[] = [];
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(
     readonly dir: string,
@@ -65,14 +82,31 @@ export class AppState {
     return path.join(this.dir, 'state.json');
   }
 
-  /** Reads the saved state (none: empty). Scans left queued or running by a closed app are reset. */
+  /**
+   * Reads the saved state (none: empty). Scans left queued or running by a closed app are reset. A
+   * state file that cannot be read as one is moved aside (`state.json.unreadable-…`), never
+   * overwritten: the app starts empty and says where the old file went (`notes`).
+   */
   async load(): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true });
-    let stored: Stored;
+    let stored: Stored = { templates: [], scans: [] };
+    let text: string | undefined;
     try {
-      stored = JSON.parse(await fs.readFile(this.file, 'utf8')) as Stored;
-    } catch {
-      stored = { templates: [], scans: [] };
+      text = await fs.readFile(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new LabelWarpError(`cannot read the saved state (${describeError(err)})`, this.file);
+    }
+    if (text !== undefined) {
+      const parsed = parseStored(text);
+      if (parsed) stored = parsed;
+      else {
+        const aside = `${this.file}.unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+        await fs.rename(this.file, aside);
+        this.notes.push(
+          `the saved state was unreadable and was moved to ${aside}; the app starts with no templates or scans (result folders are untouched)`,
+        );
+      }
     }
     this.templates = stored.templates.map((t) =>
       t.bundled ? { ...t, image: this.fromResource(t.image), labels: this.fromResource(t.labels) } : t,
@@ -82,7 +116,17 @@ export class AppState {
     for (const s of this.scans) if (s.status === 'running' || s.status === 'queued') s.status = s.result ? 'done' : 'new';
   }
 
-  async save(): Promise<void> {
+  /**
+   * Saves the state. Saves run one after another, each writing the state as it is when its turn
+   * comes: two saves started close together can never leave the older state on disk.
+   */
+  save(): Promise<void> {
+    const next = this.saving.catch(() => undefined).then(() => this.write());
+    this.saving = next;
+    return next;
+  }
+
+  private async write(): Promise<void> {
     const stored: Stored = {
       templates: this.templates.map((t) => (t.bundled ? { ...t, image: this.toResource(t.image), labels: this.toResource(t.labels) } : t)),
       scans: this.scans,

@@ -18,7 +18,10 @@ import type { AppContext } from './app-context.js';
 
 interface RunInfo {
   total: number;
+  /** Jobs that have ended, however. */
   finished: number;
+  /** Jobs that ended having run to their end (done or failed): the run's fraction counts only these. */
+  completed: number;
 }
 
 export class Jobs implements JobsService {
@@ -33,9 +36,9 @@ export class Jobs implements JobsService {
       const scan = ctx.state.scans.find((s) => s.id === meta.scanId);
       if (scan?.status === 'queued') {
         scan.status = 'running';
-        void ctx.scansChanged();
+        void ctx.scansChangedSafely();
       }
-      ctx.send('jobs.onProgress', { ...p, scanId: meta.scanId, runFraction: (run.finished + Math.min(1, p.fraction)) / run.total });
+      ctx.send('jobs.onProgress', { ...p, scanId: meta.scanId, runFraction: (run.completed + Math.min(1, p.fraction)) / run.total });
     });
     ctx.host.on('finished', (job) => void this.onFinished(job));
   }
@@ -63,7 +66,7 @@ export class Jobs implements JobsService {
     const busy = scans.find((s) => s.status === 'running' || s.status === 'queued');
     if (busy) throw new LabelWarpError(`${busy.name} is already queued or running`);
     const runId = newId('run');
-    this.runs.set(runId, { total: scans.length, finished: 0 });
+    this.runs.set(runId, { total: scans.length, finished: 0, completed: 0 });
     const jobIds: string[] = [];
     for (const s of scans) {
       const jobId = newId('job');
@@ -98,6 +101,8 @@ export class Jobs implements JobsService {
     if (!meta) return;
     const run = this.runs.get(meta.runId)!;
     run.finished++;
+    // A scan cancelled before or while it ran did none of the run's work.
+    if (job.state !== 'cancelled') run.completed++;
     if (run.finished === run.total) this.runs.delete(meta.runId);
     this.jobRun.delete(job.id);
     const s = this.ctx.state.scans.find((x) => x.id === meta.scanId);
@@ -125,9 +130,11 @@ export class Jobs implements JobsService {
         // Earlier results stay: only the status says what happened to this run.
         s.status = job.state === 'cancelled' ? 'cancelled' : 'failed';
         s.error = job.error;
-        await fs.rm(job.request.outDir, { recursive: true, force: true });
+        // A partial folder left behind (it cannot be removed) is never listed as a result.
+        await fs.rm(job.request.outDir, { recursive: true, force: true }).catch(() => undefined);
       }
-      await this.ctx.scansChanged();
+      // The interface hears of the outcome even when the state cannot be saved.
+      await this.ctx.scansChangedSafely();
     }
     const status = job.state === 'done' ? 'done' : job.state === 'cancelled' ? 'cancelled' : 'failed';
     this.ctx.send('jobs.onDone', { jobId: job.id, scanId: meta.scanId, status, error: job.error, result });

@@ -53,6 +53,10 @@ export class System implements SystemService {
     return this.now();
   }
 
+  async notes(): Promise<string[]> {
+    return [...this.ctx.state.notes];
+  }
+
   /** A native dialog (Electron): what the user picks becomes readable (folders also writable). */
   async pick(a: { kind: PickKind; title?: string }): Promise<string[] | null> {
     const picked = this.ctx.pick ? await this.ctx.pick(a.kind, a.title) : null;

@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { LabelWarpError } from '../../core/util/errors.js';
+import { LabelWarpError, describeError } from '../../core/util/errors.js';
 import { getEngineDefinition, engineOptions } from '../../core/engines/index.js';
 import {
   openWorkspace,
@@ -333,7 +333,7 @@ export class WorkspaceServiceImpl implements WorkspaceService {
     } else if (job.state === 'cancelled') b.status.scans[scan] = { state: 'cancelled', fraction: 0 };
     else {
       // The host died or failed outside the job: the claim on disk says interrupted.
-      const st = this.ws ? await jobStatus(this.ws, b.status.runId, scan) : undefined;
+      const st = this.ws ? await jobStatus(this.ws, b.status.runId, scan).catch(() => undefined) : undefined;
       const state = st?.state === 'done' ? 'done' : 'interrupted';
       b.status.scans[scan] = { state, fraction: state === 'done' ? 1 : 0, error: job.error };
       if (state === 'done') b.done.push(scan);
@@ -343,7 +343,9 @@ export class WorkspaceServiceImpl implements WorkspaceService {
       b.status.state = Object.values(b.status.scans).some((x) => x.state === 'interrupted') ? 'interrupted' : 'finished';
     }
     // The workspace view (runs, histories) first, so that a finished batch shows its results.
-    if (b.jobs.size === 0) await this.changed();
+    // A workspace that cannot be listed now must not keep the batch's end from the interface.
+    if (b.jobs.size === 0)
+      await this.changed().catch((err: unknown) => console.error(`LabelWarp: the workspace could not be listed: ${describeError(err)}`));
     this.emitBatch();
   }
 

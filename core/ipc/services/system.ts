@@ -39,6 +39,8 @@ export interface MenuAction {
 export interface SystemService {
   engines(): Promise<EngineInfo[]>;
   status(): Promise<BackendStatus>;
+  /** What the app had to say when it started (a saved state it could not read and moved aside). */
+  notes(): Promise<string[]>;
   /** Native folder/file pickers (Electron only; browser mode answers null and uses files.list). */
   pick(args: { kind: PickKind; title?: string }): Promise<string[] | null>;
 }
@@ -52,6 +54,7 @@ export const systemContract = defineService<SystemService, SystemEvents>(
   {
     engines: none,
     status: none,
+    notes: none,
     pick: object({ kind: oneOf(['file', 'files', 'folder'] as const), title: optional(text) }),
   },
   { onStatus: true, onMenu: true },
