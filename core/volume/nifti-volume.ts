@@ -7,8 +7,9 @@
  * direction columns converted from RAS to LPS, direction columns normalised in double precision,
  * spacing from pixdim — so the volume equals ITK's (test/unit/nifti-volume.test.ts compares them
  * on real and constructed files). Everything else (no qform/sform, an sform beside a qform that
- * is not SCANNER_ANAT or not the same mapping, big-endian data, vector intents, NIfTI-2) returns undefined and is read
- * by ITK as before.
+ * is not SCANNER_ANAT or not the same mapping, vector intents) returns undefined and is read by
+ * ITK as before. Big-endian files are read here too, their voxels byte-swapped (ITK swaps them the
+ * same way); NIfTI-2, which ITK does not read, only here.
  */
 import type { NiftiSummary } from './nifti-header.js';
 import type { Grid, Mat3, Vec3, VoxelArray } from './volume.js';
@@ -184,9 +185,20 @@ function rescale(data: VoxelArray, { slope, inter }: { slope: number; inter: num
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/** Reverses the bytes of each `size`-byte value in place (a file of the other byte order). */
+function swapBytes(b: Uint8Array, size: number): void {
+  if (size <= 1) return;
+  for (let o = 0; o + size <= b.length; o += size)
+    for (let i = 0, j = size - 1; i < j; i++, j--) {
+      const t = b[o + i];
+      b[o + i] = b[o + j];
+      b[o + j] = t;
+    }
+}
+
 /** The grid of a file read here rather than by ITK (niftiScalarVolume), or undefined. */
 function directGrid(h: NiftiSummary): Grid | undefined {
-  if (!h.littleEndian || !HOST_LITTLE_ENDIAN || NON_SCALAR_INTENTS.has(h.intentCode)) return undefined;
+  if (NON_SCALAR_INTENTS.has(h.intentCode)) return undefined;
   // ITK drops trailing dimensions of size 1 (a 4D file with one time point is 3D).
   if (h.ndim < 3 || h.dims.slice(3, h.ndim).some((d) => d !== 1)) return undefined;
   return niftiGrid(h);
@@ -199,18 +211,16 @@ function directGrid(h: NiftiSummary): Grid | undefined {
 export function nifti2Grid(h: NiftiSummary): Grid | string {
   const grid = directGrid(h);
   if (grid) return grid;
-  const why = !h.littleEndian
-    ? 'it is big-endian'
-    : NON_SCALAR_INTENTS.has(h.intentCode)
-      ? `its intent ${h.intentCode} is not a scalar volume`
-      : h.ndim < 3 || h.dims.slice(3, h.ndim).some((d) => d !== 1)
-        ? 'it is not a 3D volume'
-        : h.qformCode <= 0 && h.sformCode <= 0
-          ? 'it has neither a qform nor an sform'
-          : h.qformCode <= 0
-            ? 'its sform is not a rotation and scaling (a shear), and it has no qform'
-            : 'its orientation is degenerate';
-  return `is a NIfTI-2 file LabelWarp cannot read: ${why} (LabelWarp reads little-endian 3D NIfTI-2 with a clear orientation; save it as NIfTI-1 otherwise)`;
+  const why = NON_SCALAR_INTENTS.has(h.intentCode)
+    ? `its intent ${h.intentCode} is not a scalar volume`
+    : h.ndim < 3 || h.dims.slice(3, h.ndim).some((d) => d !== 1)
+      ? 'it is not a 3D volume'
+      : h.qformCode <= 0 && h.sformCode <= 0
+        ? 'it has neither a qform nor an sform'
+        : h.qformCode <= 0
+          ? 'its sform is not a rotation and scaling (a shear), and it has no qform'
+          : 'its orientation is degenerate';
+  return `is a NIfTI-2 file LabelWarp cannot read: ${why} (LabelWarp reads 3D NIfTI-2 with a clear orientation; save it as NIfTI-1 otherwise)`;
 }
 
 /**
@@ -225,7 +235,9 @@ export function niftiScalarVolume(h: NiftiSummary, bytes: Uint8Array): (Grid & {
   const start = bytes.byteOffset + h.voxOffset;
   if (h.voxOffset + length > bytes.length) return undefined;
   // A copy of the voxel bytes: aligned for the typed array, and not holding the file's other bytes.
-  const data = new Ctor(bytes.buffer.slice(start, start + length) as ArrayBuffer);
+  const copy = bytes.buffer.slice(start, start + length) as ArrayBuffer;
+  if (h.littleEndian !== HOST_LITTLE_ENDIAN) swapBytes(new Uint8Array(copy), h.bitpix / 8);
+  const data = new Ctor(copy);
   const scaling = rescaling(h);
   return { ...grid, data: scaling ? rescale(data, scaling) : data, rescaled: scaling !== undefined };
 }

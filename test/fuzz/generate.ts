@@ -6,10 +6,11 @@
  */
 import { gzipSync } from 'node:zlib';
 import { rawNifti } from '../helpers/synthetic.js';
-import { NIFTI1, withFields } from '../helpers/nifti-fields.js';
+import { withFields } from '../helpers/nifti-fields.js';
 import type { Nifti1Field } from '../helpers/nifti-fields.js';
 import { mulberry32 } from '../../core/util/random.js';
 import { toNifti2, withFields2 } from '../helpers/nifti2.js';
+import { toBigEndian, toBigEndian2 } from '../helpers/big-endian.js';
 import type { Nifti2Field } from '../helpers/nifti2.js';
 
 export interface FuzzCase {
@@ -311,6 +312,7 @@ function nifti2Cases(sources: Record<string, { raw: Buffer }>, add: AddCase, rnd
   for (const base of Object.keys(v2)) {
     add('nifti2', 'NIfTI-2, unchanged', base, v2[base], true);
     add('nifti2', 'NIfTI-2, unchanged, uncompressed', base, v2[base], false);
+    add('nifti2', 'NIfTI-2, big-endian', base, toBigEndian2(v2[base]), true);
   }
   for (const at of [4, 348, 352, 539, 540, 543, 544, 545, v2.scan.length >> 1, v2.scan.length - 1])
     add('nifti2-truncated', `NIfTI-2 cut to ${at} bytes`, 'scan', v2.scan.subarray(0, at), false);
@@ -356,23 +358,4 @@ function nifti2Cases(sources: Record<string, { raw: Buffer }>, add: AddCase, rnd
   }
   // A NIfTI-2 header claiming 348 bytes (NIfTI-1 headers claiming 540 are among the sizeof_hdr cases).
   add('nifti2-magic', 'NIfTI-2 with sizeof_hdr 348', 'scan', withFields2(v2.scan, { sizeofHdr: 348 }));
-}
-
-/** The same NIfTI-1 file written big-endian (header fields and voxels). */
-export function toBigEndian(raw: Buffer): Buffer {
-  const out = Buffer.from(raw);
-  const le = raw;
-  out.writeInt32BE(le.readInt32LE(0), 0);
-  for (let i = 0; i < 8; i++) out.writeInt16BE(le.readInt16LE(40 + 2 * i), 40 + 2 * i);
-  for (const off of [68, 70, 72, 74]) out.writeInt16BE(le.readInt16LE(off), off);
-  for (let off = 56; off < 68; off += 4) out.writeFloatBE(le.readFloatLE(off), off);
-  for (let off = 76; off < 120; off += 4) out.writeFloatBE(le.readFloatLE(off), off);
-  out.writeInt16BE(le.readInt16LE(120), 120);
-  for (let off = 124; off < 148; off += 4) out.writeFloatBE(le.readFloatLE(off), off);
-  for (const off of [252, 254]) out.writeInt16BE(le.readInt16LE(off), off);
-  for (let off = 256; off < 328; off += 4) out.writeFloatBE(le.readFloatLE(off), off);
-  const bytes = le.readInt16LE(NIFTI1.bitpix.offset) / 8;
-  const start = Math.round(le.readFloatLE(NIFTI1.voxOffset.offset));
-  if (bytes > 1) for (let o = start; o + bytes <= out.length; o += bytes) out.subarray(o, o + bytes).reverse();
-  return out;
 }

@@ -1,6 +1,6 @@
 /**
  * NIfTI-2 (540-byte header, 64-bit dims, double-precision fields), which ITK-Wasm does not read:
- * LabelWarp reads the plain ones itself (little-endian, 3D, a clear orientation) into the same
+ * LabelWarp reads the plain ones itself (3D, a clear orientation, either byte order) into the same
  * volume as the NIfTI-1 file they were written from, and refuses the others with one line.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { readVolume, readVolumeHeader } from '../../core/volume/io.js';
 import { SHARED } from '../helpers/synthetic.js';
 import { toNifti2, withFields2 } from '../helpers/nifti2.js';
+import { toBigEndian, toBigEndian2 } from '../helpers/big-endian.js';
 
 const FILES = [
   [path.join(SHARED, 'ixi-brain', 'IXI012_t1.nii.gz'), 'image'],
@@ -50,6 +51,36 @@ describe('NIfTI-2', () => {
       const { grid } = await readVolumeHeader(await asNifti2(file, 'header-only.nii.gz'), kind);
       expect(grid.dims).toEqual(one.dims);
       grid.origin.forEach((x, i) => expect(x).toBeCloseTo(one.origin[i], 5));
+    }
+  });
+
+  it('reads big-endian files, NIfTI-2 and NIfTI-1, voxel for voxel as the little-endian ones', async () => {
+    for (const [file, kind] of FILES) {
+      const one = await readVolume(file, kind);
+      const raw = gunzipSync(await fs.readFile(file));
+      const base = path.basename(file, '.nii.gz');
+      const targets = [
+        [`${base}-be2.nii.gz`, toBigEndian2(toNifti2(raw))],
+        [`${base}-be1.nii`, toBigEndian(raw)],
+      ] as const;
+      for (const [name, bytes] of targets) {
+        // Written big-endian indeed: sizeof_hdr reads back only in that byte order.
+        expect([348, 540], name).toContain(bytes.readInt32BE(0));
+        const out = path.join(tmp, name);
+        await fs.writeFile(out, name.endsWith('.gz') ? gzipSync(bytes) : bytes);
+        const be = await readVolume(out, kind);
+        expect(be.data.constructor, name).toBe(one.data.constructor);
+        expect(be.dims, name).toEqual(one.dims);
+        for (const key of ['spacing', 'origin', 'direction'] as const)
+          be[key].forEach((x, i) => expect(x, `${name} ${key}`).toBeCloseTo(one[key][i], 5));
+        expect(
+          Buffer.from(be.data.buffer, be.data.byteOffset, be.data.byteLength).equals(
+            Buffer.from(one.data.buffer, one.data.byteOffset, one.data.byteLength),
+          ),
+          name,
+        ).toBe(true);
+        expect((await readVolumeHeader(out, kind)).grid.dims, name).toEqual(one.dims);
+      }
     }
   });
 
