@@ -11,7 +11,7 @@ import { AppService } from '../../electron/app/app-service.js';
 import type { RunningServer } from '../../electron/serve/server.js';
 import { SHARED } from '../helpers/synthetic.js';
 import { startBrowserApp } from './browser-app.js';
-import { chromiumAvailable, colouredShare } from './helpers.js';
+import { chromiumAvailable, colouredShare, reviewIdle } from './helpers.js';
 
 const ROOT = path.resolve(new URL('../..', import.meta.url).pathname);
 const ARTIFACTS = path.join(ROOT, 'test-results', 'e2e');
@@ -137,7 +137,7 @@ describe.runIf(ready)('LabelWarp in the browser (end to end)', () => {
   }, 600_000);
 
   it('draws the label overlay in the axial viewport and switches to the Jacobian view', async () => {
-    await page.waitForTimeout(1500);
+    await reviewIdle(page);
     const overlay = await colouredShare(page, '[data-testid=viewport-axial]');
     await shot('03-review-labels');
     expect(overlay).toBeGreaterThan(0.05);
@@ -146,7 +146,7 @@ describe.runIf(ready)('LabelWarp in the browser (end to end)', () => {
     await page.mouse.move(box.x + box.width / 2 + 10, box.y + box.height / 2 + 10);
     expect(await page.textContent('[data-testid=hover]')).toMatch(/\(\d+\)|background/);
     await page.selectOption('[data-testid=mode]', 'jacobian');
-    await page.waitForTimeout(2000);
+    await reviewIdle(page);
     const jac = await colouredShare(page, '[data-testid=viewport-axial]');
     await shot('04-review-jacobian');
     // The Jacobian is drawn over the anatomy (grey) with det J = 1 transparent, so only the
@@ -154,12 +154,12 @@ describe.runIf(ready)('LabelWarp in the browser (end to end)', () => {
     expect(jac).toBeGreaterThan(0.005);
     expect(await page.isVisible('[data-testid=colourbar]')).toBe(true);
     await page.selectOption('[data-testid=mode]', 'checkerboard');
-    await page.waitForTimeout(1500);
+    await reviewIdle(page);
     await shot('05-review-checkerboard');
     await page.selectOption('[data-testid=mode]', 'labels');
     await page.check('[data-testid=show-reference]');
     await page.check('[data-testid=show-grid]');
-    await page.waitForTimeout(1500);
+    await reviewIdle(page);
     await shot('06-review-reference-grid');
     // Switching views back and forth re-uses the loaded volumes: no error, the overlay is back.
     expect(await page.locator('[data-testid=notice]:has-text("Review")').count()).toBe(0);

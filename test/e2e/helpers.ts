@@ -17,6 +17,13 @@ export async function pixelShares(page: Page, selector: string): Promise<{ colou
   return { coloured: coloured / (data.length / 4), lit: lit / (data.length / 4) };
 }
 
+/** Waits until the review panel has drawn what it was asked to (however slow the machine). */
+export async function reviewIdle(page: Page): Promise<void> {
+  await page.waitForTimeout(200);
+  await page.waitForSelector('[data-testid=review][data-busy=false]', { timeout: 60_000 });
+  await page.waitForTimeout(400);
+}
+
 /** Share of pixels in a PNG screenshot region that are clearly coloured (not gray). */
 export async function colouredShare(page: Page, selector: string): Promise<number> {
   return (await pixelShares(page, selector)).coloured;

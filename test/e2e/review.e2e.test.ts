@@ -14,7 +14,7 @@ import { AppService } from '../../electron/app/app-service.js';
 import type { RunningServer } from '../../electron/serve/server.js';
 import { SHARED } from '../helpers/synthetic.js';
 import { startBrowserApp } from './browser-app.js';
-import { chromiumAvailable, colouredShare, overAnatomy, pixelChange, pixelsOfColour } from './helpers.js';
+import { chromiumAvailable, colouredShare, overAnatomy, pixelChange, pixelsOfColour, reviewIdle } from './helpers.js';
 
 const ROOT = path.resolve(new URL('../..', import.meta.url).pathname);
 const SHOTS =
@@ -35,12 +35,7 @@ let stateDir: string;
 /** Console errors and warnings of the page, less the renderer's own GL driver notes. */
 const consoleProblems: string[] = [];
 
-/** Waits until the review panel has drawn what it was asked to. */
-async function idle() {
-  await page.waitForTimeout(200);
-  await page.waitForSelector('[data-testid=review][data-busy=false]', { timeout: 60_000 });
-  await page.waitForTimeout(400);
-}
+const idle = () => reviewIdle(page);
 
 /** Screenshots of the whole window at both sizes (the viewers refit to each), `show` scrolled into view. */
 async function shot(name: string, show?: string) {
