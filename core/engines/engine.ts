@@ -135,6 +135,11 @@ export interface EngineDefinition<S extends OptionSchema = OptionSchema, T exten
    * the others.
    */
   usesTensors?(options: OptionValues<S>): boolean;
+  /**
+   * The trained model folder a step with these options loads (the bundled default where the options
+   * name none), for the result's provenance; absent, or undefined for these options: no model.
+   */
+  modelFolder?(options: OptionValues<S>): string | undefined;
   /** Creates a step with these (complete, checked) options; the tensor backend is initialised first where it uses tensors. */
   create(options: OptionValues<S>): Promise<RegistrationStep>;
   /** Bytes a run needs at its peak (the engine's own arrays; the pipeline adds its own). */

@@ -65,6 +65,20 @@ export async function fileSha256(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Checksum of a model folder: the SHA-256 of every file's relative path and SHA-256, in order. */
+export async function folderSha256(dir: string): Promise<string> {
+  const lines: string[] = [];
+  const walk = async (sub: string) => {
+    for (const e of (await fs.readdir(path.join(dir, sub), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+      const rel = sub ? `${sub}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(rel);
+      else if (e.isFile()) lines.push(`${rel} ${await fileSha256(path.join(dir, rel))}`);
+    }
+  };
+  await walk('');
+  return createHash('sha256').update(lines.join('\n')).digest('hex');
+}
+
 async function fileRef(file: string): Promise<FileRef> {
   return { file: path.basename(file), sha256: await fileSha256(file) };
 }

@@ -7,6 +7,7 @@ import { segmentScan, readSegmentInput } from './segment.js';
 import type { VolumeRead } from './segment.js';
 import type { SegmentFiles, SegmentOptions, SegmentResult } from './segment.js';
 import { prepareResultFolder, writeSegmentResult } from '../results/result-folder.js';
+import { resultProvenance } from './result-provenance.js';
 
 export interface SegmentToFolderOptions extends SegmentOptions {
   /** Seconds from process start until the command began (recorded in metrics.stages). */
@@ -29,6 +30,7 @@ export async function segmentToFolder(
   const result = await segmentScan(input, segmentOptions);
   result.metrics.stages = { start: startSeconds, read, ...result.metrics.stages };
   const { templateImage, templateLabels, scan, scanLabels } = files;
-  const written = await writeSegmentResult(outDir, result, { inputs: { templateImage, templateLabels, scan, scanLabels } });
+  const provenance = await resultProvenance(options.engine, options.engineOptions ?? {}, result.metrics.backend);
+  const written = await writeSegmentResult(outDir, result, { inputs: { templateImage, templateLabels, scan, scanLabels }, provenance });
   return { result, files: written };
 }

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileSha256 } from '../models/model-format.js';
-import { labelwarpVersion } from '../util/version.js';
+import { labelwarpBuild } from '../pipeline/result-provenance.js';
 import { PROVENANCE_FILE } from './layout.js';
 import type { RunRecord } from './runs.js';
 import type { ScanRecord, TemplateRecord } from './workspace.js';
@@ -55,7 +55,7 @@ export async function buildProvenance(dir: string, files: string[], p: Provenanc
   return {
     format: 'labelwarp-provenance',
     version: PROVENANCE_VERSION,
-    labelwarp: { version: labelwarpVersion(), node: process.version, platform: `${process.platform}-${process.arch}` },
+    labelwarp: labelwarpBuild(),
     run: p.run.id,
     engine: { name: p.run.engine, options: p.run.options },
     model: p.run.model,

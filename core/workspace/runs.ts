@@ -10,7 +10,7 @@ import path from 'node:path';
 import { LabelWarpError } from '../util/errors.js';
 import { labelwarpVersion } from '../util/version.js';
 import { engineOptions, getEngineDefinition } from '../engines/index.js';
-import { fileSha256, readModelCard } from '../models/model-format.js';
+import { folderSha256, readModelCard } from '../models/model-format.js';
 import { createFolder } from '../results/commit-folder.js';
 import { createRecord, readRecord, readRecordIfPresent } from './records.js';
 import { PROVENANCE_FILE, RESULT_PREFIX, RUN_FILE, checkId, dirs } from './layout.js';
@@ -40,20 +40,6 @@ export interface RunConfig {
 }
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** Checksum of a model folder: the SHA-256 of every file's relative path and SHA-256, in order. */
-export async function folderSha256(dir: string): Promise<string> {
-  const lines: string[] = [];
-  const walk = async (sub: string) => {
-    for (const e of (await fs.readdir(path.join(dir, sub), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-      const rel = sub ? `${sub}/${e.name}` : e.name;
-      if (e.isDirectory()) await walk(rel);
-      else if (e.isFile()) lines.push(`${rel} ${await fileSha256(path.join(dir, rel))}`);
-    }
-  };
-  await walk('');
-  return sha(lines.join('\n'));
-}
 
 /** Copies a model folder into models/ (once per content); returns its id and checksum. */
 async function importModel(ws: Workspace, modelDir: string, engine: string): Promise<NonNullable<RunRecord['model']>> {

@@ -11,6 +11,8 @@ import type { JobsService, OptionValue, ResultSummary } from '../../core/ipc/con
 import type { Job } from '../host/engine-host.js';
 import { readResultMetrics } from '../../core/results/result-folder.js';
 import { assessQuality } from '../../core/quality/quality.js';
+import { settingsLine } from '../../core/pipeline/result-provenance.js';
+import type { ResultProvenance } from '../../core/pipeline/result-provenance.js';
 import type { QualityInput } from '../../core/quality/quality.js';
 import { newId } from './app-context.js';
 import { addResult } from './app-state.js';
@@ -110,7 +112,10 @@ export class Jobs implements JobsService {
     if (s) {
       if (job.state === 'done' && job.outcome) {
         const deformable = getEngineDefinition(meta.engine).deformable;
-        const metrics = await readResultMetrics<QualityInput>(job.request.outDir).catch(() => undefined);
+        const metrics = await readResultMetrics<QualityInput & { provenance?: ResultProvenance }>(job.request.outDir).catch(
+          () => undefined,
+        );
+        const settings = metrics?.provenance ? settingsLine(metrics.provenance) : '';
         result = {
           jobId: job.id,
           engine: meta.engine,
@@ -122,6 +127,7 @@ export class Jobs implements JobsService {
           deformable,
           finishedAt: new Date().toISOString(),
           ...(metrics ? { quality: assessQuality({ ...metrics, deformable }) } : {}),
+          ...(settings ? { settings } : {}),
         };
         addResult(s, result);
         s.status = 'done';

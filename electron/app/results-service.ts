@@ -93,12 +93,34 @@ export class Results implements ResultsService {
     const r = this.resultOf(a.scanId);
     const folder = await this.ctx.roots.resolve(a.folder, 'write');
     await fs.mkdir(folder, { recursive: true });
+    const names = await fs.readdir(r.folder);
+    await checkExportTarget(folder, a.folder, r.folder, names);
     const files: string[] = [];
-    for (const f of await fs.readdir(r.folder)) {
+    for (const f of names) {
       const dest = path.join(folder, f);
       await writeAtomically(dest, (tmp) => fs.copyFile(path.join(r.folder, f), tmp));
       files.push(dest);
     }
     return { files };
   }
+}
+
+/**
+ * An export never replaces the files of another result: a folder already holding files of the
+ * same names is refused unless they are this result's own (its metrics.json is the same, as when
+ * the same result is exported twice).
+ */
+async function checkExportTarget(folder: string, given: string, resultFolder: string, names: string[]): Promise<void> {
+  const present = (
+    await Promise.all(names.map(async (f) => ((await fs.stat(path.join(folder, f)).catch(() => undefined)) ? f : '')))
+  ).filter(Boolean);
+  if (present.length === 0) return;
+  const read = (dir: string) => fs.readFile(path.join(dir, 'metrics.json'), 'utf8').catch(() => undefined);
+  const [theirs, ours] = await Promise.all([read(folder), read(resultFolder)]);
+  if (theirs !== undefined && theirs === ours) return;
+  const listed = present.length > 3 ? `${present.slice(0, 3).join(', ')} and ${present.length - 3} more` : present.join(', ');
+  throw new LabelWarpError(
+    `already holds ${listed} of another result, which an export would replace: choose an empty folder (one per scan)`,
+    given,
+  );
 }

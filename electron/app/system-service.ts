@@ -1,5 +1,6 @@
 /** The system service (core/ipc/services/system.ts): engines, the engine host's status, native pickers. */
-import { listEngines, describeOptions } from '../../core/engines/index.js';
+import path from 'node:path';
+import { listEngines, describeOptions, defaultOptions } from '../../core/engines/index.js';
 import type { BackendStatus, EngineInfo, EngineOptionInfo, PickKind, SystemService } from '../../core/ipc/contract.js';
 import type { OptionSchema } from '../../core/engines/index.js';
 import type { AppContext } from './app-context.js';
@@ -30,12 +31,16 @@ export class System implements SystemService {
   }
 
   async engines(): Promise<EngineInfo[]> {
-    return listEngines().map((e) => ({
-      name: e.name,
-      description: e.description,
-      deformable: e.deformable,
-      options: optionInfos(e.options),
-    }));
+    return listEngines().map((e) => {
+      const model = e.modelFolder?.(defaultOptions(e.options));
+      return {
+        name: e.name,
+        description: e.description,
+        deformable: e.deformable,
+        options: optionInfos(e.options),
+        ...(model ? { defaultModel: path.basename(model) } : {}),
+      };
+    });
   }
 
   private now(): BackendStatus {

@@ -40,6 +40,8 @@ describe('a scan keeps all its results; Dice rows are named by the reference', (
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lw-history-'));
     const roots = new AllowedRoots();
     await roots.add(HIPPO, false);
+    await fs.mkdir(path.join(dir, 'exports'));
+    await roots.add(path.join(dir, 'exports'), true);
     app = new AppService({ stateDir: path.join(dir, 'state'), resourcesDir: path.join(ROOT, 'resources'), roots });
     await app.init();
   });
@@ -96,6 +98,21 @@ describe('a scan keeps all its results; Dice rows are named by the reference', (
     await expect(app.call('results.select', { scanId: scan.id, jobId: 'job-0000000000' })).rejects.toThrow(
       /no result of job job-0000000000/,
     );
+
+    // Export: the chosen result's files; the same result again is fine, another result never
+    // replaces them (a second scan exported into the same folder by mistake).
+    const target = path.join(dir, 'exports', 'one');
+    await app.call('results.export', { scanId: scan.id, folder: target });
+    await app.call('results.export', { scanId: scan.id, folder: target });
+    const exported = await fs.readFile(path.join(target, 'metrics.json'), 'utf8');
+    expect(exported).toBe(await fs.readFile(path.join(good.folder, 'metrics.json'), 'utf8'));
+    await app.call('results.select', { scanId: scan.id, jobId: poor.jobId });
+    await expect(app.call('results.export', { scanId: scan.id, folder: target })).rejects.toThrow(
+      /one: already holds .*labels\.nii\.gz.* of another result, which an export would replace: choose an empty folder/,
+    );
+    expect(await fs.readFile(path.join(target, 'metrics.json'), 'utf8')).toBe(exported);
+    await app.call('results.export', { scanId: scan.id, folder: path.join(dir, 'exports', 'two') });
+    await app.call('results.select', { scanId: scan.id, jobId: good.jobId });
 
     // The choice and the history outlive the app.
     const again = new AppState(path.join(dir, 'state'), path.join(ROOT, 'resources'));

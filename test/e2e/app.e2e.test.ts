@@ -181,8 +181,9 @@ describe.runIf(ready)('LabelWarp in the browser (end to end)', () => {
     const stopped = /run cancelled at (\d+) %/.exec((await page.textContent('[data-testid=overall-text]')) ?? '');
     expect(stopped, 'overall text').not.toBeNull();
     expect(Number(stopped![1])).toBeLessThan(50);
-    // Earlier results stay reviewable.
+    // Earlier results stay reviewable, and the scan's line says which one is shown.
     expect(await page.locator('[data-testid="review-IXI014_t1"]').count()).toBe(1);
+    expect(await page.textContent('[data-testid="kept-IXI014_t1"]')).toMatch(/earlier result stays shown: .*gn .*Dice 0\.\d{3}/);
     expect(await page.locator('[data-testid=dice-table] tbody tr').count()).toBeGreaterThan(100);
     // And the app runs again.
     await page.fill('[data-testid=option-iterations]', '');

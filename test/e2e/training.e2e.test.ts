@@ -197,6 +197,12 @@ describe.runIf(ready)('training in the app (end to end)', () => {
     await page.click(`[data-testid=template-${other.id}]`);
     await page.waitForFunction((sel) => /other template/.test(document.querySelector(sel)?.textContent ?? ''), option);
     await page.waitForSelector('[data-testid=model-warning]');
+    // The engine's default (the bundled hippocampus student) warns too: it is no model for a brain.
+    await page.selectOption('[data-testid=model]', '');
+    await page.waitForSelector('[data-testid=model-warning]:has-text("The engine default")');
+    expect(await page.textContent('[data-testid=model-warning]')).toMatch(
+      /The engine default, .+, was trained for template hippocampus_001/,
+    );
     console.log(`training end to end: ${times.join(', ')}`);
   }, 600_000);
 });

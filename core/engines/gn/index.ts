@@ -35,6 +35,8 @@ export const gaussNewtonEngine = defineEngine({
   description: 'Gauss-Newton deformable registration on MIND-SSC features with diffusion regularisation (after affine pre-alignment)',
   deformable: true,
   options: GN_OPTIONS,
+  // Learned features only where a model is given; MIND-SSC otherwise.
+  modelFolder: (options) => options.model,
   // Tensors only for the learned features; MIND-SSC runs on typed-array kernels.
   usesTensors: (options) => options.model !== undefined,
   async create(options) {

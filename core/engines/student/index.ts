@@ -30,8 +30,11 @@ function preAlignmentWarning(training: Record<string, unknown>, options: Student
     : `the student model was trained behind an affine pre-alignment of ${trained}, not ${used}: results may be poorer`;
 }
 
+/** The model a run loads: the one given, else the bundled hippocampus model. */
+const modelFolder = (options: { model?: string }): string => options.model ?? bundledModel('student-hippocampus');
+
 async function networkStep(options: StudentOptions, name: string) {
-  const dir = options.model ?? bundledModel('student-hippocampus');
+  const dir = modelFolder(options);
   const choice = runtimeChoice('student', options.runtime);
   // The network code (and TensorFlow.js with it) loads when a student is created, not with the registry.
   const [{ loadStudentNet, readStudentCard }, { createRuntime }] = await Promise.all([import('./model.js'), import('./runtime.js')]);
@@ -68,6 +71,7 @@ export const studentEngine = defineEngine({
   description: 'light-weight CNN distilled from Gauss-Newton (one forward pass, ONNX Runtime), after affine pre-alignment',
   deformable: true,
   options: STUDENT_OPTIONS,
+  modelFolder,
   async create(options) {
     const affine = affineStep({ levels: options.affineLevels, iterations: options.affineIterations, role: 'pre-alignment' });
     const deformable = options.twoStep

@@ -16,14 +16,18 @@ import { modelFileKey, runtimeChoice } from '../cnn-runtime.js';
 import { SUPERVOXEL_OPTIONS } from './options.js';
 import { supervoxelTrainer } from './trainer.js';
 
+/** The model a run loads: the one given, else the bundled hippocampus model. */
+const modelFolder = (options: { model?: string }): string => options.model ?? bundledModel('supervoxel-hippocampus');
+
 export const supervoxelEngine = defineEngine({
   name: 'supervoxel',
   description: 'SLIC-Reg: a CNN predicts the template supervoxels in the scan, keypoints matched by Adam, after affine pre-alignment',
   deformable: true,
   options: SUPERVOXEL_OPTIONS,
+  modelFolder,
   async create(options) {
     const choice = runtimeChoice('supervoxel', options.runtime);
-    const dir = options.model ?? bundledModel('supervoxel-hippocampus');
+    const dir = modelFolder(options);
     // The network code (and TensorFlow.js with it) loads when the engine is created, not with the registry.
     const [{ loadSupervoxelModel }, { createFeatureRuntime, tfjsFeatureRuntime }, { classBins, foldingMatrix }, { supervoxelStep }] =
       await Promise.all([import('./model.js'), import('./runtime.js'), import('./features.js'), import('./step.js')]);

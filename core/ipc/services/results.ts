@@ -20,6 +20,8 @@ export interface ResultSummary {
   deformable?: boolean;
   /** When the run finished (ISO 8601); results of older app versions have none. */
   finishedAt?: string;
+  /** The model and the options that differ from the engine's defaults, one line (empty: defaults, no model). */
+  settings?: string;
 }
 
 export interface LabelRow {

@@ -16,6 +16,8 @@ export interface EngineInfo {
   description: string;
   deformable: boolean;
   options: EngineOptionInfo[];
+  /** The folder name of the bundled model a run loads when no model is chosen; absent: none. */
+  defaultModel?: string;
 }
 
 export interface BackendStatus {
