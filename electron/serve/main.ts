@@ -11,7 +11,7 @@ import { AllowedRoots } from '../security/roots.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-const HELP = `npm run serve -- [--root DIR]... [--port N] [--state DIR] [--host ADDR --allow-remote]
+const HELP = `npm run serve -- [--root DIR]... [--data DIR]... [--port N] [--state DIR] [--host ADDR --allow-remote]
 
 Serves LabelWarp's interface on http://127.0.0.1 with a random access token in the URL, and runs
 registrations in a local engine host. Open the printed URL in a browser.
@@ -19,6 +19,8 @@ registrations in a local engine host. Open the printed URL in a browser.
 --root DIR   a folder the interface may read scans and templates from and export results to
              (repeat for several; default: the current folder). Nothing outside these folders
              and the bundled sample data can be read or written through the interface.
+--data DIR   a folder the interface may only read (source scans that must never be written
+             to); repeat for several. Exports go to --root folders.
 --host ADDR --allow-remote   listen on another address (e.g. on a GPU machine viewed from
              elsewhere): anyone with the URL can then use it.
 `;
@@ -29,6 +31,7 @@ async function main(): Promise<number> {
       port: { type: 'string' },
       state: { type: 'string' },
       root: { type: 'string', multiple: true },
+      data: { type: 'string', multiple: true },
       host: { type: 'string' },
       'allow-remote': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -45,7 +48,9 @@ async function main(): Promise<number> {
   const stateDir = values.state ?? path.join(os.homedir(), '.labelwarp');
   const resourcesDir = path.join(ROOT, 'resources');
   const roots = new AllowedRoots();
-  for (const dir of values.root ?? [process.cwd()]) await roots.add(dir, true);
+  // Without --root, the current folder is writable, unless --data names the only folders to read.
+  for (const dir of values.root ?? (values.data ? [] : [process.cwd()])) await roots.add(dir, true);
+  for (const dir of values.data ?? []) await roots.add(dir, false);
   await roots.add(resourcesDir, false);
   const app = new AppService({ stateDir, resourcesDir, roots });
   await app.init();
@@ -61,7 +66,7 @@ async function main(): Promise<number> {
     .map((r) => `  ${r.folder}${r.writable ? '' : ' (read-only)'}`)
     .join('\n');
   process.stdout.write(
-    `LabelWarp is serving on loopback. Open:\n  ${server.url}\nIt may read and write in:\n${shown}\n(state in ${stateDir}; Ctrl+C to stop)\n`,
+    `LabelWarp is serving on loopback. Open:\n  ${server.url}\nIt may read in these folders, and write in those not marked read-only:\n${shown}\n(state in ${stateDir}; Ctrl+C to stop)\n`,
   );
   const stop = async () => {
     await server.close();

@@ -10,19 +10,22 @@ import { api, inElectron } from './client';
 export interface BrowseRequest {
   kind: PickKind;
   title: string;
+  /** A folder to write into (an export): read-only folders cannot be chosen. */
+  write?: boolean;
   resolve: (paths: string[] | null) => void;
 }
 
 /** The open browser dialog (browser mode), if any. */
 export const browsing = reactive<{ request: BrowseRequest | null }>({ request: null });
 
-export function pickPaths(kind: PickKind, title: string): Promise<string[] | null> {
+export function pickPaths(kind: PickKind, title: string, write = false): Promise<string[] | null> {
   if (inElectron) return api.system.pick({ kind, title });
   browsing.request?.resolve(null);
   return new Promise((resolve) => {
     browsing.request = {
       kind,
       title,
+      write,
       resolve: (paths) => {
         browsing.request = null;
         resolve(paths);
