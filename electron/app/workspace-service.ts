@@ -138,24 +138,32 @@ export class WorkspaceServiceImpl implements WorkspaceService {
     return { id: r.record.id, duplicate: r.duplicate };
   }
 
-  async importScans(a: { paths: string[] }): Promise<{ imported: string[]; duplicates: string[] }> {
+  async importScans(a: { paths: string[] }): Promise<{ imported: string[]; duplicates: string[]; errors: string[] }> {
     const ws = this.workspace;
     const known = await listScans(ws);
     const imported: string[] = [];
     const duplicates: string[] = [];
+    const errors: string[] = [];
     for (const p of a.paths) {
-      const image = await this.ctx.roots.resolve(p, 'read');
-      const beside = LABELS.test(image) ? image.replace(LABELS, '_labels$2') : undefined;
-      const labels = beside && (await this.ctx.roots.allows(beside, 'read')) && (await exists(beside)) ? beside : undefined;
-      const r = await importScan(ws, { image, labels }, known);
-      if (r.duplicate) duplicates.push(r.record.id);
-      else {
-        known.push(r.record);
-        imported.push(r.record.id);
+      try {
+        const image = await this.ctx.roots.resolve(p, 'read');
+        const beside = LABELS.test(image) ? image.replace(LABELS, '_labels$2') : undefined;
+        const labels = beside && (await this.ctx.roots.allows(beside, 'read')) && (await exists(beside)) ? beside : undefined;
+        // Read as the Review tab reads a scan (in the reader process): a broken file is refused now,
+        // with its reason, not found out as a failed job of a batch. Reference labels on another grid are left out.
+        const read = await this.ctx.reader.read({ op: 'scan', image, reference: labels });
+        const r = await importScan(ws, { image, labels: read.referenceMatches ? labels : undefined }, known);
+        if (r.duplicate) duplicates.push(r.record.id);
+        else {
+          known.push(r.record);
+          imported.push(r.record.id);
+        }
+      } catch (err) {
+        errors.push(describeError(err));
       }
     }
     await this.changed();
-    return { imported, duplicates };
+    return { imported, duplicates, errors };
   }
 
   async rename(a: { kind: 'template' | 'scan'; id: string; name: string }): Promise<WorkspaceView> {

@@ -58,7 +58,13 @@ describe('workspace service (app)', () => {
     const imported = await call<{ imported: string[]; duplicates: string[] }>('workspace.importScans', { paths: images });
     expect(imported.imported).toHaveLength(SCANS);
     const again = await call<{ imported: string[]; duplicates: string[] }>('workspace.importScans', { paths: images.slice(0, 1) });
-    expect(again).toEqual({ imported: [], duplicates: [imported.imported[0]] });
+    expect(again).toEqual({ imported: [], duplicates: [imported.imported[0]], errors: [] });
+    // A truncated file is refused when added, with its reason, not found out as a failed job later.
+    const truncated = path.join(tmp, 'truncated_image.nii.gz');
+    await fs.writeFile(truncated, (await fs.readFile(images[0])).subarray(0, 3000));
+    const broken = await call<{ imported: string[]; errors: string[] }>('workspace.importScans', { paths: [truncated] });
+    expect(broken.imported).toEqual([]);
+    expect(broken.errors).toEqual([expect.stringMatching(/truncated_image\.nii\.gz: corrupt or truncated gzip data/)]);
     view = await call<WorkspaceView>('workspace.view');
     expect(view.scans.every((s) => s.hasReference)).toBe(true);
 

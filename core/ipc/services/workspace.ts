@@ -71,8 +71,12 @@ export interface WorkspaceService {
   open(args: { folder: string; create?: boolean }): Promise<WorkspaceView>;
   view(): Promise<WorkspaceView>;
   importTemplate(args: { image: string; labels: string; name?: string }): Promise<{ id: string; duplicate: boolean }>;
-  /** Image files; X_labels.nii.gz beside X_image.nii.gz or X_t1.nii.gz are taken as reference labels. */
-  importScans(args: { paths: string[] }): Promise<{ imported: string[]; duplicates: string[] }>;
+  /**
+   * Image files; X_labels.nii.gz beside X_image.nii.gz or X_t1.nii.gz are taken as reference labels.
+   * Each is read first: one that cannot be (corrupt, truncated, not an image) is not imported, and
+   * `errors` says why, one line each.
+   */
+  importScans(args: { paths: string[] }): Promise<{ imported: string[]; duplicates: string[]; errors: string[] }>;
   rename(args: { kind: 'template' | 'scan'; id: string; name: string }): Promise<WorkspaceView>;
   remove(args: { kind: 'template' | 'scan'; id: string }): Promise<WorkspaceView>;
   /** The interface asks the user first. */
