@@ -33,7 +33,16 @@ export class Results implements ResultsService {
     const metrics = await readResultMetrics<Partial<SegmentMetrics>>(r.folder);
     const template = labelNamesOf(this.ctx.state.templates.find((t) => t.id === r.templateId));
     const reference = s.referenceLabels ? await this.referenceNames(s.referenceLabels) : undefined;
-    return (metrics.labels ?? []).map((l) => {
+    const transferred = new Map((metrics.volumes ?? []).map((v) => [v.label, v.volumeMl * 1000]));
+    // Without reference labels: the transferred volume of each label, named by the template.
+    if (!metrics.labels?.length)
+      return [...transferred].map(([label, mm3]) => ({
+        label,
+        name: template[String(label)] ?? `Label ${label}`,
+        volumeMm3: mm3,
+        transferredMm3: mm3,
+      }));
+    return metrics.labels.map((l) => {
       const key = String(l.label);
       const name = (reference ? reference[key] : template[key]) ?? `Label ${l.label}`;
       const templateName = reference && template[key] !== undefined && template[key] !== name ? template[key] : undefined;
@@ -44,6 +53,7 @@ export class Results implements ResultsService {
         dice: l.dice,
         hd95: l.hd95,
         volumeMm3: l.referenceVolumeMm3,
+        transferredMm3: transferred.get(l.label) ?? 0,
       };
     });
   }

@@ -136,5 +136,5 @@ export function bindEvents(): void {
 export async function loadLabelRows(): Promise<void> {
   const scan = store.scans.find((s) => s.id === store.reviewScanId);
   store.labelRows =
-    scan?.result && scan.referenceLabels ? ((await attempt('Dice table', () => api.results.labels({ scanId: scan.id }))) ?? []) : [];
+    scan?.result ? ((await attempt('Label table', () => api.results.labels({ scanId: scan.id }))) ?? []) : [];
 }

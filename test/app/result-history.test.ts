@@ -92,7 +92,7 @@ describe('a scan keeps all its results; Dice rows are named by the reference', (
       ['Anterior hippocampus', undefined],
       ['Posterior hippocampus', undefined],
     ]);
-    expect(goodRows[0].dice).toBeGreaterThan(poorRows[0].dice);
+    expect(goodRows[0].dice).toBeGreaterThan(poorRows[0].dice!);
     const labels = (await app.call('results.volume', { scanId: scan.id, layer: 'labels' })) as { dims: number[] };
     expect(labels.dims).toEqual(scan.info.dims);
     await expect(app.call('results.select', { scanId: scan.id, jobId: 'job-0000000000' })).rejects.toThrow(
@@ -113,6 +113,25 @@ describe('a scan keeps all its results; Dice rows are named by the reference', (
     expect(await fs.readFile(path.join(target, 'metrics.json'), 'utf8')).toBe(exported);
     await app.call('results.export', { scanId: scan.id, folder: path.join(dir, 'exports', 'two') });
     await app.call('results.select', { scanId: scan.id, jobId: good.jobId });
+
+    // A scan without reference labels: the table gives each transferred label's volume, no Dice.
+    const bare = path.join(dir, 'exports', 'bare_image.nii.gz');
+    await fs.copyFile(path.join(HIPPO, 'hippocampus_004_image.nii.gz'), bare);
+    const plain = ((await app.call('scans.add', { paths: [bare] })) as { added: ScanSummary[] }).added[0];
+    expect(plain.referenceLabels).toBeUndefined();
+    const plainResult = await run(hippo.id, plain.id);
+    const volumeRows = (await app.call('results.labels', { scanId: plain.id })) as LabelRow[];
+    const plainMetrics = JSON.parse(await fs.readFile(path.join(plainResult.folder, 'metrics.json'), 'utf8')) as {
+      volumes: { label: number; volumeMl: number }[];
+    };
+    expect(volumeRows.map((r) => r.label)).toEqual(plainMetrics.volumes.map((v) => v.label));
+    for (const r of volumeRows) {
+      expect(r.dice).toBeUndefined();
+      expect(r.transferredMm3).toBeCloseTo(plainMetrics.volumes.find((v) => v.label === r.label)!.volumeMl * 1000, 6);
+      expect(r.transferredMm3).toBeGreaterThan(0);
+    }
+    // With a reference, each row also carries the transferred volume beside the reference's.
+    expect(goodRows.every((r) => r.transferredMm3! > 0 && r.volumeMm3 > 0)).toBe(true);
 
     // The choice and the history outlive the app.
     const again = new AppState(path.join(dir, 'state'), path.join(ROOT, 'resources'));

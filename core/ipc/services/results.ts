@@ -30,9 +30,13 @@ export interface LabelRow {
   name: string;
   /** The template's name of the same label value, where it differs from `name` (the two tables disagree). */
   templateName?: string;
-  dice: number;
-  hd95: number | null;
+  /** Absent where the scan has no reference labels (the row then gives the transferred volume only). */
+  dice?: number;
+  hd95?: number | null;
+  /** The reference label's volume where there is a reference, else the transferred label's. */
   volumeMm3: number;
+  /** The transferred label's volume (the result's), where known. */
+  transferredMm3?: number;
 }
 
 /** Volumes for the viewers, on the scan's grid. */
