@@ -29,6 +29,8 @@ import type { AppContext } from './app-context.js';
 
 /** The pause reason while label transfer runs (policy: transfer first). */
 export const TRANSFER_FIRST = 'label transfer running';
+/** The pause reason when the user paused the training (shown as “paused (by you)”). */
+const BY_USER = 'by you';
 
 function runInfo(r: TrainingRecord, trainingHost: TrainingHost): TrainingRunInfo {
   return {
@@ -178,12 +180,12 @@ export class Training implements TrainingService {
 
   async pause(a: { runId: string }): Promise<void> {
     if (this.host.current?.runId !== a.runId) throw new LabelWarpError(`training ${a.runId} is not running`);
-    this.host.pause('paused by the user');
+    this.host.pause(BY_USER);
   }
 
   /** Goes on: unpauses a running run, or starts an interrupted, paused or cancelled one from its checkpoint. */
   async resume(a: { runId: string }): Promise<TrainingRunInfo> {
-    this.host.unpause('paused by the user');
+    this.host.unpause(BY_USER);
     const workspace = await this.workspace();
     const r = await readRecord(workspace, a.runId);
     if (this.host.current?.runId === a.runId) return runInfo(r, this.host);
@@ -194,7 +196,7 @@ export class Training implements TrainingService {
 
   async cancel(a: { runId: string }): Promise<void> {
     if (this.host.current?.runId === a.runId) {
-      this.host.unpause('paused by the user');
+      this.host.unpause(BY_USER);
       this.host.cancel(a.runId);
       return;
     }
