@@ -11,7 +11,7 @@ import { listRuns, readProvenance, runResults } from './runs.js';
 import type { RunRecord } from './runs.js';
 import { jobStatus } from './jobs.js';
 import type { JobState } from './jobs.js';
-import { listScans } from './workspace.js';
+import { getTemplate, listScans } from './workspace.js';
 import type { Workspace } from './workspace.js';
 import type { SegmentMetrics } from '../pipeline/segment.js';
 
@@ -58,6 +58,8 @@ export interface RunSummary {
   run: RunRecord;
   rows: ResultRow[];
   labels: number[];
+  /** The template's names of the labels (from its table), by label value; empty where it has none. */
+  labelNames: Record<string, string>;
   /** Dice distribution per label across scans (only labels with reference labels). */
   dice: { label: number; distribution: Distribution }[];
   meanDice?: number;
@@ -182,10 +184,13 @@ export async function summarizeRun(ws: Workspace, run: RunRecord, scanNames?: Ma
     const st = await jobStatus(ws, run.id, s.id);
     (states[st.state] ??= []).push(s.id);
   }
+  const template = await getTemplate(ws, run.template.id).catch(() => undefined);
+  const labelNames = Object.fromEntries((template?.table ?? []).map((e) => [String(e.label), e.name]));
   return {
     run,
     rows,
     labels,
+    labelNames,
     dice,
     meanDice: means.length ? distribution(means).mean : undefined,
     secondsPerScan: rows.length ? rows.reduce((a, r) => a + r.seconds, 0) / rows.length : 0,
@@ -274,6 +279,7 @@ export const CSV_HEADER = [
   'scan',
   'scan_name',
   'label',
+  'label_name',
   'dice',
   'hd95_mm',
   'volume_ml',
@@ -299,6 +305,7 @@ export function summaryCsv(summary: CohortSummary): string {
             r.scan,
             r.scanName,
             l.label,
+            rs.labelNames[String(l.label)] ?? '',
             l.dice,
             l.hd95,
             l.volumeMl,

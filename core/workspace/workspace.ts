@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LabelWarpError } from '../util/errors.js';
+import type { LabelEntry } from '../labels/label-table.js';
 import { labelwarpVersion } from '../util/version.js';
 import { fileSha256 } from '../models/model-format.js';
 import { createFolder } from '../results/commit-folder.js';
@@ -49,6 +50,8 @@ export interface TemplateRecord {
   image: FileRecord;
   labels: FileRecord;
   importedAt: string;
+  /** Names (and colours) of the labels, from the table found beside the label map at import. */
+  table?: LabelEntry[];
 }
 
 export interface ScanRecord {
@@ -221,7 +224,7 @@ async function importItem<T extends { id: string; image: { sha256: string }; lab
 
 export async function importTemplate(
   ws: Workspace,
-  src: { image: string; labels: string; name?: string },
+  src: { image: string; labels: string; name?: string; table?: LabelEntry[] },
   existing?: TemplateRecord[],
 ): Promise<Imported<TemplateRecord>> {
   const known = existing ?? (await listTemplates(ws));
@@ -231,6 +234,7 @@ export async function importTemplate(
     image: files.image,
     labels: files.labels!,
     importedAt: new Date().toISOString(),
+    ...(src.table?.length ? { table: src.table } : {}),
   }));
 }
 

@@ -11,7 +11,7 @@ import { existingResultFile, readResultMetrics } from '../../core/results/result
 import type { SegmentMetrics } from '../../core/pipeline/segment.js';
 import type { LabelRow, ResultSummary, ResultsService, ScanSummary, ViewLayer, VolumePayload } from '../../core/ipc/contract.js';
 import type { AppContext } from './app-context.js';
-import { readLabelTable, tableBeside } from './label-names.js';
+import { readLabelTable, tableBeside } from '../../core/labels/label-table-file.js';
 
 export class Results implements ResultsService {
   constructor(private readonly ctx: AppContext) {}

@@ -1,7 +1,7 @@
 /** The templates service (core/ipc/services/templates.ts): the bundled sample and imported templates. */
 import path from 'node:path';
 import type { LabelEntry, TemplateSummary, TemplatesService } from '../../core/ipc/contract.js';
-import { readLabelTable, tableBeside } from './label-names.js';
+import { readLabelTable, tableBeside } from '../../core/labels/label-table-file.js';
 import { newId } from './app-context.js';
 import type { AppContext } from './app-context.js';
 import { labelNamesOf } from './app-state.js';

@@ -134,6 +134,11 @@ describe('workspace service (app)', () => {
     expect(summary.comparisons[0].secondsPerScan.a).toBeGreaterThan(0);
     const csv = await call<{ file: string; rows: number }>('workspace.exportCsv', { file: path.join(tmp, 'cohort.csv') });
     expect(csv.rows).toBe(2 * SCANS * 2);
+    // The labels are named by the table found beside the template's label map (labels.txt), as in Review.
+    expect(summary.runs.map((r) => r.labelNames)).toEqual(Array(2).fill({ '1': 'Anterior hippocampus', '2': 'Posterior hippocampus' }));
+    const lines = (await fs.readFile(path.join(tmp, 'cohort.csv'), 'utf8')).trim().split('\n');
+    const column = lines[0].split(',').indexOf('label_name');
+    expect(new Set(lines.slice(1).map((l) => l.split(',')[column]))).toEqual(new Set(['Anterior hippocampus', 'Posterior hippocampus']));
     await expect(call('workspace.exportCsv', { file: path.join(HIPPO, 'x.csv') })).rejects.toThrow();
 
     view = await call<WorkspaceView>('workspace.removeResult', { runId: studentRun, scanId: scan0.id });

@@ -4,9 +4,9 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { LabelWarpError } from '../../core/util/errors.js';
-import { parseLabelTable } from '../../core/labels/label-table.js';
-import type { LabelEntry } from '../../core/labels/label-table.js';
+import { LabelWarpError } from '../util/errors.js';
+import { parseLabelTable } from './label-table.js';
+import type { LabelEntry } from './label-table.js';
 
 /** Largest table read (a table of 65,535 labels with long names stays far below it). */
 export const MAX_LABEL_TABLE_BYTES = 4 << 20;
