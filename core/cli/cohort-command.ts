@@ -6,7 +6,7 @@ import { listScans as listScanFiles } from '../learned/dataset.js';
 import { LabelWarpError } from '../util/errors.js';
 import { writeTextAtomically } from '../util/atomic.js';
 import { openWorkspace, importScan, importTemplate, listScans } from '../workspace/workspace.js';
-import { readLabelTable, tableBeside } from '../labels/label-table-file.js';
+import { labelTableBeside } from '../labels/label-table-file.js';
 import { defineRun, listRuns } from '../workspace/runs.js';
 import { parseShard, runBatch, shardOf } from '../workspace/batch.js';
 import type { BatchProgress } from '../workspace/batch.js';
@@ -84,12 +84,8 @@ async function runCommand(args: string[]): Promise<number> {
   const options: Record<string, unknown> = keyValues(values.option);
   const files = shardOf(await listScanFiles(scansDir, scansDir, [templateImage]), shard);
   const ws = await openWorkspace(wsDir, { create: true });
-  const tableFile = await tableBeside(templateLabels, async () => true);
-  const template = await importTemplate(ws, {
-    image: templateImage,
-    labels: templateLabels,
-    table: tableFile ? await readLabelTable(tableFile) : undefined,
-  });
+  const table = await labelTableBeside(templateLabels, async () => true);
+  const template = await importTemplate(ws, { image: templateImage, labels: templateLabels, table });
   if (template.duplicate) log(`template ${template.record.id}: already in the workspace (same checksum)`);
   const known = await listScans(ws);
   const scanIds: string[] = [];

@@ -40,3 +40,9 @@ export async function tableBeside(labels: string, allowed: (file: string) => Pro
   }
   return undefined;
 }
+
+/** The table beside a label map (tableBeside), read; undefined where there is none. */
+export async function labelTableBeside(labels: string, allowed: (file: string) => Promise<boolean>): Promise<LabelEntry[] | undefined> {
+  const file = await tableBeside(labels, allowed);
+  return file ? readLabelTable(file) : undefined;
+}

@@ -65,17 +65,24 @@ export async function fileSha256(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Checksum of a model folder: the SHA-256 of every file's relative path and SHA-256, in order. */
-export async function folderSha256(dir: string): Promise<string> {
-  const lines: string[] = [];
+/** The files of a folder, its subfolders' included, as relative paths with `/`, in name order. */
+export async function folderFiles(dir: string): Promise<string[]> {
+  const files: string[] = [];
   const walk = async (sub: string) => {
     for (const e of (await fs.readdir(path.join(dir, sub), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
       const rel = sub ? `${sub}/${e.name}` : e.name;
       if (e.isDirectory()) await walk(rel);
-      else if (e.isFile()) lines.push(`${rel} ${await fileSha256(path.join(dir, rel))}`);
+      else if (e.isFile()) files.push(rel);
     }
   };
   await walk('');
+  return files;
+}
+
+/** Checksum of a model folder: the SHA-256 of every file's relative path and SHA-256, in order. */
+export async function folderSha256(dir: string): Promise<string> {
+  const lines: string[] = [];
+  for (const rel of await folderFiles(dir)) lines.push(`${rel} ${await fileSha256(path.join(dir, rel))}`);
   return createHash('sha256').update(lines.join('\n')).digest('hex');
 }
 

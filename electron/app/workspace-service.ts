@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LabelWarpError, describeError } from '../../core/util/errors.js';
-import { readLabelTable, tableBeside } from '../../core/labels/label-table-file.js';
+import { labelTableBeside } from '../../core/labels/label-table-file.js';
 import { getEngineDefinition, engineOptions } from '../../core/engines/index.js';
 import {
   openWorkspace,
@@ -135,8 +135,7 @@ export class WorkspaceServiceImpl implements WorkspaceService {
   async importTemplate(a: { image: string; labels: string; name?: string }): Promise<{ id: string; duplicate: boolean }> {
     const [image, labels] = await Promise.all([this.ctx.roots.resolve(a.image, 'read'), this.ctx.roots.resolve(a.labels, 'read')]);
     // Label names from a table beside the label map, as the Review tab's templates take them.
-    const tableFile = await tableBeside(labels, (f) => this.ctx.roots.allows(f, 'read'));
-    const table = tableFile ? await readLabelTable(tableFile) : undefined;
+    const table = await labelTableBeside(labels, (f) => this.ctx.roots.allows(f, 'read'));
     const r = await importTemplate(this.workspace, { image, labels, name: a.name, table });
     await this.changed();
     return { id: r.record.id, duplicate: r.duplicate };

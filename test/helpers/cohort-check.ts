@@ -32,5 +32,8 @@ export async function expectEveryResultOnce(workspace: string, ids: string[]): P
   for (const id of ids) expect(summary.stdout).toContain(id);
   const rows = (await fs.readFile(csv, 'utf8')).trim().split('\n').slice(1);
   expect(new Set(rows.map((r) => r.split(',')[4]))).toEqual(new Set(ids));
+  // Labels named by the table beside the template's label map (hippocampus/labels.txt).
+  const nameColumn = (await fs.readFile(csv, 'utf8')).split('\n')[0].split(',').indexOf('label_name');
+  expect(new Set(rows.map((r) => r.split(',')[nameColumn]))).toEqual(new Set(['Anterior hippocampus', 'Posterior hippocampus']));
   expect(rows).toHaveLength(ids.length * 2);
 }

@@ -48,6 +48,20 @@ describe('result provenance', () => {
     expect(settingsLine(tuned)).toBe('model gn-hippocampus · factors=4,2,1 · iterations=2,4,4');
   });
 
+  it('hashes a model folder again when its files change (checksums are kept between scans)', async () => {
+    const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'lw-prov-model-')), 'model');
+    await fs.cp(path.join(MODELS, 'gn-hippocampus'), dir, { recursive: true });
+    const first = (await resultProvenance('gn', { model: dir }, 'cpu')).model!.sha256;
+    expect(first).toBe(await folderSha256(dir));
+    expect((await resultProvenance('gn', { model: dir }, 'cpu')).model!.sha256).toBe(first);
+    const card = path.join(dir, 'model.json');
+    await fs.appendFile(card, ' ');
+    const changed = (await resultProvenance('gn', { model: dir }, 'cpu')).model!.sha256;
+    expect(changed).not.toBe(first);
+    expect(changed).toBe(await folderSha256(dir));
+    await fs.rm(path.dirname(dir), { recursive: true, force: true });
+  });
+
   it('is written into metrics.json of every result folder', async () => {
     const out = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'lw-prov-')), 'result');
     await segmentToFolder(

@@ -192,20 +192,19 @@ export function sampleFeatures(f: FeatureVolume, points: Float32Array): Float32A
   const out = new Float32Array(n * C);
   const [sx, sy, sz] = cornerStrides(f.dims, C);
   const d = f.data;
+  const w = new Float64Array(8);
   for (let i = 0; i < n; i++) {
     // One cell per point; its eight corner weights for every channel.
     locateCell(f.dims, C, points[3 * i], points[3 * i + 1], points[3 * i + 2], cell);
     const { base, fx, fy, fz } = cell;
-    const w = [
-      (1 - fx) * (1 - fy) * (1 - fz),
-      fx * (1 - fy) * (1 - fz),
-      (1 - fx) * fy * (1 - fz),
-      fx * fy * (1 - fz),
-      (1 - fx) * (1 - fy) * fz,
-      fx * (1 - fy) * fz,
-      (1 - fx) * fy * fz,
-      fx * fy * fz,
-    ];
+    w[0] = (1 - fx) * (1 - fy) * (1 - fz);
+    w[1] = fx * (1 - fy) * (1 - fz);
+    w[2] = (1 - fx) * fy * (1 - fz);
+    w[3] = fx * fy * (1 - fz);
+    w[4] = (1 - fx) * (1 - fy) * fz;
+    w[5] = fx * (1 - fy) * fz;
+    w[6] = (1 - fx) * fy * fz;
+    w[7] = fx * fy * fz;
     for (let c = 0; c < C; c++) {
       const p = base + c;
       out[i * C + c] =
