@@ -135,7 +135,8 @@ export class Jobs implements JobsService {
       } else {
         // Earlier results stay: only the status says what happened to this run.
         s.status = job.state === 'cancelled' ? 'cancelled' : 'failed';
-        s.error = job.error;
+        // A cancelled run has no error to show beside its status (the status says it).
+        s.error = job.state === 'cancelled' ? undefined : job.error;
         // A partial folder left behind (it cannot be removed) is never listed as a result.
         await fs.rm(job.request.outDir, { recursive: true, force: true }).catch(() => undefined);
       }

@@ -102,6 +102,8 @@ export class Results implements ResultsService {
   async export(a: { scanId: string; folder: string }): Promise<{ files: string[] }> {
     const r = this.resultOf(a.scanId);
     const folder = await this.ctx.roots.resolve(a.folder, 'write');
+    const st = await fs.stat(folder).catch(() => undefined);
+    if (st && !st.isDirectory()) throw new LabelWarpError('is a file, not a folder: choose a folder to export into', a.folder);
     await fs.mkdir(folder, { recursive: true });
     const names = await fs.readdir(r.folder);
     await checkExportTarget(folder, a.folder, r.folder, names);

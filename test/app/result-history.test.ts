@@ -112,6 +112,11 @@ describe('a scan keeps all its results; Dice rows are named by the reference', (
     );
     expect(await fs.readFile(path.join(target, 'metrics.json'), 'utf8')).toBe(exported);
     await app.call('results.export', { scanId: scan.id, folder: path.join(dir, 'exports', 'two') });
+    // A file where the folder should be: one line, the file untouched.
+    const aFile = path.join(dir, 'exports', 'notes.txt');
+    await fs.writeFile(aFile, 'keep me');
+    await expect(app.call('results.export', { scanId: scan.id, folder: aFile })).rejects.toThrow(/notes\.txt: is a file, not a folder/);
+    expect(await fs.readFile(aFile, 'utf8')).toBe('keep me');
     await app.call('results.select', { scanId: scan.id, jobId: good.jobId });
 
     // A scan without reference labels: the table gives each transferred label's volume, no Dice.
