@@ -145,6 +145,19 @@ describe.runIf(ready)('cohort workspace in the browser (end to end)', () => {
     await expect.poll(() => fs.readFile(csv, 'utf8').catch(() => ''), { timeout: 30_000 }).toMatch(/^run,engine,template/);
     expect((await fs.readFile(csv, 'utf8')).trim().split('\n')).toHaveLength(1 + 2 * SCANS * 2);
     await page.screenshot({ path: path.join(ARTIFACTS, 'cohort-summary.png'), fullPage: true });
+    // The label names of the template's table head the volume table, at both common window sizes.
+    expect(await page.locator('[data-testid=volumes] thead th').allTextContents()).toEqual(
+      expect.arrayContaining(['Anterior hippocampus', 'Posterior hippocampus']),
+    );
+    for (const size of [
+      { width: 1366, height: 768 },
+      { width: 1920, height: 1080 },
+    ]) {
+      await page.setViewportSize(size);
+      await page.locator('[data-testid=volumes]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(ARTIFACTS, `cohort-summary-${size.width}.png`) });
+    }
+    await page.setViewportSize({ width: 1500, height: 1100 });
     // One click on a summary row (an outlier's when there is one) opens that result in the review viewers.
     const outliers = page.locator('[data-testid=volumes] tbody tr.outlier');
     const row = (await outliers.count()) ? outliers.first() : page.locator('[data-testid=volumes] tbody tr').last();
